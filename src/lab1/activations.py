@@ -1,0 +1,110 @@
+"""Activation functions, each with its derivative beside it.
+
+Every forward writes into ``out`` (same shape as ``z``) and every backward turns the
+gradient with respect to the activation's output into the gradient with respect to its
+input, in place when ``out is grad``. Backward receives both ``z`` (pre-activation) and
+``a`` (post-activation) so each function uses whichever is cheaper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise function and its derivative, as one table entry."""
+
+    name: str
+    forward: Callable[[Array, Array, float], Array]  # (z, out, slope) -> a
+    backward: Callable[[Array, Array, Array, Array, float], Array]  # (z, a, grad, out, slope)
+
+
+def _sigmoid(z: Array, out: Array, slope: float) -> Array:
+    """a = 1 / (1 + exp(-z)); overflow of exp(-z) gives exactly 0, as it should."""
+    np.negative(z, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1.0, out=out)
+    return np.reciprocal(out, out=out)
+
+
+def _sigmoid_back(z: Array, a: Array, grad: Array, out: Array, slope: float) -> Array:
+    """da/dz = a (1 - a)."""
+    tmp = np.subtract(1.0, a)
+    np.multiply(tmp, a, out=tmp)
+    return np.multiply(grad, tmp, out=out)
+
+
+def _tanh(z: Array, out: Array, slope: float) -> Array:
+    """a = tanh(z)."""
+    return np.tanh(z, out=out)
+
+
+def _tanh_back(z: Array, a: Array, grad: Array, out: Array, slope: float) -> Array:
+    """da/dz = 1 - a^2."""
+    tmp = np.multiply(a, a)
+    np.subtract(1.0, tmp, out=tmp)
+    return np.multiply(grad, tmp, out=out)
+
+
+def _relu(z: Array, out: Array, slope: float) -> Array:
+    """a = max(z, 0)."""
+    return np.maximum(z, 0.0, out=out)
+
+
+def _relu_back(z: Array, a: Array, grad: Array, out: Array, slope: float) -> Array:
+    """da/dz = 1 where z > 0, else 0 (the subgradient 0 at z = 0)."""
+    return np.multiply(grad, z > 0.0, out=out)
+
+
+def _leaky_relu(z: Array, out: Array, slope: float) -> Array:
+    """a = z where z > 0, else slope * z; written so ``out`` may alias ``z``."""
+    neg = np.minimum(z, 0.0)
+    np.maximum(z, 0.0, out=out)
+    neg *= slope
+    return np.add(out, neg, out=out)
+
+
+def _leaky_relu_back(z: Array, a: Array, grad: Array, out: Array, slope: float) -> Array:
+    """da/dz = 1 where z > 0, else slope."""
+    factor = np.where(z > 0.0, 1.0, slope)
+    return np.multiply(grad, factor, out=out)
+
+
+def _identity(z: Array, out: Array, slope: float) -> Array:
+    """a = z."""
+    if out is not z:
+        np.copyto(out, z)
+    return out
+
+
+def _identity_back(z: Array, a: Array, grad: Array, out: Array, slope: float) -> Array:
+    """da/dz = 1."""
+    if out is not grad:
+        np.copyto(out, grad)
+    return out
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("sigmoid", _sigmoid, _sigmoid_back),
+        Activation("tanh", _tanh, _tanh_back),
+        Activation("relu", _relu, _relu_back),
+        Activation("leaky_relu", _leaky_relu, _leaky_relu_back),
+        Activation("none", _identity, _identity_back),
+    )
+}
+
+
+def get_activation(name: str) -> Activation:
+    """Look up an activation by name; an unknown name lists the valid ones."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}") from None

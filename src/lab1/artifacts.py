@@ -1,0 +1,99 @@
+"""Files of a run directory, each written to a temporary name and renamed into place.
+
+``metrics.json`` is written last, so its presence marks a finished run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lab1.population import MemberResult
+
+METRICS = "metrics.json"
+
+
+def atomic_write(path: Path, write: Any, suffix: str = "") -> None:
+    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}{suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def metrics(r: MemberResult, epochs: int) -> dict[str, Any]:
+    """The metrics.json record of one run (accuracy as a fraction from 0 to 1)."""
+    return {
+        "loss": _finite_or_none(r.loss),
+        "accuracy": r.accuracy,
+        "epochs": epochs,
+        "epochs_run": r.epochs_run,
+        "epochs_to_100": r.epochs_to_100,
+        "diverged": r.diverged,
+        "diverged_epoch": r.epochs_run if r.diverged else None,
+        "early_stopped": r.early_stopped,
+        "n_samples": int(len(r.dataset.y)),
+        "n_params": int(sum(v.size for v in r.params.values())),
+        "population": r.population,
+        "wall_seconds": r.wall_seconds,
+        "epochs_per_second": r.epochs_run / r.wall_seconds if r.wall_seconds > 0 else None,
+    }
+
+
+def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
+
+
+def full_params(r: MemberResult, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """W1, b1, W2, b2, ...: a network without biases gets zero b arrays, so keys never vary."""
+    out: dict[str, np.ndarray] = {}
+    for key in sorted(params, key=lambda k: (int(k[1:]), k[0] != "W")):
+        out[key] = params[key]
+        if key.startswith("W") and f"b{key[1:]}" not in params:
+            out[f"b{key[1:]}"] = np.zeros(params[key].shape[1])
+    return out
+
+
+def write_run(out_dir: Path, r: MemberResult, epochs: int) -> dict[str, Any]:
+    """Write every data file of a run; metrics.json last. Returns the metrics."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    d = r.dataset
+    history = pd.DataFrame(r.history)
+    atomic_write(out_dir / "history.csv", lambda p: history.to_csv(p, index=False))
+    columns = {f"x{j}": d.X[:, j] for j in range(d.X.shape[1])}
+    predictions = pd.DataFrame(
+        {**columns, "label": d.y, "probability": r.prob, "predicted": (r.prob > 0.5).astype(int)}
+    )
+    atomic_write(out_dir / "predictions.csv", lambda p: predictions.to_csv(p, index=False))
+    _save_npz(out_dir / "params_init.npz", full_params(r, r.params_init))
+    _save_npz(out_dir / "params.npz", full_params(r, r.params))
+    record = metrics(r, epochs)
+    return record
+
+
+def write_metrics(out_dir: Path, record: dict[str, Any]) -> None:
+    """Write metrics.json: the mark of a finished run, so call it last."""
+    text = json.dumps(record, indent=2, allow_nan=False) + "\n"
+    atomic_write(out_dir / METRICS, lambda p: p.write_text(text))
+
+
+def read_metrics(out_dir: Path) -> dict[str, Any] | None:
+    """A finished run's metrics, or None when absent or unreadable."""
+    try:
+        record = json.loads((out_dir / METRICS).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None

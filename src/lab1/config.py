@@ -1,0 +1,268 @@
+"""Structured configs (the schema Hydra checks types against) and value validation.
+
+The YAML files under ``conf/`` hold the values; the dataclasses here declare every key
+and its type, and ``validate`` checks what types cannot (ranges and names), raising a
+``ConfigError`` that names the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, ListConfig
+
+from lab1.activations import ACTIVATIONS
+from lab1.data import DATASETS
+from lab1.losses import ALLOWED_OUTPUTS, LOSSES
+from lab1.network import INITS
+from lab1.optimizers import OPTIMIZERS
+
+
+class ConfigError(ValueError):
+    """A config value outside what is allowed; the message names key, value and rule."""
+
+    def __init__(self, key: str, value: Any, allowed: str) -> None:
+        super().__init__(f"{key}={value!r} is not allowed: {allowed}")
+        self.key, self.value, self.allowed = key, value, allowed
+
+
+@dataclass
+class DatasetConfig:
+    """Which dataset and its size (``n`` is used by ``linear`` only)."""
+
+    name: str = "xor"
+    n: int = 100
+
+
+@dataclass
+class OptimConfig:
+    """Fields every optimizer has; ``lr`` here is the default for the top-level ``lr``."""
+
+    name: str = MISSING
+    lr: float = 0.1
+    weight_decay: float = 0.0
+
+
+@dataclass
+class SGDConfig(OptimConfig):
+    """torch.optim.SGD (``momentum`` > 0 gives heavy-ball or Nesterov momentum)."""
+
+    momentum: float = 0.0
+    dampening: float = 0.0
+    nesterov: bool = False
+
+
+@dataclass
+class AdagradConfig(OptimConfig):
+    """torch.optim.Adagrad."""
+
+    lr_decay: float = 0.0
+    initial_accumulator_value: float = 0.0
+    eps: float = 1e-10
+
+
+@dataclass
+class RMSpropConfig(OptimConfig):
+    """torch.optim.RMSprop."""
+
+    alpha: float = 0.99
+    eps: float = 1e-8
+    momentum: float = 0.0
+    centered: bool = False
+
+
+@dataclass
+class AdamConfig(OptimConfig):
+    """torch.optim.Adam; torch's ``betas=(b1, b2)`` are ``beta1`` and ``beta2`` here."""
+
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    amsgrad: bool = False
+
+
+@dataclass
+class PlotsConfig:
+    """Which figures a job draws."""
+
+    per_job: bool = True  # comparison, learning curve and decision boundary per run
+
+
+@dataclass
+class Config:
+    """Top-level keys of a run."""
+
+    dataset: Any = MISSING  # one of conf/dataset/*
+    optim: Any = MISSING  # one of conf/optim/*
+    lr: float = MISSING  # learning rate; defaults to the optimizer's own (${optim.lr})
+    hidden: Any = 10  # width of every hidden layer (int) or each layer's width (list)
+    depth: int = 2  # number of hidden layers when ``hidden`` is an int
+    activation: str = "sigmoid"  # hidden activation
+    leaky_slope: float = 0.01  # negative slope of leaky_relu
+    output_activation: str = "sigmoid"
+    loss: str = "mse"
+    init: str = "normal"
+    bias: bool = True
+    epochs: int = 20000
+    batch_size: int | None = None  # None: full batch
+    seed: int = 0
+    print_every: int = 1000  # epochs between "epoch e loss : L" lines; 0 prints none
+    log_every: int | None = None  # history interval; None: at most ~1000 rows
+    early_stop: float | None = None  # stop once the loss is at most this; None: never
+    objective: str = "loss"  # what the task returns to a sweeper: loss or accuracy
+    progress: bool | None = None  # tqdm bar; None: only on a terminal for long runs
+    plots: PlotsConfig = field(default_factory=PlotsConfig)
+
+
+def register_configs() -> None:
+    """Put the schemas in Hydra's ConfigStore (the YAML files extend them)."""
+    cs = ConfigStore.instance()
+    cs.store(name="config_schema", node=Config)
+    cs.store(group="dataset", name="dataset_schema", node=DatasetConfig)
+    for name, node in {
+        "sgd_schema": SGDConfig,
+        "adagrad_schema": AdagradConfig,
+        "rmsprop_schema": RMSpropConfig,
+        "adam_schema": AdamConfig,
+    }.items():
+        cs.store(group="optim", name=name, node=node)
+
+
+register_configs()
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _choice(names: Any) -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: v in names), "one of " + ", ".join(names)
+
+
+def _hidden_ok(v: Any) -> bool:
+    if isinstance(v, (list, tuple, ListConfig)):
+        return len(v) > 0 and all(_is_int(w) and w >= 1 for w in v)
+    return _is_int(v) and v >= 1
+
+
+_POSITIVE = (lambda v: _is_num(v) and v > 0, "a finite number > 0")
+_NON_NEGATIVE = (lambda v: _is_num(v) and v >= 0, "a finite number >= 0")
+_UNIT = (lambda v: _is_num(v) and 0 <= v < 1, "a number in [0, 1)")
+
+# key -> (check, what is allowed); a key absent from the config is skipped.
+CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "dataset.name": _choice(DATASETS),
+    "dataset.n": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "optim.name": _choice(OPTIMIZERS),
+    "lr": _POSITIVE,
+    "hidden": (_hidden_ok, "an integer >= 1 or a non-empty list of integers >= 1"),
+    "depth": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "activation": _choice(ACTIVATIONS),
+    "output_activation": _choice(ACTIVATIONS),
+    "leaky_slope": (_is_num, "a finite number"),
+    "loss": _choice(LOSSES),
+    "init": _choice(INITS),
+    "epochs": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
+    "batch_size": (lambda v: v is None or (_is_int(v) and v >= 1), "null (full batch) or >= 1"),
+    "seed": (lambda v: _is_int(v) and 0 <= v < 2**32, "an integer in [0, 2**32)"),
+    "print_every": (lambda v: _is_int(v) and v >= 0, "an integer >= 0 (0 prints nothing)"),
+    "log_every": (lambda v: v is None or (_is_int(v) and v >= 1), "null (automatic) or >= 1"),
+    "early_stop": (lambda v: v is None or (_is_num(v) and v >= 0), "null (off) or a number >= 0"),
+    "objective": _choice(("loss", "accuracy")),
+    "optim.weight_decay": _NON_NEGATIVE,
+    "optim.momentum": _UNIT,
+    "optim.dampening": (lambda v: _is_num(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    "optim.lr_decay": _NON_NEGATIVE,
+    "optim.initial_accumulator_value": _NON_NEGATIVE,
+    "optim.eps": _POSITIVE,
+    "optim.alpha": _UNIT,
+    "optim.beta1": _UNIT,
+    "optim.beta2": _UNIT,
+}
+
+
+def _lookup(cfg: DictConfig, key: str) -> tuple[bool, Any]:
+    node: Any = cfg
+    for part in key.split("."):
+        if not isinstance(node, DictConfig) or part not in node:
+            return False, None
+        node = node[part]
+    if isinstance(node, ListConfig):
+        node = list(node)
+    return True, node
+
+
+def validate(cfg: DictConfig) -> None:
+    """Raise ConfigError for the first value outside what is allowed."""
+    for key, (check, allowed) in CHECKS.items():
+        present, value = _lookup(cfg, key)
+        if present and not check(value):
+            raise ConfigError(key, value, allowed)
+    allowed_outputs = ALLOWED_OUTPUTS[cfg.loss]
+    if allowed_outputs is not None and cfg.output_activation not in allowed_outputs:
+        raise ConfigError(
+            "output_activation",
+            cfg.output_activation,
+            f"loss={cfg.loss} needs one of {', '.join(allowed_outputs)}",
+        )
+    if cfg.optim.get("nesterov") and not cfg.optim.get("momentum"):
+        raise ConfigError("optim.nesterov", True, "Nesterov momentum needs optim.momentum > 0")
+
+
+def hidden_sizes(cfg: DictConfig) -> tuple[int, ...]:
+    """Hidden widths: ``hidden`` repeated ``depth`` times, or the list as given."""
+    if isinstance(cfg.hidden, (list, tuple, ListConfig)):
+        return tuple(int(w) for w in cfg.hidden)
+    return (int(cfg.hidden),) * int(cfg.depth)
+
+
+def log_interval(cfg: DictConfig) -> int:
+    """History interval: ``log_every``, or one that keeps about 1000 rows."""
+    if cfg.log_every is not None:
+        return int(cfg.log_every)
+    return max(1, -(-int(cfg.epochs) // 1000))
+
+
+def group_choices(group: str) -> list[str]:
+    """Names of the YAML files of one config group under ``conf/``."""
+    from importlib import resources
+
+    root = resources.files("lab1.conf").joinpath(group)
+    if not root.is_dir():
+        return []
+    return sorted(p.name[: -len(".yaml")] for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+def precheck_overrides(args: list[str]) -> None:
+    """Reject an unknown config-group choice (``optim=lbfgs``) before Hydra composes.
+
+    Hydra's own message for it lists its search path too; this one is a single line.
+    Anything this cannot parse is left for Hydra to report.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        overrides = OverridesParser.create().parse_overrides(
+            [a for a in args if not a.startswith("-") and "=" in a]
+        )
+    except Exception:  # noqa: BLE001 - Hydra reports malformed overrides itself
+        return
+    for override in overrides:
+        group = override.key_or_group.lstrip("+~")
+        choices = group_choices(group) if "." not in group and "/" not in group else []
+        if not choices or override.is_delete():
+            continue
+        values = (
+            list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
+        )
+        for value in values:
+            if isinstance(value, str) and value not in choices:
+                raise ConfigError(group, value, "one of " + ", ".join(choices))

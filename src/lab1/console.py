@@ -1,0 +1,45 @@
+"""What a run prints, in the handout's form."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import numpy as np
+from tqdm import tqdm
+
+from lab1.population import MemberResult
+
+PROGRESS_MIN_EPOCHS = 20000  # shorter runs finish too fast for a bar to help
+
+
+def _write(line: str) -> None:
+    tqdm.write(line, file=sys.stdout)
+
+
+def print_loss(epoch: int, loss: np.ndarray) -> None:
+    """``epoch <e> loss : <loss>``."""
+    _write(f"epoch {epoch} loss : {float(loss[0]):.10g}")
+
+
+def print_predictions(r: MemberResult) -> None:
+    """One line per sample, then the final loss and accuracy."""
+    for i, (label, prob) in enumerate(zip(r.dataset.y, r.prob)):
+        _write(f"Iter{i} | Ground truth: {int(label)} | prediction: {prob:.5f}")
+    if r.diverged:
+        _write(f"diverged at epoch {r.epochs_run}: the loss became {r.loss}")
+    _write(f"loss={r.loss:.10g} accuracy={100 * r.accuracy:.2f}%")
+
+
+def progress_bar(total: int, enabled: bool | None) -> tuple[Callable[[int], None] | None, Callable]:
+    """(on_progress, close) for a tqdm bar; none unless asked for or on a long terminal run."""
+    if enabled is None:
+        enabled = sys.stdout.isatty() and total >= PROGRESS_MIN_EPOCHS
+    if not enabled:
+        return None, lambda: None
+    bar = tqdm(total=total, unit="epoch", dynamic_ncols=True, leave=False)
+
+    def update(epoch: int) -> None:
+        bar.update(epoch - bar.n)
+
+    return update, bar.close

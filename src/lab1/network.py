@@ -1,0 +1,145 @@
+"""A population of K same-shaped networks whose parameters live in one flat buffer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lab1.layers import Activation, Dense, Layer
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    """Shape of one member network: widths from input to output and its activations."""
+
+    sizes: tuple[int, ...]  # (n_in, hidden..., n_out)
+    activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    bias: bool = True
+    slope: float = 0.01  # leaky_relu slope
+
+    def layers(self) -> list[Layer]:
+        """Dense + activation for every hidden layer, then the output layer."""
+        layers: list[Layer] = []
+        last = len(self.sizes) - 2
+        for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+            act = self.output_activation if i == last else self.activation
+            layers += [Dense(fan_in, fan_out, self.bias), Activation(act, self.slope)]
+        return layers
+
+
+class Network:
+    """K networks of one spec; ``theta`` and ``grad`` are ``(K, P)`` flat buffers."""
+
+    def __init__(self, spec: NetSpec, k: int, theta: Array | None = None) -> None:
+        self.spec, self.k = spec, k
+        self.layers = spec.layers()
+        self.slots: list[tuple[str, int, int, tuple[int, ...]]] = []  # (key, start, stop, shape)
+        offset, dense_index = 0, 0
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                dense_index += 1
+            for pname, shape in layer.param_shapes():
+                size = int(np.prod(shape))
+                self.slots.append((f"{pname}{dense_index}", offset, offset + size, shape))
+                offset += size
+        self.n_params = offset
+        self.theta = np.zeros((k, offset)) if theta is None else theta
+        self.grad = np.zeros((k, offset))
+        self.squeeze = k == 1  # a population of one runs on 2-D views (see lab1.layers)
+        start = 0
+        for layer in self.layers:
+            size = sum(int(np.prod(s)) for _, s in layer.param_shapes())
+            if self.squeeze:
+                layer.bind(self.theta[0, start : start + size], self.grad[0, start : start + size], True)
+            else:
+                layer.bind(self.theta[:, start : start + size], self.grad[:, start : start + size], False)
+            start += size
+
+    def forward(self, x: Array) -> Array:
+        """Output probabilities ``(K, n, n_out)``; the output logits stay in ``self.logits``.
+
+        ``x`` is ``(K, n, d)`` or ``(1, n, d)`` when every member sees the same data.
+        """
+        if self.squeeze:
+            x = x[0]
+        for layer in self.layers:
+            x = layer.forward(x)
+        last = self.layers[-1]
+        if self.squeeze:
+            self.logits = last.z[None]
+            return x[None]
+        self.logits = last.z
+        return x
+
+    def backward(self, dout: Array, from_logits: bool = False) -> None:
+        """Fill ``grad`` from dL/d(output), or from dL/d(logits) when ``from_logits``."""
+        layers = self.layers[:-1] if from_logits else self.layers
+        if self.squeeze:
+            dout = dout[0]
+        for i in range(len(layers) - 1, -1, -1):
+            dout = layers[i].backward(dout, need_dx=i > 0)
+
+    def params(self, member: int) -> dict[str, Array]:
+        """One member's parameters by name (``W1, b1, ...``), W as ``(fan_in, fan_out)``."""
+        return {key: self.theta[member, a:b].reshape(shape).copy() for key, a, b, shape in self.slots}
+
+    def set_params(self, member: int, params: dict[str, Array]) -> None:
+        """Load one member's parameters by name."""
+        for key, a, b, _ in self.slots:
+            self.theta[member, a:b] = np.asarray(params[key], dtype=np.float64).ravel()
+
+
+def _normal(rng: np.random.Generator, fan_in: int, fan_out: int) -> Array:
+    """Standard normal, as the lab reports initialise."""
+    return rng.standard_normal((fan_in, fan_out))
+
+
+def _xavier(rng: np.random.Generator, fan_in: int, fan_out: int) -> Array:
+    """Glorot uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out))."""
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, (fan_in, fan_out))
+
+
+def _he(rng: np.random.Generator, fan_in: int, fan_out: int) -> Array:
+    """He (Kaiming) normal: N(0, 2 / fan_in)."""
+    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
+
+
+INITS: dict[str, Callable[[np.random.Generator, int, int], Array]] = {
+    "normal": _normal,
+    "xavier": _xavier,
+    "he": _he,
+}
+
+INIT_STREAM = 1  # SeedSequence spawn key of the weight-initialisation stream
+
+
+def init_rng(seed: int, stream: int) -> np.random.Generator:
+    """The generator of one named random stream of a run's seed."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,)))
+
+
+def initialise(net: Network, seeds: Sequence[int], scheme: str) -> None:
+    """Draw each member's weights from its own seed; biases start at zero."""
+    if scheme not in INITS:
+        raise ValueError(f"unknown init {scheme!r}; choose one of {', '.join(INITS)}")
+    draw = INITS[scheme]
+    net.theta[...] = 0.0
+    for member, seed in enumerate(seeds):
+        rng = init_rng(int(seed), INIT_STREAM)
+        for key, a, b, shape in net.slots:
+            if key.startswith("W"):
+                net.theta[member, a:b] = draw(rng, shape[0], shape[1]).ravel()
+
+
+def predict(spec: NetSpec, params: dict[str, Array], X: Array) -> Array:
+    """Output probabilities ``(n,)`` of one network with the given parameters."""
+    net = Network(spec, 1)
+    net.set_params(0, params)
+    with np.errstate(all="ignore"):
+        return net.forward(np.asarray(X, dtype=np.float64)[None])[0, :, 0]

@@ -1,0 +1,122 @@
+"""Per-run figures: ground truth beside prediction, learning curve, decision boundary."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from lab1.network import predict  # noqa: E402
+from lab1.population import MemberResult  # noqa: E402
+
+CLASS_COLORS = ("tab:red", "tab:blue")  # class 0, class 1, as the handout's plot
+LOSS_FLOOR, LOSS_CEILING = 1e-16, 1e30  # plotted loss range
+
+
+def _scatter_classes(ax: plt.Axes, X: np.ndarray, labels: np.ndarray) -> None:
+    for cls, color in enumerate(CLASS_COLORS):
+        pts = X[labels == cls]
+        ax.scatter(pts[:, 0], pts[:, 1], c=color, s=28, label=f"class {cls}", edgecolors="k", lw=0.3)
+
+
+def _square(ax: plt.Axes, X: np.ndarray) -> None:
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.08 * max(float((hi - lo).max()), 1e-9)
+    ax.set_xlim(lo[0] - pad, hi[0] + pad)
+    ax.set_ylim(lo[1] - pad, hi[1] + pad)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+
+
+def comparison(r: MemberResult, title: str, path: Path) -> None:
+    """Ground truth beside the predicted classes, as the handout's show_result."""
+    X, y = r.dataset.X, r.dataset.y
+    pred = (r.prob > 0.5).astype(int)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.4), constrained_layout=True)
+    for ax, labels, name in ((axes[0], y, "Ground truth"), (axes[1], pred, "Predict result")):
+        _scatter_classes(ax, X, labels)
+        ax.set_title(name)
+        _square(ax, X)
+    wrong = pred != y
+    if wrong.any():
+        axes[1].scatter(X[wrong, 0], X[wrong, 1], marker="x", c="k", s=60, label="wrong")
+    axes[1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
+    fig.suptitle(f"{title}\naccuracy {100 * r.accuracy:.1f}%", fontsize=10)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def learning_curve(r: MemberResult, title: str, path: Path) -> None:
+    """Loss (log scale) and accuracy against epoch."""
+    h = r.history
+    fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True, constrained_layout=True)
+    loss = np.where(np.isfinite(h["loss"]) & (h["loss"] > 0), h["loss"], np.nan)
+    loss = np.clip(loss, LOSS_FLOOR, LOSS_CEILING)  # a diverging run's loss would overflow the axis
+    ax_loss.plot(h["epoch"], loss, color="tab:purple")
+    if np.isfinite(loss).any():
+        ax_loss.set_yscale("log")
+    ax_loss.set_ylabel("loss")
+    ax_loss.grid(alpha=0.3)
+    ax_acc.plot(h["epoch"], 100 * h["accuracy"], color="tab:green")
+    ax_acc.set_ylim(-2, 102)
+    ax_acc.set_ylabel("accuracy (%)")
+    ax_acc.set_xlabel("epoch")
+    ax_acc.grid(alpha=0.3)
+    if r.epochs_to_100 is not None:
+        ax_acc.axvline(r.epochs_to_100, color="0.5", ls="--", lw=1, label=f"100% at epoch {r.epochs_to_100}")
+        ax_acc.legend(loc="lower right", fontsize=8)
+    if r.diverged:
+        ax_loss.set_title(f"diverged at epoch {r.epochs_run}", color="tab:red", fontsize=9)
+        for ax in (ax_loss, ax_acc):
+            ax.axvline(r.epochs_run, color="tab:red", ls=":", lw=1)
+    fig.suptitle(f"Learning curve\n{title}", fontsize=10)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def decision_boundary(r: MemberResult, title: str, path: Path, resolution: int = 160) -> None:
+    """Predicted probability over the input square, the 0.5 contour and the data."""
+    X, y = r.dataset.X, r.dataset.y
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.1 * max(float((hi - lo).max()), 1e-9)
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0] - pad, hi[0] + pad, resolution), np.linspace(lo[1] - pad, hi[1] + pad, resolution)
+    )
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    prob = predict(r.spec, r.params, grid).reshape(gx.shape)
+    fig, ax = plt.subplots(figsize=(5.6, 4.8), constrained_layout=True)
+    finite = np.isfinite(prob)
+    if finite.any():
+        cs = ax.contourf(
+            gx, gy, np.where(finite, prob, np.nan), levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.75
+        )
+        fig.colorbar(cs, ax=ax, label="P(class 1)")
+        if np.nanmin(prob) < 0.5 < np.nanmax(prob):
+            ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1.2)
+    _scatter_classes(ax, X, y)
+    _square(ax, np.vstack([X, grid]))
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, fontsize=8, frameon=False)
+    ax.set_title(f"Decision boundary\n{title}", fontsize=9)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+FIGURES = {
+    "comparison.png": comparison,
+    "learning_curve.png": learning_curve,
+    "decision_boundary.png": decision_boundary,
+}
+
+
+def draw_all(r: MemberResult, title: str, out_dir: Path) -> None:
+    """Every per-run figure into ``out_dir``."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name, draw in FIGURES.items():
+            draw(r, title, out_dir / name)

@@ -1,0 +1,157 @@
+"""Turn job configs into one population, train it, and split the result per job.
+
+A single run is a population of one. Jobs may share a population when ``group_key``
+gives them the same key: then only seeds, learning rates, optimizer scalars and the
+init scheme differ between members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+from lab1.config import hidden_sizes, log_interval
+from lab1.data import Dataset, depends_on_seed, make_dataset
+from lab1.network import NetSpec, Network, initialise
+from lab1.optimizers import hyperparameter_names, make_optimizer
+from lab1.train import TrainResult, TrainSpec, train
+
+Array = np.ndarray
+
+
+@dataclass
+class MemberResult:
+    """Everything one job's outputs are written from."""
+
+    dataset: Dataset
+    params_init: dict[str, Array]
+    params: dict[str, Array]
+    prob: Array  # (n,)
+    loss: float
+    accuracy: float
+    epochs_run: int
+    epochs_to_100: int | None
+    diverged: bool
+    early_stopped: bool
+    history: dict[str, Array]  # epoch, loss, accuracy
+    wall_seconds: float
+    population: int
+    spec: NetSpec
+
+
+def net_spec(cfg: DictConfig, n_in: int) -> NetSpec:
+    """The network shape a config asks for."""
+    return NetSpec(
+        sizes=(n_in, *hidden_sizes(cfg), 1),
+        activation=cfg.activation,
+        output_activation=cfg.output_activation,
+        bias=bool(cfg.bias),
+        slope=float(cfg.leaky_slope),
+    )
+
+
+def train_spec(cfg: DictConfig) -> TrainSpec:
+    """The loop settings a config asks for."""
+    return TrainSpec(
+        loss=cfg.loss,
+        output_activation=cfg.output_activation,
+        epochs=int(cfg.epochs),
+        batch_size=cfg.batch_size,
+        early_stop=cfg.early_stop,
+        log_every=log_interval(cfg),
+    )
+
+
+def group_key(cfg: DictConfig) -> tuple:
+    """Jobs with equal keys can be trained as one population."""
+    _, flags = hyperparameter_names(cfg.optim.name)
+    dataset = OmegaConf.to_container(cfg.dataset, resolve=True)
+    return (
+        tuple(sorted((k, str(v)) for k, v in dataset.items())),  # type: ignore[union-attr]
+        _optimizer_class(cfg.optim.name),
+        tuple(bool(cfg.optim[f]) for f in flags),
+        net_spec(cfg, 0),
+        train_spec(cfg),
+    )
+
+
+def _optimizer_class(name: str) -> str:
+    from lab1.optimizers import OPTIMIZERS
+
+    return OPTIMIZERS[name].__name__
+
+
+def train_configs(
+    cfgs: Sequence[DictConfig],
+    on_print: Callable[[int, Array], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[MemberResult]:
+    """Train the jobs (all with one ``group_key``) as one population."""
+    first = cfgs[0]
+    k = len(cfgs)
+    seeds = np.array([int(c.seed) for c in cfgs], dtype=np.int64)
+    if depends_on_seed(first.dataset.name):
+        datasets = [make_dataset(c.dataset, int(c.seed)) for c in cfgs]
+    else:
+        datasets = [make_dataset(first.dataset, int(first.seed))] * k
+    X = np.stack([d.X for d in (datasets if depends_on_seed(first.dataset.name) else datasets[:1])])
+    y = np.stack([d.y for d in (datasets if depends_on_seed(first.dataset.name) else datasets[:1])])
+    y = y[:, :, None].astype(np.float64)
+
+    spec = net_spec(first, X.shape[2])
+    net = Network(spec, k)
+    for init in sorted({c.init for c in cfgs}):
+        members = [i for i, c in enumerate(cfgs) if c.init == init]
+        scratch = Network(spec, len(members))
+        initialise(scratch, seeds[members], init)
+        net.theta[members] = scratch.theta
+    theta_init = net.theta.copy()
+
+    scalar_names, flag_names = hyperparameter_names(first.optim.name)
+    scalars = {name: _column(cfgs, name) for name in scalar_names}
+    flags = {name: bool(first.optim[name]) for name in flag_names}
+    opt = make_optimizer(first.optim.name, scalars, flags, net.theta.shape)
+
+    print_every = int(first.print_every) if k == 1 else 0
+    result = train(net, opt, X, y, train_spec(first), seeds, on_print, print_every, on_progress)
+    return [_member(result, i, net, theta_init, datasets[i], spec) for i in range(k)]
+
+
+def _column(cfgs: Sequence[DictConfig], name: str) -> Array:
+    """A ``(K, 1)`` column of one optimizer scalar (``lr`` comes from the top level)."""
+    values: list[Any] = [c.lr if name == "lr" else c.optim[name] for c in cfgs]
+    return np.array(values, dtype=np.float64)[:, None]
+
+
+def _params(net: Network, theta: Array) -> dict[str, Array]:
+    return {key: theta[a:b].reshape(shape).copy() for key, a, b, shape in net.slots}
+
+
+def _member(
+    r: TrainResult, i: int, net: Network, theta_init: Array, data: Dataset, spec: NetSpec
+) -> MemberResult:
+    rows = ~np.isnan(r.history_loss[:, i]) | ~np.isnan(r.history_accuracy[:, i])
+    return MemberResult(
+        dataset=data,
+        params_init=_params(net, theta_init[i]),
+        params=_params(net, r.theta[i]),
+        prob=r.prob[i].copy(),
+        loss=float(r.loss[i]),
+        accuracy=float(r.accuracy[i]),
+        epochs_run=int(r.epochs_run[i]),
+        epochs_to_100=int(r.epochs_to_100[i]) if r.epochs_to_100[i] >= 0 else None,
+        diverged=bool(r.diverged[i]),
+        early_stopped=bool(r.early_stopped[i]),
+        history={
+            "epoch": r.history_epoch[rows],
+            "loss": r.history_loss[rows, i],
+            "accuracy": r.history_accuracy[rows, i],
+        },
+        wall_seconds=r.wall_seconds,
+        population=net.k,
+        spec=spec,
+    )

@@ -1,0 +1,50 @@
+"""One job: validate its config, train it, print and write its results."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from lab1 import artifacts, console, plots
+from lab1.config import validate
+from lab1.population import MemberResult, train_configs
+
+
+def describe(cfg: DictConfig) -> str:
+    """A short title for figures: dataset, optimizer, learning rate, widths, activation."""
+    hidden = list(cfg.hidden) if not isinstance(cfg.hidden, int) else f"{cfg.hidden}x{cfg.depth}"
+    return f"{cfg.dataset.name}, {cfg.optim.name} lr={cfg.lr:g}, hidden {hidden}, {cfg.activation}, seed {cfg.seed}"
+
+
+def objective_value(cfg: DictConfig, record: dict[str, Any]) -> float:
+    """What the task returns to a sweeper: final loss (inf if diverged) or accuracy."""
+    if cfg.objective == "accuracy":
+        return float(record["accuracy"])
+    loss = record["loss"]
+    return float(loss) if loss is not None and math.isfinite(loss) else math.inf
+
+
+def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
+    """Write a finished job's files (figures if enabled), metrics.json last."""
+    record = artifacts.write_run(out_dir, r, int(cfg.epochs))
+    if cfg.plots.per_job:
+        plots.draw_all(r, describe(cfg), out_dir)
+    artifacts.write_metrics(out_dir, record)
+    return record
+
+
+def run(cfg: DictConfig, out_dir: Path, verbose: bool = True) -> float:
+    """Train one job, print as the handout asks, write its run directory; return the objective."""
+    validate(cfg)
+    on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if verbose else False)
+    try:
+        (result,) = train_configs([cfg], console.print_loss if verbose else None, on_progress)
+    finally:
+        close()
+    if verbose:
+        console.print_predictions(result)
+    record = save(out_dir, cfg, result)
+    return objective_value(cfg, record)

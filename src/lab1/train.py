@@ -1,0 +1,237 @@
+"""The training loop of a population: full-batch or shuffled mini-batch backpropagation.
+
+Epoch ``e`` (0-based) is the forward pass over all the data made with the parameters after
+``e`` updates; epoch 0 is the initial network. A run of ``epochs`` epochs makes that many
+updates, so its last forward pass (epoch ``epochs``) measures the final network. A member
+stops early when its loss drops to ``early_stop`` or when its loss stops being finite
+(``diverged``); its results are those of the epoch it stopped at.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lab1.losses import FUSED, LOSSES
+from lab1.network import Network, init_rng
+from lab1.optimizers import Optimizer
+
+Array = np.ndarray
+SHUFFLE_STREAM = 2  # SeedSequence spawn key of the mini-batch shuffling stream
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """What the loop needs besides the network, optimizer and data."""
+
+    loss: str = "mse"
+    output_activation: str = "sigmoid"
+    epochs: int = 1000
+    batch_size: int | None = None  # None or >= n: full batch
+    early_stop: float | None = None  # stop a member once its loss <= this
+    log_every: int = 1  # history interval in epochs
+
+
+@dataclass
+class TrainResult:
+    """Per-member outcome; arrays are indexed by member first."""
+
+    theta: Array  # (K, P) parameters at each member's last epoch
+    prob: Array  # (K, n) output probabilities at the last epoch
+    loss: Array  # (K,) loss at the last epoch (NaN or inf when diverged)
+    accuracy: Array  # (K,) fraction correct at the last epoch
+    epochs_run: Array  # (K,) updates made
+    epochs_to_100: Array  # (K,) first epoch with 100% accuracy, -1 if never
+    diverged: Array  # (K,) bool
+    early_stopped: Array  # (K,) bool
+    history_epoch: Array  # (T,)
+    history_loss: Array  # (T, K), NaN where a member logged nothing
+    history_accuracy: Array  # (T, K)
+    wall_seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def objective(loss: str, output_activation: str) -> Callable[[Network, Array, Array], tuple]:
+    """(net, p, y) -> (loss (K,), gradient, from_logits): the fused form where one exists."""
+    fused = FUSED.get((output_activation, loss))
+    if fused is not None:
+        return lambda net, p, y: (*fused.value_and_grad(net.logits, p, y), True)
+    general = LOSSES[loss]
+    return lambda net, p, y: (*general.value_and_grad(p, y), False)
+
+
+def all_correct(p: Array, y_true: Array) -> Array:
+    """(K,) whether every sample is classified right (class 1 where p > 0.5)."""
+    if p.shape[0] == 1 and y_true.shape[0] == 1:  # fast path: one comparison of bytes
+        return np.array([(p > 0.5).tobytes() == y_true.tobytes()])
+    return np.equal(p > 0.5, y_true).all(axis=(1, 2))
+
+
+def accuracy(p: Array, y_true: Array) -> Array:
+    """(K,) fraction of samples classified right (class 1 where p > 0.5)."""
+    return np.equal(p > 0.5, y_true).mean(axis=(1, 2))
+
+
+class _Recorder:
+    """Collects history rows and each member's final snapshot."""
+
+    def __init__(self, net: Network, n: int, log_every: int) -> None:
+        k = net.k
+        self.net, self.log_every = net, log_every
+        self.theta = net.theta.copy()
+        self.prob = np.zeros((k, n))
+        self.loss = np.full(k, np.nan)
+        self.acc = np.zeros(k)
+        self.epochs_run = np.zeros(k, dtype=np.int64)
+        self.rows: list[tuple[int, Array, Array]] = []
+
+    def log(self, epoch: int, members: Array, loss: Array, acc: Array) -> None:
+        """Add a history row for the given members."""
+        row_loss = np.full(self.net.k, np.nan)
+        row_acc = np.full(self.net.k, np.nan)
+        row_loss[members], row_acc[members] = loss[members], acc[members]
+        if self.rows and self.rows[-1][0] == epoch:
+            prev = self.rows[-1]
+            np.copyto(prev[1], row_loss, where=members)
+            np.copyto(prev[2], row_acc, where=members)
+        else:
+            self.rows.append((epoch, row_loss, row_acc))
+
+    def finish(self, epoch: int, members: Array, p: Array, loss: Array, acc: Array) -> None:
+        """Snapshot the given members as they are at this epoch."""
+        self.theta[members] = self.net.theta[members]
+        self.prob[members] = p[members, :, 0] if p.shape[0] > 1 else p[0, :, 0]
+        self.loss[members] = loss[members]
+        self.acc[members] = acc[members]
+        self.epochs_run[members] = epoch
+        if epoch % self.log_every:
+            self.log(epoch, members, loss, acc)
+
+
+def train(
+    net: Network,
+    opt: Optimizer,
+    X: Array,
+    y: Array,
+    spec: TrainSpec,
+    seeds: Array | None = None,
+    on_print: Callable[[int, Array], None] | None = None,
+    print_every: int = 0,
+    on_progress: Callable[[int], None] | None = None,
+) -> TrainResult:
+    """Train every member of ``net``; X ``(K|1, n, d)``, y ``(K|1, n, 1)`` in {0, 1}."""
+    start = time.perf_counter()
+    k, n = net.k, X.shape[1]
+    seeds = np.zeros(k, dtype=np.int64) if seeds is None else np.asarray(seeds)
+    value_and_grad = objective(spec.loss, spec.output_activation)
+    y_true = y > 0.5
+    rec = _Recorder(net, n, spec.log_every)
+    active = np.ones(k, dtype=bool)
+    diverged = np.zeros(k, dtype=bool)
+    early = np.zeros(k, dtype=bool)
+    reached = np.full(k, -1, dtype=np.int64)
+    threshold = np.full(k, -np.inf if spec.early_stop is None else spec.early_stop)
+    batch = spec.batch_size if spec.batch_size and spec.batch_size < n else None
+    rngs = [init_rng(int(s), SHUFFLE_STREAM) for s in seeds] if batch else []
+    progress_every = max(1, spec.epochs // 200)
+
+    n_active, n_pending = k, k  # members still training / not yet at 100% accuracy
+    stop_early = spec.early_stop is not None
+    log_every = spec.log_every
+    with np.errstate(all="ignore"):
+        for epoch in range(spec.epochs + 1):
+            p = net.forward(X)
+            loss, grad, from_logits = value_and_grad(net, p, y)
+            if not math.isfinite(loss[0] if k == 1 else loss.sum()):
+                bad = ~np.isfinite(loss) & active
+                if bad.any():
+                    rec.finish(epoch, bad, p, loss, accuracy(p, y_true))
+                    diverged |= bad
+                    active &= ~bad
+                    n_active = int(active.sum())
+                    _silence(net, opt, bad)
+            if n_pending:
+                new = all_correct(p, y_true) & active & (reached < 0)
+                if new.any():
+                    reached[new] = epoch
+                    n_pending = int(np.count_nonzero(active & (reached < 0)))
+            if epoch % log_every == 0:
+                rec.log(epoch, active, loss, accuracy(p, y_true))
+            if print_every and epoch % print_every == 0 and on_print is not None:
+                on_print(epoch, loss)
+            if stop_early:
+                hit = (loss <= threshold) & active
+                if hit.any():
+                    rec.finish(epoch, hit, p, loss, accuracy(p, y_true))
+                    early |= hit
+                    active &= ~hit
+                    n_active = int(active.sum())
+                    _freeze(opt, hit)
+            if epoch == spec.epochs or not n_active:
+                if n_active:
+                    rec.finish(epoch, active, p, loss, accuracy(p, y_true))
+                break
+            if batch is None:
+                net.backward(grad, from_logits)
+                opt.step(net.theta, net.grad)
+            else:
+                _minibatch_epoch(net, opt, X, y, batch, rngs, value_and_grad)
+            if on_progress is not None and (epoch + 1) % progress_every == 0:
+                on_progress(epoch + 1)
+
+    epochs = np.array([r[0] for r in rec.rows], dtype=np.int64)
+    return TrainResult(
+        theta=rec.theta,
+        prob=rec.prob,
+        loss=rec.loss,
+        accuracy=rec.acc,
+        epochs_run=rec.epochs_run,
+        epochs_to_100=reached,
+        diverged=diverged,
+        early_stopped=early,
+        history_epoch=epochs,
+        history_loss=np.array([r[1] for r in rec.rows]).reshape(len(epochs), k),
+        history_accuracy=np.array([r[2] for r in rec.rows]).reshape(len(epochs), k),
+        wall_seconds=time.perf_counter() - start,
+    )
+
+
+def _freeze(opt: Optimizer, members: Array) -> None:
+    """Stop updating finished members (their results are already recorded)."""
+    opt.lr = opt.lr.copy()
+    opt.lr[members] = 0.0
+
+
+def _silence(net: Network, opt: Optimizer, members: Array) -> None:
+    """Make diverged members finite and still so their NaNs stop spreading work."""
+    net.theta[members] = 0.0
+    opt.reset_members(members)
+    _freeze(opt, members)
+
+
+def _minibatch_epoch(
+    net: Network,
+    opt: Optimizer,
+    X: Array,
+    y: Array,
+    batch: int,
+    rngs: list[np.random.Generator],
+    value_and_grad: Callable,
+) -> None:
+    """One pass over the data in shuffled mini-batches, one permutation per member."""
+    k, n = net.k, X.shape[1]
+    order = np.stack([rng.permutation(n) for rng in rngs])  # (K, n)
+    Xk = np.broadcast_to(X, (k, *X.shape[1:]))
+    yk = np.broadcast_to(y, (k, *y.shape[1:]))
+    for start in range(0, n, batch):
+        idx = order[:, start : start + batch, None]  # (K, b, 1)
+        xb = np.take_along_axis(Xk, idx, axis=1)
+        yb = np.take_along_axis(yk, idx, axis=1)
+        p = net.forward(xb)
+        _, grad, from_logits = value_and_grad(net, p, yb)
+        net.backward(grad, from_logits)
+        opt.step(net.theta, net.grad)

@@ -1,0 +1,45 @@
+"""Shared helpers: compose the real configs, run the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_module
+from omegaconf import DictConfig
+
+import lab1.config  # noqa: F401  (registers the schemas)
+
+
+def make_cfg(*overrides: str) -> DictConfig:
+    """The real composed config with overrides, as Hydra would build it."""
+    with initialize_config_module("lab1.conf", version_base=None):
+        return compose("config", overrides=list(overrides))
+
+
+def run_cli(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
+    """``python -m lab1 ARGS`` in ``cwd``; returns the finished process."""
+    env = {**os.environ, "PYTHONWARNINGS": "error::RuntimeWarning"}
+    return subprocess.run(
+        [sys.executable, "-m", "lab1", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def single_run_dir(root: Path) -> Path:
+    """The one run directory under ``root/outputs/runs``."""
+    dirs = [p.parent for p in (root / "outputs" / "runs").glob("*/*/.hydra")]
+    assert len(dirs) == 1, dirs
+    return dirs[0]
+
+
+@pytest.fixture
+def cfg_factory():
+    return make_cfg

@@ -1,0 +1,86 @@
+"""Training behaviour: the handout's pass mark, divergence, determinism, populations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lab1.population import train_configs
+from tests.conftest import make_cfg
+
+
+@pytest.mark.parametrize("dataset", ["linear", "xor"])
+def test_default_config_passes_handout_mark(dataset):
+    """Default config reaches at least 90% accuracy for seeds 0..4 (trained as one population)."""
+    cfgs = [make_cfg(f"dataset={dataset}", f"seed={s}") for s in range(5)]
+    for cfg, r in zip(cfgs, train_configs(cfgs)):
+        assert r.accuracy >= 0.9, (cfg.seed, r.accuracy)
+        assert not r.diverged
+
+
+def test_population_equals_single_runs():
+    """Members with different seeds and learning rates train exactly as they would alone."""
+    cfgs = [
+        make_cfg("dataset=linear", f"seed={s}", f"lr={lr}", "epochs=300")
+        for s, lr in [(0, 0.1), (1, 0.5), (2, 2.0)]
+    ]
+    together = train_configs(cfgs)
+    for cfg, r in zip(cfgs, together):
+        (alone,) = train_configs([cfg])
+        assert alone.accuracy == r.accuracy
+        np.testing.assert_allclose(alone.loss, r.loss, rtol=1e-12)
+        for key in alone.params:
+            np.testing.assert_allclose(alone.params[key], r.params[key], rtol=1e-10, atol=1e-14)
+
+
+def test_divergence_is_a_result():
+    (r,) = train_configs([make_cfg("dataset=xor", "output_activation=none", "lr=50", "epochs=500")])
+    assert r.diverged
+    assert 0 < r.epochs_run < 500
+    assert not np.isfinite(r.loss)
+
+
+def test_diverging_member_does_not_disturb_others():
+    cfgs = [
+        make_cfg("dataset=xor", "output_activation=none", f"lr={lr}", "epochs=400") for lr in (50.0, 0.05)
+    ]
+    big, small = train_configs(cfgs)
+    (alone,) = train_configs(cfgs[1:])
+    assert big.diverged and not small.diverged
+    assert small.loss == pytest.approx(alone.loss, rel=1e-12)
+
+
+def test_early_stop_stops_at_threshold():
+    (r,) = train_configs([make_cfg("dataset=linear", "early_stop=0.05", "epochs=20000")])
+    assert r.early_stopped and r.epochs_run < 20000
+    assert r.loss <= 0.05
+    assert r.history["loss"][-2] > 0.05  # the row before the stop was still above
+
+
+@pytest.mark.parametrize("optim", ["sgd", "momentum", "adagrad", "rmsprop", "adam"])
+def test_every_optimizer_learns_linear(optim):
+    lr = {"sgd": 0.5, "momentum": 0.1, "adagrad": 0.1, "rmsprop": 0.01, "adam": 0.01}[optim]
+    (r,) = train_configs([make_cfg("dataset=linear", f"optim={optim}", f"lr={lr}", "epochs=1500")])
+    assert r.accuracy >= 0.9
+
+
+def test_minibatch_is_seeded_and_learns():
+    cfg = make_cfg("dataset=linear", "batch_size=16", "epochs=300", "lr=0.5")
+    (a,) = train_configs([cfg])
+    (b,) = train_configs([cfg])
+    assert a.loss == b.loss and a.accuracy >= 0.9
+    (c,) = train_configs([make_cfg("dataset=linear", "batch_size=16", "epochs=300", "lr=0.5", "seed=1")])
+    assert c.loss != a.loss
+
+
+def test_hidden_list_sets_depth_and_bias_false_has_no_bias():
+    (r,) = train_configs([make_cfg("dataset=xor4", "hidden=[4,16,3]", "bias=false", "epochs=10")])
+    assert [r.params[f"W{i}"].shape for i in (1, 2, 3, 4)] == [(2, 4), (4, 16), (16, 3), (3, 1)]
+    assert not any(k.startswith("b") for k in r.params)
+
+
+def test_epochs_zero_evaluates_the_initial_network():
+    (r,) = train_configs([make_cfg("dataset=xor", "epochs=0")])
+    assert r.epochs_run == 0
+    for key in r.params:
+        assert np.array_equal(r.params[key], r.params_init[key])
