@@ -24,25 +24,25 @@ class Loss:
     value_and_grad: Callable[[Array, Array], tuple[Array, Array]]  # -> (K,), (K, n, 1)
 
 
-def _sum_squares(e: Array) -> Array:
-    """(K,) sum of squares of each member's ``(n, m)`` block."""
-    if e.shape[0] == 1:
+def _mean_squares(e: Array) -> Array:
+    """(K,) mean over samples of each member's squared errors ``e`` ``(K, n, m)``."""
+    n = e.shape[1]
+    if e.shape[0] == 1:  # one member: a dot product is the cheapest reduction
         flat = e.reshape(-1)
-        return np.array([np.dot(flat, flat)])
-    return np.einsum("kni,kni->k", e, e)
+        return np.array([np.dot(flat, flat) / n])
+    return np.einsum("kni,kni->k", e, e) / n
 
 
 def _mse_value(p: Array, y: Array) -> Array:
     """L = mean_i (p_i - y_i)^2."""
-    return _sum_squares(p - y) / p.shape[1]
+    return _mean_squares(p - y)
 
 
 def _mse_value_and_grad(p: Array, y: Array) -> tuple[Array, Array]:
     """L as above; dL/dp = 2 (p - y) / n."""
     e = p - y
-    n = e.shape[1]
-    value = _sum_squares(e) / n
-    e *= 2.0 / n
+    value = _mean_squares(e)
+    e *= 2.0 / e.shape[1]
     return value, e
 
 
