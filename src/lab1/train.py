@@ -155,8 +155,9 @@ def train(
                     n_active = int(active.sum())
                     _silence(net, opt, bad)
             if n_pending:
-                new = all_correct(p, y_true) & active & (reached < 0)
-                if new.any():
+                new = all_correct(p, y_true)
+                if new.any():  # rare: only then build the member masks
+                    new &= active & (reached < 0)
                     reached[new] = epoch
                     n_pending = int(np.count_nonzero(active & (reached < 0)))
             if epoch % log_every == 0:
