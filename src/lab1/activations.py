@@ -17,7 +17,7 @@ Array = np.ndarray
 
 
 @dataclass(frozen=True)
-class Activation:
+class ActivationFn:
     """An elementwise function and its derivative, as one table entry."""
 
     name: str
@@ -90,19 +90,19 @@ def _identity_back(z: Array, a: Array, grad: Array, out: Array, slope: float) ->
     return out
 
 
-ACTIVATIONS: dict[str, Activation] = {
+ACTIVATIONS: dict[str, ActivationFn] = {
     a.name: a
     for a in (
-        Activation("sigmoid", _sigmoid, _sigmoid_back),
-        Activation("tanh", _tanh, _tanh_back),
-        Activation("relu", _relu, _relu_back),
-        Activation("leaky_relu", _leaky_relu, _leaky_relu_back),
-        Activation("none", _identity, _identity_back),
+        ActivationFn("sigmoid", _sigmoid, _sigmoid_back),
+        ActivationFn("tanh", _tanh, _tanh_back),
+        ActivationFn("relu", _relu, _relu_back),
+        ActivationFn("leaky_relu", _leaky_relu, _leaky_relu_back),
+        ActivationFn("none", _identity, _identity_back),
     )
 }
 
 
-def get_activation(name: str) -> Activation:
+def get_activation(name: str) -> ActivationFn:
     """Look up an activation by name; an unknown name lists the valid ones."""
     try:
         return ACTIVATIONS[name]

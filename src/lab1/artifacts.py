@@ -57,7 +57,7 @@ def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
 
 
-def full_params(r: MemberResult, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def full_params(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """W1, b1, W2, b2, ...: a network without biases gets zero b arrays, so keys never vary."""
     out: dict[str, np.ndarray] = {}
     for key in sorted(params, key=lambda k: (int(k[1:]), k[0] != "W")):
@@ -78,8 +78,8 @@ def write_run(out_dir: Path, r: MemberResult, epochs: int) -> dict[str, Any]:
         {**columns, "label": d.y, "probability": r.prob, "predicted": (r.prob > 0.5).astype(int)}
     )
     atomic_write(out_dir / "predictions.csv", lambda p: predictions.to_csv(p, index=False))
-    _save_npz(out_dir / "params_init.npz", full_params(r, r.params_init))
-    _save_npz(out_dir / "params.npz", full_params(r, r.params))
+    _save_npz(out_dir / "params_init.npz", full_params(r.params_init))
+    _save_npz(out_dir / "params.npz", full_params(r.params))
     record = metrics(r, epochs)
     return record
 
@@ -88,12 +88,3 @@ def write_metrics(out_dir: Path, record: dict[str, Any]) -> None:
     """Write metrics.json: the mark of a finished run, so call it last."""
     text = json.dumps(record, indent=2, allow_nan=False) + "\n"
     atomic_write(out_dir / METRICS, lambda p: p.write_text(text))
-
-
-def read_metrics(out_dir: Path) -> dict[str, Any] | None:
-    """A finished run's metrics, or None when absent or unreadable."""
-    try:
-        record = json.loads((out_dir / METRICS).read_text())
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None

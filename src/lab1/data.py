@@ -69,6 +69,9 @@ def make_dataset(cfg: Any, seed: int) -> Dataset:
     return generate(cfg, seed)
 
 
+SEEDED: frozenset[str] = frozenset({"linear"})  # datasets that differ between seeds
+
+
 def depends_on_seed(name: str) -> bool:
     """Whether the dataset differs between seeds (so population members need their own)."""
-    return name == "linear"
+    return name in SEEDED

@@ -43,6 +43,12 @@ class Layer:
         raise NotImplementedError
 
 
+def _immutable(x: Array) -> bool:
+    """Whether x's memory belongs to a read-only array (numpy collapses ``base`` to the owner)."""
+    owner = x if x.base is None else x.base
+    return isinstance(owner, np.ndarray) and not owner.flags.writeable and owner.base is None
+
+
 def _matmul(squeeze: bool) -> Callable[..., Array]:
     """``np.dot`` for 2-D operands (fastest for tiny matrices), else ``np.matmul``."""
     return np.dot if squeeze else np.matmul
@@ -58,6 +64,7 @@ class Dense(Layer):
     def __init__(self, fan_in: int, fan_out: int, bias: bool = True) -> None:
         self.fan_in, self.fan_out, self.bias = fan_in, fan_out, bias
         self._inputs: dict[tuple[int, ...], Array] = {}
+        self._copied: Array | None = None  # a read-only input already in the buffer
 
     def param_shapes(self) -> list[tuple[str, tuple[int, ...]]]:
         """W then b (absent without bias): contiguous, so together they are [W; b]."""
@@ -75,14 +82,21 @@ class Dense(Layer):
         self.mm = _matmul(squeeze)
 
     def _augment(self, x: Array) -> Array:
-        """[x, 1]: x copied into a cached buffer whose last column is ones."""
+        """[x, 1]: x copied into a cached buffer whose last column is ones.
+
+        A read-only array that owns its data (the training data) cannot have changed since
+        it was last copied, so it is copied once, not every epoch.
+        """
         if not self.bias:
             return x
         buf = self._inputs.get(x.shape)
         if buf is None:
             buf = np.ones(x.shape[:-1] + (self.fan_in + 1,))
             self._inputs[x.shape] = buf
+        elif x is self._copied:
+            return buf
         buf[..., : self.fan_in] = x
+        self._copied = x if _immutable(x) else None
         return buf
 
     def forward(self, x: Array) -> Array:
@@ -92,11 +106,7 @@ class Dense(Layer):
 
     def backward(self, dy: Array, need_dx: bool = True) -> Array | None:
         """d[W; b] = [x, 1]^T dy;  dx = dy W^T."""
-        xt = self.xa.swapaxes(-1, -2)
-        if self.squeeze:
-            np.dot(xt, dy, out=self.dWb)
-        else:
-            np.matmul(xt, dy, out=self.dWb)
+        self.mm(self.xa.swapaxes(-1, -2), dy, out=self.dWb)
         return self.mm(dy, self.WT) if need_dx else None
 
 

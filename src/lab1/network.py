@@ -39,26 +39,23 @@ class Network:
         self.spec, self.k = spec, k
         self.layers = spec.layers()
         self.slots: list[tuple[str, int, int, tuple[int, ...]]] = []  # (key, start, stop, shape)
+        spans: list[tuple[int, int]] = []  # each layer's columns of the flat buffers
         offset, dense_index = 0, 0
         for layer in self.layers:
-            if isinstance(layer, Dense):
-                dense_index += 1
+            dense_index += isinstance(layer, Dense)
+            start = offset
             for pname, shape in layer.param_shapes():
                 size = int(np.prod(shape))
                 self.slots.append((f"{pname}{dense_index}", offset, offset + size, shape))
                 offset += size
-        self.n_params = offset
+            spans.append((start, offset))
         self.theta = np.zeros((k, offset)) if theta is None else theta
         self.grad = np.zeros((k, offset))
         self.squeeze = k == 1  # a population of one runs on 2-D views (see lab1.layers)
-        start = 0
-        for layer in self.layers:
-            size = sum(int(np.prod(s)) for _, s in layer.param_shapes())
-            if self.squeeze:
-                layer.bind(self.theta[0, start : start + size], self.grad[0, start : start + size], True)
-            else:
-                layer.bind(self.theta[:, start : start + size], self.grad[:, start : start + size], False)
-            start += size
+        self._input: tuple[Array | None, Array | None] = (None, None)  # (input, its 2-D view)
+        rows = 0 if self.squeeze else slice(None)
+        for layer, (a, b) in zip(self.layers, spans):
+            layer.bind(self.theta[rows, a:b], self.grad[rows, a:b], self.squeeze)
 
     def forward(self, x: Array) -> Array:
         """Output probabilities ``(K, n, n_out)``; the output logits stay in ``self.logits``.
@@ -66,7 +63,9 @@ class Network:
         ``x`` is ``(K, n, d)`` or ``(1, n, d)`` when every member sees the same data.
         """
         if self.squeeze:
-            x = x[0]
+            if x is not self._input[0]:  # keep one 2-D view per input, so layers can see it is unchanged
+                self._input = (x, x[0])
+            x = self._input[1]
         for layer in self.layers:
             x = layer.forward(x)
         last = self.layers[-1]
@@ -84,9 +83,9 @@ class Network:
         for i in range(len(layers) - 1, -1, -1):
             dout = layers[i].backward(dout, need_dx=i > 0)
 
-    def params(self, member: int) -> dict[str, Array]:
-        """One member's parameters by name (``W1, b1, ...``), W as ``(fan_in, fan_out)``."""
-        return {key: self.theta[member, a:b].reshape(shape).copy() for key, a, b, shape in self.slots}
+    def unpack(self, row: Array) -> dict[str, Array]:
+        """One member's flat parameter row by name (``W1, b1, ...``), W as ``(fan_in, fan_out)``."""
+        return {key: row[a:b].reshape(shape).copy() for key, a, b, shape in self.slots}
 
     def set_params(self, member: int, params: dict[str, Array]) -> None:
         """Load one member's parameters by name."""

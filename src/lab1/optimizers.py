@@ -24,20 +24,23 @@ class Optimizer:
     weight_decay: Array
     t: int = 0
     flags: ClassVar[tuple[str, ...]] = ()  # boolean hyperparameters (same for a population)
+    state: ClassVar[tuple[str, ...]] = ()  # names of the (K, P) state arrays
+
+    def __post_init__(self) -> None:
+        self.decay = bool(np.any(self.weight_decay))
 
     def init_state(self, shape: tuple[int, int]) -> None:
         """Allocate state arrays for parameters of this shape."""
 
     def reset_members(self, mask: Array) -> None:
         """Zero the state of the masked members (used to silence a diverged member)."""
-        for value in vars(self).values():
-            if isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] > 1:
+        for name in self.state:
+            value = getattr(self, name)
+            if value is not None:
                 value[mask] = 0.0
 
     def _decayed(self, theta: Array, grad: Array) -> Array:
         """g + weight_decay * theta (L2 penalty, as torch adds it to the gradient)."""
-        if self.t == 1:
-            self.decay = bool(np.any(self.weight_decay))
         if not self.decay:
             return grad
         return grad + self.weight_decay * theta
@@ -55,6 +58,7 @@ class SGD(Optimizer):
     dampening: Array = None  # type: ignore[assignment]
     nesterov: bool = False
     flags: ClassVar[tuple[str, ...]] = ("nesterov",)
+    state: ClassVar[tuple[str, ...]] = ("buf",)
 
     def init_state(self, shape: tuple[int, int]) -> None:
         """Momentum buffer, only when some member uses momentum."""
@@ -82,6 +86,7 @@ class Adagrad(Optimizer):
     lr_decay: Array = None  # type: ignore[assignment]
     initial_accumulator_value: Array = None  # type: ignore[assignment]
     eps: Array = None  # type: ignore[assignment]
+    state: ClassVar[tuple[str, ...]] = ("sum",)
 
     def init_state(self, shape: tuple[int, int]) -> None:
         """Sum of squared gradients, starting at initial_accumulator_value."""
@@ -107,6 +112,7 @@ class RMSprop(Optimizer):
     momentum: Array = None  # type: ignore[assignment]
     centered: bool = False
     flags: ClassVar[tuple[str, ...]] = ("centered",)
+    state: ClassVar[tuple[str, ...]] = ("square_avg", "grad_avg", "buf")
 
     def init_state(self, shape: tuple[int, int]) -> None:
         """Square average, plus gradient average when centered and a momentum buffer."""
@@ -149,6 +155,7 @@ class Adam(Optimizer):
     eps: Array = None  # type: ignore[assignment]
     amsgrad: bool = False
     flags: ClassVar[tuple[str, ...]] = ("amsgrad",)
+    state: ClassVar[tuple[str, ...]] = ("m", "v", "v_max")
 
     def init_state(self, shape: tuple[int, int]) -> None:
         """First and second moments (and their running max for AMSGrad)."""
@@ -175,7 +182,7 @@ class Adam(Optimizer):
         theta -= step_size * self.m / denom
 
 
-# name -> (class, fixed settings the config name implies)
+# config name -> class (``sgd`` and ``momentum`` differ only in their default momentum)
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     "sgd": SGD,
     "momentum": SGD,

@@ -1,8 +1,7 @@
 """Turn job configs into one population, train it, and split the result per job.
 
-A single run is a population of one. Jobs may share a population when ``group_key``
-gives them the same key: then only seeds, learning rates, optimizer scalars and the
-init scheme differ between members.
+A single run is a population of one. Members of one population may differ only in
+seed, learning rate, optimizer scalars and init scheme.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from lab1.config import hidden_sizes, log_interval
 from lab1.data import Dataset, depends_on_seed, make_dataset
@@ -66,41 +65,23 @@ def train_spec(cfg: DictConfig) -> TrainSpec:
     )
 
 
-def group_key(cfg: DictConfig) -> tuple:
-    """Jobs with equal keys can be trained as one population."""
-    _, flags = hyperparameter_names(cfg.optim.name)
-    dataset = OmegaConf.to_container(cfg.dataset, resolve=True)
-    return (
-        tuple(sorted((k, str(v)) for k, v in dataset.items())),  # type: ignore[union-attr]
-        _optimizer_class(cfg.optim.name),
-        tuple(bool(cfg.optim[f]) for f in flags),
-        net_spec(cfg, 0),
-        train_spec(cfg),
-    )
-
-
-def _optimizer_class(name: str) -> str:
-    from lab1.optimizers import OPTIMIZERS
-
-    return OPTIMIZERS[name].__name__
-
-
 def train_configs(
     cfgs: Sequence[DictConfig],
     on_print: Callable[[int, Array], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[MemberResult]:
-    """Train the jobs (all with one ``group_key``) as one population."""
+    """Train the jobs (alike but for seed, lr, optimizer scalars, init) as one population."""
     first = cfgs[0]
     k = len(cfgs)
     seeds = np.array([int(c.seed) for c in cfgs], dtype=np.int64)
     if depends_on_seed(first.dataset.name):
-        datasets = [make_dataset(c.dataset, int(c.seed)) for c in cfgs]
-    else:
-        datasets = [make_dataset(first.dataset, int(first.seed))] * k
-    X = np.stack([d.X for d in (datasets if depends_on_seed(first.dataset.name) else datasets[:1])])
-    y = np.stack([d.y for d in (datasets if depends_on_seed(first.dataset.name) else datasets[:1])])
-    y = y[:, :, None].astype(np.float64)
+        datasets = distinct = [make_dataset(c.dataset, int(c.seed)) for c in cfgs]
+    else:  # one copy of the data, broadcast over the members
+        distinct = [make_dataset(first.dataset, int(first.seed))]
+        datasets = distinct * k
+    X = np.stack([d.X for d in distinct])  # (K|1, n, d)
+    y = np.stack([d.y for d in distinct])[:, :, None].astype(np.float64)  # (K|1, n, 1)
+    X.flags.writeable = y.flags.writeable = False  # lets the first layer skip re-copying X
 
     spec = net_spec(first, X.shape[2])
     net = Network(spec, k)
@@ -127,18 +108,14 @@ def _column(cfgs: Sequence[DictConfig], name: str) -> Array:
     return np.array(values, dtype=np.float64)[:, None]
 
 
-def _params(net: Network, theta: Array) -> dict[str, Array]:
-    return {key: theta[a:b].reshape(shape).copy() for key, a, b, shape in net.slots}
-
-
 def _member(
     r: TrainResult, i: int, net: Network, theta_init: Array, data: Dataset, spec: NetSpec
 ) -> MemberResult:
     rows = ~np.isnan(r.history_loss[:, i]) | ~np.isnan(r.history_accuracy[:, i])
     return MemberResult(
         dataset=data,
-        params_init=_params(net, theta_init[i]),
-        params=_params(net, r.theta[i]),
+        params_init=net.unpack(theta_init[i]),
+        params=net.unpack(r.theta[i]),
         prob=r.prob[i].copy(),
         loss=float(r.loss[i]),
         accuracy=float(r.accuracy[i]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,7 +52,6 @@ class TrainResult:
     history_loss: Array  # (T, K), NaN where a member logged nothing
     history_accuracy: Array  # (T, K)
     wall_seconds: float = 0.0
-    extra: dict = field(default_factory=dict)
 
 
 def objective(loss: str, output_activation: str) -> Callable[[Network, Array, Array], tuple]:
@@ -139,9 +138,20 @@ def train(
     rngs = [init_rng(int(s), SHUFFLE_STREAM) for s in seeds] if batch else []
     progress_every = max(1, spec.epochs // 200)
 
-    n_active, n_pending = k, k  # members still training / not yet at 100% accuracy
+    pending = active.copy()  # still training and not yet at 100% accuracy
+    n_active = n_pending = k  # their counts as Python ints: no numpy call per epoch
     stop_early = spec.early_stop is not None
     log_every = spec.log_every
+
+    def retire(epoch: int, members: Array, p: Array, loss: Array, why: Array) -> None:
+        """Record the members' final state, mark why they stopped, stop updating them."""
+        nonlocal n_active, n_pending
+        rec.finish(epoch, members, p, loss, accuracy(p, y_true))
+        why |= members
+        active[members] = pending[members] = False
+        n_active, n_pending = int(active.sum()), int(pending.sum())
+        _freeze(opt, members)
+
     with np.errstate(all="ignore"):
         for epoch in range(spec.epochs + 1):
             p = net.forward(X)
@@ -149,17 +159,14 @@ def train(
             if not math.isfinite(loss[0] if k == 1 else loss.sum()):
                 bad = ~np.isfinite(loss) & active
                 if bad.any():
-                    rec.finish(epoch, bad, p, loss, accuracy(p, y_true))
-                    diverged |= bad
-                    active &= ~bad
-                    n_active = int(active.sum())
+                    retire(epoch, bad, p, loss, diverged)
                     _silence(net, opt, bad)
             if n_pending:
-                new = all_correct(p, y_true)
-                if new.any():  # rare: only then build the member masks
-                    new &= active & (reached < 0)
+                new = all_correct(p, y_true) & pending
+                if new.any():
                     reached[new] = epoch
-                    n_pending = int(np.count_nonzero(active & (reached < 0)))
+                    pending &= ~new
+                    n_pending = int(pending.sum())
             if epoch % log_every == 0:
                 rec.log(epoch, active, loss, accuracy(p, y_true))
             if print_every and epoch % print_every == 0 and on_print is not None:
@@ -167,11 +174,7 @@ def train(
             if stop_early:
                 hit = (loss <= threshold) & active
                 if hit.any():
-                    rec.finish(epoch, hit, p, loss, accuracy(p, y_true))
-                    early |= hit
-                    active &= ~hit
-                    n_active = int(active.sum())
-                    _freeze(opt, hit)
+                    retire(epoch, hit, p, loss, early)
             if epoch == spec.epochs or not n_active:
                 if n_active:
                     rec.finish(epoch, active, p, loss, accuracy(p, y_true))
@@ -208,10 +211,9 @@ def _freeze(opt: Optimizer, members: Array) -> None:
 
 
 def _silence(net: Network, opt: Optimizer, members: Array) -> None:
-    """Make diverged members finite and still so their NaNs stop spreading work."""
+    """Make (already frozen) diverged members finite, so the per-epoch loss check stays cheap."""
     net.theta[members] = 0.0
     opt.reset_members(members)
-    _freeze(opt, members)
 
 
 def _minibatch_epoch(
