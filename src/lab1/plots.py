@@ -24,9 +24,16 @@ def _scatter_classes(ax: plt.Axes, X: np.ndarray, labels: np.ndarray) -> None:
         ax.scatter(pts[:, 0], pts[:, 1], c=color, s=28, label=f"class {cls}", edgecolors="k", lw=0.3)
 
 
-def _square(ax: plt.Axes, X: np.ndarray) -> None:
+def _extend(values: np.ndarray) -> str:
+    """Colour-bar arrows only where the network output leaves [0, 1] (non-sigmoid outputs)."""
+    below, above = values.min() < 0, values.max() > 1
+    return {(False, False): "neither", (True, False): "min", (False, True): "max"}.get((below, above), "both")
+
+
+def _square(ax: plt.Axes, X: np.ndarray, margin: float = 0.08) -> None:
+    """Equal-aspect axes around the points X, with a margin (fraction of their span)."""
     lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = 0.08 * max(float((hi - lo).max()), 1e-9)
+    pad = margin * max(float((hi - lo).max()), 1e-9)
     ax.set_xlim(lo[0] - pad, hi[0] + pad)
     ax.set_ylim(lo[1] - pad, hi[1] + pad)
     ax.set_aspect("equal", adjustable="box")
@@ -56,9 +63,23 @@ def learning_curve(r: MemberResult, title: str, path: Path) -> None:
     """Loss (log scale) and accuracy against epoch."""
     h = r.history
     fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True, constrained_layout=True)
-    loss = np.where(np.isfinite(h["loss"]) & (h["loss"] > 0), h["loss"], np.nan)
-    loss = np.clip(loss, LOSS_FLOOR, LOSS_CEILING)  # a diverging run's loss would overflow the axis
+    raw = h["loss"]
+    # values past the ceiling (a diverging run) would overflow a log axis: leave them out, say so
+    shown = np.isfinite(raw) & (raw <= LOSS_CEILING)
+    loss = np.where(shown, np.maximum(raw, LOSS_FLOOR), np.nan)
     ax_loss.plot(h["epoch"], loss, color="tab:purple")
+    if (~shown).any():
+        first = int(h["epoch"][np.argmax(~shown)])
+        ax_loss.text(
+            0.98,
+            0.95,
+            f"loss > {LOSS_CEILING:.0e} or not finite from epoch {first}: not drawn",
+            transform=ax_loss.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="tab:red",
+        )
     if np.isfinite(loss).any():
         ax_loss.set_yscale("log")
     ax_loss.set_ylabel("loss")
@@ -92,15 +113,33 @@ def decision_boundary(r: MemberResult, title: str, path: Path, resolution: int =
     prob = predict(r.spec, r.params, grid).reshape(gx.shape)
     fig, ax = plt.subplots(figsize=(5.6, 4.8), constrained_layout=True)
     finite = np.isfinite(prob)
-    if finite.any():
+    if finite.any():  # extend: an output activation other than sigmoid can leave [0, 1]
+        levels = np.linspace(0, 1, 11)
         cs = ax.contourf(
-            gx, gy, np.where(finite, prob, np.nan), levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.75
+            gx,
+            gy,
+            np.where(finite, prob, np.nan),
+            levels=levels,
+            cmap="RdBu",
+            alpha=0.75,
+            extend=_extend(prob[finite]),
         )
-        fig.colorbar(cs, ax=ax, label="P(class 1)")
+        fig.colorbar(cs, ax=ax, label="network output (P(class 1))")
         if np.nanmin(prob) < 0.5 < np.nanmax(prob):
             ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1.2)
+    else:
+        ax.text(
+            0.5,
+            0.5,
+            "output is not finite anywhere:\nno boundary to draw",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=10,
+            color="tab:red",
+        )
     _scatter_classes(ax, X, y)
-    _square(ax, np.vstack([X, grid]))
+    _square(ax, grid, margin=0.0)  # the grid already has its margin
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, fontsize=8, frameon=False)
     ax.set_title(f"Decision boundary\n{title}", fontsize=9)
     fig.savefig(path, dpi=110)
