@@ -20,11 +20,13 @@ def make_cfg(*overrides: str) -> DictConfig:
         return compose("config", overrides=list(overrides))
 
 
-def run_cli(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
-    """``python -m lab1 ARGS`` in ``cwd``; returns the finished process."""
+def run_cli(
+    args: list[str], cwd: Path, timeout: float = 240, module: str = "lab1"
+) -> subprocess.CompletedProcess:
+    """``python -m MODULE ARGS`` in ``cwd``; returns the finished process."""
     env = {**os.environ, "PYTHONWARNINGS": "error::RuntimeWarning"}
     return subprocess.run(
-        [sys.executable, "-m", "lab1", *args],
+        [sys.executable, "-m", module, *args],
         cwd=cwd,
         capture_output=True,
         text=True,

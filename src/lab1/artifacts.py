@@ -38,6 +38,7 @@ def metrics(r: MemberResult, epochs: int) -> dict[str, Any]:
     """The metrics.json record of one run (accuracy as a fraction from 0 to 1)."""
     return {
         "loss": _finite_or_none(r.loss),
+        "initial_loss": _finite_or_none(float(r.history["loss"][0])) if len(r.history["loss"]) else None,
         "accuracy": r.accuracy,
         "epochs": epochs,
         "epochs_run": r.epochs_run,
@@ -82,6 +83,15 @@ def write_run(out_dir: Path, r: MemberResult, epochs: int) -> dict[str, Any]:
     _save_npz(out_dir / "params.npz", full_params(r.params))
     record = metrics(r, epochs)
     return record
+
+
+def read_metrics(out_dir: Path) -> dict[str, Any] | None:
+    """The finished run's metrics, or None when there are none or they cannot be read."""
+    try:
+        record = json.loads((out_dir / METRICS).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def write_metrics(out_dir: Path, record: dict[str, Any]) -> None:

@@ -115,6 +115,7 @@ class Config:
     early_stop: float | None = None  # stop once the loss is at most this; None: never
     objective: str = "loss"  # what the task returns to a sweeper: loss or accuracy
     progress: bool | None = None  # tqdm bar; None: only on a terminal for long runs
+    resume: bool = True  # reuse a finished run of the same config found in the job directory
     plots: PlotsConfig = field(default_factory=PlotsConfig)
 
 

@@ -31,6 +31,11 @@ def print_predictions(r: MemberResult) -> None:
     _write(f"loss={r.loss:.10g} accuracy={100 * r.accuracy:.2f}%")
 
 
+def print_skipped(out_dir: object) -> None:
+    """Say that a finished run of the same config was found and reused."""
+    _write(f"lab1: {out_dir} already holds a finished run of this config; kept it (resume=false retrains)")
+
+
 def progress_bar(total: int, enabled: bool | None) -> tuple[Callable[[int], None] | None, Callable]:
     """(on_progress, close) for a tqdm bar; none unless asked for or on a long terminal run."""
     if enabled is None:

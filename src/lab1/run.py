@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from lab1 import artifacts, console, plots
 from lab1.config import validate
@@ -27,9 +29,32 @@ def objective_value(cfg: DictConfig, record: dict[str, Any]) -> float:
     return float(loss) if loss is not None and math.isfinite(loss) else math.inf
 
 
+# keys that change what a job prints or draws, not what it computes
+PRESENTATION_KEYS = ("print_every", "progress", "plots", "objective", "resume")
+
+
+def fingerprint(cfg: DictConfig) -> str:
+    """A hash of every resolved config value that affects the results of a job."""
+    values = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(values, dict)
+    for key in PRESENTATION_KEYS:
+        values.pop(key, None)
+    text = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def finished(cfg: DictConfig, out_dir: Path) -> dict[str, Any] | None:
+    """The metrics of a finished earlier run of this same config in ``out_dir``, if any."""
+    record = artifacts.read_metrics(out_dir)
+    if record is None or record.get("config_hash") != fingerprint(cfg):
+        return None
+    return record
+
+
 def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
     """Write a finished job's files (figures if enabled), metrics.json last."""
     record = artifacts.write_run(out_dir, r, int(cfg.epochs))
+    record["config_hash"] = fingerprint(cfg)
     if cfg.plots.per_job:
         plots.draw_all(r, describe(cfg), out_dir)
     artifacts.write_metrics(out_dir, record)
@@ -39,6 +64,10 @@ def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
 def run(cfg: DictConfig, out_dir: Path, verbose: bool = True) -> float:
     """Train one job, print as the handout asks, write its run directory; return the objective."""
     validate(cfg)
+    if cfg.resume and (done := finished(cfg, out_dir)) is not None:
+        if verbose:
+            console.print_skipped(out_dir)
+        return objective_value(cfg, done)
     on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if verbose else False)
     try:
         (result,) = train_configs([cfg], console.print_loss if verbose else None, on_progress)

@@ -1,0 +1,94 @@
+"""A sweep's results grouped over seeds, and the Markdown tables written from them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lab1.results import Sweep, fmt, sort_key
+
+
+def _finite(values: pd.Series) -> np.ndarray:
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    return x[np.isfinite(x)]
+
+
+def _group_stats(g: pd.DataFrame) -> dict[str, Any]:
+    """The numbers of one setting over its seeds."""
+    finished = g[g["status"] != "failed"]
+    loss = _finite(finished.get("loss", pd.Series(dtype=float)))
+    acc = _finite(finished.get("accuracy", pd.Series(dtype=float)))
+    reached = _finite(finished.get("epochs_to_100", pd.Series(dtype=float)))
+    start = pd.to_numeric(finished.get("initial_loss", pd.Series(dtype=float)), errors="coerce")
+    end = pd.to_numeric(finished.get("loss", pd.Series(dtype=float)), errors="coerce")
+    diverged = int((finished["status"] == "diverged").sum())
+    return {
+        "runs": len(g),
+        "failed": int((g["status"] == "failed").sum()),
+        "loss_mean": loss.mean() if loss.size else np.nan,
+        "loss_std": loss.std(ddof=1) if loss.size > 1 else np.nan,
+        "accuracy_mean": acc.mean() if acc.size else np.nan,
+        "accuracy_std": acc.std(ddof=1) if acc.size > 1 else np.nan,
+        "reached_100": int(reached.size),
+        "epochs_to_100_median": float(np.median(reached)) if reached.size else np.nan,
+        "diverged": diverged,
+        "loss_rose": int((end > start).sum()) + diverged,  # ended above where it started
+    }
+
+
+def summarise(sweep: Sweep) -> pd.DataFrame:
+    """One row per dataset and swept setting: mean and std over seeds, counts, medians."""
+    table = sweep.table
+    if table.empty:
+        return pd.DataFrame()
+    keys = [k for k in ("dataset", *sweep.axes) if k in table.columns]
+    rows = []
+    for values, g in table.groupby(keys, sort=False, dropna=False):
+        values = values if isinstance(values, tuple) else (values,)
+        rows.append({**dict(zip(keys, values)), **_group_stats(g)})
+    out = pd.DataFrame(rows)
+    order = sorted(range(len(out)), key=lambda i: tuple(sort_key(out[k].iloc[i]) for k in keys))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _pm(mean: float, std: float, digits: int, scale: float = 1.0) -> str:
+    if not np.isfinite(mean):
+        return "-"
+    std_text = f" ± {scale * std:.{digits}f}" if np.isfinite(std) else ""
+    return f"{scale * mean:.{digits}f}{std_text}"
+
+
+def _loss_text(mean: float, std: float) -> str:
+    if not np.isfinite(mean):
+        return "-"
+    return f"{mean:.3g} ± {std:.2g}" if np.isfinite(std) else f"{mean:.3g}"
+
+
+def display(summary: pd.DataFrame, axes: Sequence[str]) -> pd.DataFrame:
+    """The summary as the text columns a reader sees."""
+    keys = [k for k in ("dataset", *axes) if k in summary.columns]
+    out = pd.DataFrame({k: summary[k].map(fmt) for k in keys})
+    out["runs"] = summary["runs"].astype(str)
+    out["final loss"] = [_loss_text(m, s) for m, s in zip(summary["loss_mean"], summary["loss_std"])]
+    out["accuracy (%)"] = [
+        _pm(m, s, 1, 100.0) for m, s in zip(summary["accuracy_mean"], summary["accuracy_std"])
+    ]
+    out["reached 100%"] = [f"{r}/{n}" for r, n in zip(summary["reached_100"], summary["runs"])]
+    out["median epochs to 100%"] = [
+        f"{m:.0f}" if np.isfinite(m) else "never" for m in summary["epochs_to_100_median"]
+    ]
+    out["diverged"] = summary["diverged"].astype(str)
+    if summary["failed"].any():
+        out["failed"] = summary["failed"].astype(str)
+    return out
+
+
+def markdown(frame: pd.DataFrame) -> str:
+    """A pipe table (pandas' own needs the optional ``tabulate``)."""
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in frame.to_numpy()]
+    return "\n".join([header, rule, *body])

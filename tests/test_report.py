@@ -1,0 +1,96 @@
+"""The generated report on a reduced setting: every section and figure, findings from the runs."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from lab1 import findings
+from lab1.report import SWEEPS
+from lab1.results import load_sweep
+from lab1.summary import summarise
+from tests.conftest import run_cli
+
+ARGS = ["--epochs", "200", "--seeds", "1", "--out", "rep"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    proc = run_cli(ARGS, root, module="lab1.report", timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return root, proc
+
+
+def test_report_has_every_section_and_figure(report):
+    root, _ = report
+    text = (root / "rep" / "report.md").read_text()
+    for heading in (
+        "## 1. Experimental results",
+        "### linear",
+        "### xor",
+        "## 2. Discussion",
+        "### A. Different learning rates",
+        "### B. Different numbers of hidden units",
+        "### C. Without activation functions",
+        "### D1. Other optimizers",
+        "### D2. Other activation functions",
+        "## 3. Questions",
+        "**1. What are the activation functions for?**",
+        "**2. What happens if the learning rate is too large or too small?**",
+        "**3. What are weights and biases for?**",
+    ):
+        assert heading in text, heading
+    images = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
+    for image in images:
+        assert (root / "rep" / image).is_file(), image
+    for name in ("lr", "hidden", "no_activation", "optimizers", "activations", "bias"):
+        assert any(i.startswith(f"{name}_learning_curves") for i in images), name
+        assert any(i.startswith(name) and ("bars" in i or "heatmap" in i) for i in images), name
+    for dataset in ("linear", "xor"):
+        for fig in ("comparison", "learning_curve", "decision_boundary"):
+            assert f"baseline_{dataset}_{fig}.png" in images
+    assert text.count("**Findings.**") == 5
+    assert text.count("Iter0 | Ground truth: ") == 2  # the prediction listing of each dataset
+    assert "Iter99 | Ground truth" in text and "Iter20 | Ground truth" in text
+
+
+def test_report_numbers_come_from_the_runs(report):
+    root, _ = report
+    text = (root / "rep" / "report.md").read_text()
+    base = root / "rep" / "sweeps" / "epochs200_seeds1"
+    for job in (base / "baseline").glob("*dataset=xor*"):
+        m = json.loads((job / "metrics.json").read_text())
+        assert f"loss={m['loss']:.10g} accuracy={100 * m['accuracy']:.2f}%" in text
+    lr = summarise(load_sweep(base / "lr"))
+    for sentence in findings.section_findings(lr, "lr"):
+        assert sentence in text
+
+
+def test_findings_change_when_the_runs_change(report, tmp_path):
+    root, _ = report
+    sweep = load_sweep(root / "rep" / "sweeps" / "epochs200_seeds1" / "lr")
+    before = findings.section_findings(summarise(sweep), "lr")
+    # the same sweep, had the smallest learning rate reached 100% at epoch 7 on xor
+    small = (sweep.table.lr == sweep.table.lr.min()) & (sweep.table.dataset == "xor")
+    sweep.table.loc[small, ["accuracy", "epochs_to_100"]] = [1.0, 7.0]
+    after = findings.section_findings(summarise(sweep), "lr")
+    assert before != after
+    assert any("fastest lr=0.0001 (median 7 epochs)" in s for s in after)
+    assert not any("fastest lr=0.0001" in s for s in before)
+
+
+def test_report_reuses_its_runs(report):
+    root, _ = report
+    proc = run_cli(ARGS, root, module="lab1.report")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("complete, reused") == len(SWEEPS)
+    assert "spent 0 s training" in (root / "rep" / "report.md").read_text()
+
+
+def test_report_rejects_bad_flags(tmp_path):
+    proc = run_cli(["--seeds", "0"], tmp_path, module="lab1.report")
+    assert proc.returncode == 2 and "--seeds 0: must be an integer >= 1" in proc.stderr
+    assert not (tmp_path / "outputs").exists()

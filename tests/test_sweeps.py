@@ -1,0 +1,162 @@
+"""Multiruns end to end: collection, the sweep files, resume, and the launchers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_module
+
+from lab1.config import group_choices
+from tests.conftest import run_cli
+
+FAST = ["epochs=300", "print_every=0", "plots.per_job=false"]
+TIMING = ["wall_seconds", "epochs_per_second"]
+
+
+def sweep(tmp_path, *args: str, name: str = "sw"):
+    proc = run_cli(["-m", f"hydra.sweep.dir={name}", *FAST, *args], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc, tmp_path / name
+
+
+@pytest.fixture(scope="module")
+def mission(tmp_path_factory):
+    """The mission's command (fewer epochs, two seeds): 16 jobs over both datasets."""
+    root = tmp_path_factory.mktemp("mission")
+    proc, sw = sweep(root, "optim=sgd,adam", "lr=1e-4,1e-2", "seed=0,1")
+    return root, proc, sw
+
+
+def test_mission_sweep_covers_both_datasets_and_collects(mission):
+    _, proc, sw = mission
+    table = pd.read_csv(sw / "results.csv")
+    assert len(table) == 16
+    assert sorted(table["dataset"].unique()) == ["linear", "xor"]
+    assert set(zip(table["optim"], table["lr"], table["seed"])) == {
+        (o, lr, s) for o in ("sgd", "adam") for lr in (1e-4, 1e-2) for s in (0, 1)
+    }
+    for column in ("job", "status", "loss", "accuracy", "epochs_to_100", "diverged", "initial_loss"):
+        assert column in table.columns
+    assert list(table.columns[1:3]) == ["optim", "lr"]  # the swept keys come first
+    # every row is the job's own metrics.json
+    for row in table.itertuples():
+        m = json.loads((sw / row.job / "metrics.json").read_text())
+        assert row.accuracy == m["accuracy"] and row.epochs_run == m["epochs_run"]
+    assert "collected" in proc.stdout and "16 finished, 0 failed, 0 skipped" in proc.stdout
+    for name in ("summary.md", "learning_curves.png", "heatmap.png"):
+        assert (sw / name).is_file(), name
+
+
+def test_summary_groups_over_seeds(mission):
+    _, _, sw = mission
+    table = pd.read_csv(sw / "results.csv")
+    text = (sw / "summary.md").read_text()
+    assert "Swept: optim, lr." in text
+    rows = [line for line in text.splitlines() if line.startswith("| linear") or line.startswith("| xor")]
+    assert len(rows) == 8  # 2 datasets x 2 optimizers x 2 learning rates, seeds grouped
+    for line in rows:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        dataset, optim, lr = cells[0], cells[1], float(cells[2])
+        g = table[(table.dataset == dataset) & (table.optim == optim) & (table.lr == lr)]
+        assert cells[3] == "2"
+        assert cells[5].startswith(f"{100 * g.accuracy.mean():.1f} ± {100 * g.accuracy.std():.1f}")
+        assert cells[6] == f"{g.epochs_to_100.notna().sum()}/2"
+        reached = g.epochs_to_100.dropna()
+        assert cells[7] == (f"{reached.median():.0f}" if len(reached) else "never")
+
+
+def test_collect_by_hand_skips_corrupt_and_partial_jobs(mission, tmp_path):
+    _, _, sw = mission
+    copy = tmp_path / "copy"
+    shutil.copytree(sw, copy)
+    for name in ("results.csv", "summary.md"):
+        (copy / name).unlink()
+    jobs = sorted(p.parent.parent for p in copy.rglob(".hydra/config.yaml"))
+    (jobs[0] / "metrics.json").write_text('{"loss": 0.1, "accur')  # corrupt
+    (jobs[1] / "metrics.json").unlink()  # partial: killed before it finished
+    proc = run_cli([str(copy)], tmp_path, module="lab1.collect")
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 2
+    assert jobs[0].name in warnings[0] + warnings[1] and jobs[1].name in warnings[0] + warnings[1]
+    assert "14 finished, 0 failed, 2 skipped" in proc.stdout
+    table = pd.read_csv(copy / "results.csv")
+    assert len(table) == 14 and jobs[0].name not in set(table.job)
+    assert (copy / "summary.md").is_file() and (copy / "heatmap.png").is_file()
+
+
+def test_collect_rejects_a_directory_without_jobs(tmp_path):
+    proc = run_cli([str(tmp_path)], tmp_path, module="lab1.collect")
+    assert proc.returncode == 2 and "holds no job directories" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = run_cli([str(tmp_path / "nope")], tmp_path, module="lab1.collect")
+    assert proc.returncode == 2 and "is not a directory" in proc.stderr
+
+
+def test_one_axis_draws_bars_and_labels_what_was_swept(tmp_path):
+    _, sw = sweep(tmp_path, "hidden=2,8", "dataset=xor")
+    table = pd.read_csv(sw / "results.csv")
+    assert len(table) == 2 and set(table.dataset) == {"xor"}  # naming dataset replaces the default pair
+    assert (sw / "bars.png").is_file() and not (sw / "heatmap.png").exists()
+    assert "Swept: hidden." in (sw / "summary.md").read_text()
+
+
+def test_resume_trains_nothing_twice(tmp_path):
+    args = ["lr=0.1,1", "dataset=xor"]
+    _, sw = sweep(tmp_path, *args)
+    first = {p: p.stat().st_mtime_ns for p in sw.rglob("metrics.json")}
+    params = {p: p.with_name("params.npz").read_bytes() for p in first}
+    proc, _ = sweep(tmp_path, *args, "lr=0.1,1,10")  # the same jobs plus one new one
+    assert proc.stdout.count("already holds a finished run") == 2
+    after = {p: p.stat().st_mtime_ns for p in sw.rglob("metrics.json")}
+    assert len(after) == 3
+    assert all(after[p] == t for p, t in first.items())  # finished runs untouched
+    assert len(pd.read_csv(sw / "results.csv")) == 3
+    # a changed config in the same job directory is not mistaken for the finished run
+    proc, _ = sweep(tmp_path, *args, "resume=false")
+    assert "already holds" not in proc.stdout
+    assert all(p.stat().st_mtime_ns != t for p, t in first.items())
+    assert all(p.with_name("params.npz").read_bytes() == b for p, b in params.items())  # same numbers
+
+
+def test_every_sweep_file_composes():
+    names = group_choices("sweep")
+    assert {"lr", "hidden", "no_activation", "optimizers", "activations", "bias", "baseline"} <= set(names)
+    with initialize_config_module("lab1.conf", version_base=None):
+        for name in names:
+            cfg = compose("config", overrides=[f"+sweep={name}"], return_hydra_config=True)
+            params = cfg.hydra.sweeper.params
+            assert cfg.hydra.mode.name == "MULTIRUN", name
+            assert params.dataset == "linear,xor" and params.seed == "range(5)", name
+            assert cfg.early_stop is None, name
+    with initialize_config_module("lab1.conf", version_base=None):
+        lr = compose("config", overrides=["+sweep=lr"], return_hydra_config=True).hydra.sweeper.params.lr
+    values = [float(v) for v in lr.split(",")]
+    assert min(values) == 1e-4 and max(values) >= 100
+
+
+def test_lr_sweep_reaches_a_rate_where_training_fails(tmp_path):
+    proc = run_cli(["+sweep=lr", "hydra.sweep.dir=sw", "seed=0", "lr=1e-4,100", *FAST], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = pd.read_csv(tmp_path / "sw" / "results.csv")
+    big = table[table.lr == 100]
+    assert len(big) == 2 and (big.loss > big.initial_loss).all()  # lr=100 ends worse than it started
+
+
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
+def test_launchers_give_the_same_results(mission, tmp_path, launcher):
+    args = ["optim=sgd,adam", "lr=1e-4,1e-2", "seed=0,1"]
+    _, sw = sweep(tmp_path, *args, f"+launcher={launcher}")
+    hydra = (next(sw.rglob(".hydra/hydra.yaml"))).read_text()
+    assert {"joblib": "JoblibLauncher", "submitit_local": "LocalLauncher"}[launcher] in hydra
+    ours = pd.read_csv(sw / "results.csv").drop(columns=TIMING)
+    basic = pd.read_csv(mission[2] / "results.csv").drop(columns=TIMING)
+    pd.testing.assert_frame_equal(ours, basic)
+    for job in basic.job:
+        a = np.load(sw / job / "params.npz", allow_pickle=False)
+        b = np.load(mission[2] / job / "params.npz", allow_pickle=False)
+        assert all(np.array_equal(a[k], b[k]) for k in a.files)
