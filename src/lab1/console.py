@@ -48,3 +48,43 @@ def progress_bar(total: int, enabled: bool | None) -> tuple[Callable[[int], None
         bar.update(epoch - bar.n)
 
     return update, bar.close
+
+
+class JobBar:
+    """Progress of a sweep's jobs: a tqdm bar on a terminal, one line per job otherwise."""
+
+    def __init__(self, total: int, enabled: bool | None) -> None:
+        self.total, self.done = total, 0
+        enabled = sys.stdout.isatty() if enabled is None else enabled
+        self.bar = tqdm(total=total, unit="job", dynamic_ncols=True, leave=False) if enabled else None
+
+    def _line(self, out_dir: object, text: str) -> None:
+        self.done += 1
+        name = getattr(out_dir, "name", out_dir)
+        _write(f"lab1: job {self.done}/{self.total} {name}: {text}")
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def finished(self, out_dir: object, record: dict) -> None:
+        """A job trained and written."""
+        loss = record["loss"]
+        loss_text = f"{loss:.6g}" if loss is not None else "diverged"
+        self._line(out_dir, f"loss={loss_text} accuracy={100 * record['accuracy']:.2f}%")
+
+    def skipped(self, out_dir: object) -> None:
+        """A job found finished from an earlier run of the same config."""
+        self._line(out_dir, "already holds a finished run of this config; kept it (resume=false retrains)")
+
+    def failed(self, out_dir: object, err: BaseException) -> None:
+        """A job that raised."""
+        self._line(out_dir, f"failed: {type(err).__name__}: {err}")
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self.bar is not None:
+            self.bar.close()
+
+
+def job_bar(total: int, enabled: bool | None) -> JobBar:
+    """The progress reporter of a sweep of ``total`` jobs."""
+    return JobBar(total, enabled)

@@ -1,0 +1,1 @@
+"""lab1's Hydra launcher plugin: ``hydra/launcher=vectorized``."""

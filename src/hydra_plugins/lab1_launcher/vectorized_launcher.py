@@ -1,0 +1,111 @@
+"""``hydra/launcher=vectorized``: a Hydra launcher that trains a sweep's jobs as populations.
+
+A thin wrapper over ``lab1.vectorized``: compose the jobs, write each job's ``.hydra``
+snapshot as Hydra's ``run_job`` does, train groups of alike jobs as one population each,
+write every job's directory as a single run would, and return one ``JobReturn`` per job.
+"""
+
+# No ``from __future__ import annotations``: Hydra's plugin scanner runs this module before
+# it is in sys.modules, where dataclasses cannot resolve string annotations.
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import JobReturn, JobStatus, _save_config, configure_log, setup_globals
+from hydra.plugins.launcher import Launcher
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class VectorizedLauncherConf:
+    """Settings of the vectorized launcher (``hydra.launcher.*``)."""
+
+    _target_: str = "hydra_plugins.lab1_launcher.vectorized_launcher.VectorizedLauncher"
+    max_members: int = 256  # at most this many jobs in one population
+    chunk_bytes: int = 524288  # and about this many bytes of arrays (bigger chunks run slower)
+    progress: Any = None  # sweep progress bar: null = on a terminal
+
+
+ConfigStore.instance().store(group="hydra/launcher", name="vectorized", node=VectorizedLauncherConf)
+
+
+class VectorizedLauncher(Launcher):
+    """Train alike jobs of a sweep at once; see ``lab1.vectorized``."""
+
+    def __init__(self, max_members: int = 256, chunk_bytes: int = 524288, progress: Any = None) -> None:
+        self.max_members, self.chunk_bytes, self.progress = int(max_members), int(chunk_bytes), progress
+        self.config: DictConfig | None = None
+        self.task_function: TaskFunction | None = None
+        self.hydra_context: HydraContext | None = None
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        """Keep what launch needs."""
+        self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
+
+    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        """Compose, validate, resume, group, train and write every job; one JobReturn each."""
+        from lab1.vectorized import run_sweep
+
+        setup_globals()
+        assert self.config is not None and self.hydra_context is not None
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        loader, master = self.hydra_context.config_loader, self.config
+        returns = run_sweep(
+            [list(o) for o in job_overrides],
+            initial_job_idx,
+            load=lambda overrides: loader.load_sweep_config(master, overrides),
+            prepare=self._prepare,
+            finish=self._finish,
+            max_members=self.max_members,
+            chunk_bytes=self.chunk_bytes,
+            progress=self.progress,
+        )
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        return returns
+
+    @staticmethod
+    def _prepare(config: DictConfig, idx: int) -> Path:
+        """Number the job, resolve its directory, write its .hydra snapshot as run_job does."""
+        with open_dict(config):
+            config.hydra.job.id = idx
+            config.hydra.job.num = idx
+        HydraConfig.instance().set_config(config)
+        out_dir = Path(str(config.hydra.sweep.dir)) / str(OmegaConf.select(config, "hydra.sweep.subdir"))
+        with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
+            config.hydra.runtime.output_dir = os.path.abspath(out_dir)
+        HydraConfig.instance().set_config(config)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        task_cfg = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
+        hydra_cfg = OmegaConf.masked_copy(config, ["hydra"])
+        if config.hydra.output_subdir is not None:
+            sub = out_dir / str(config.hydra.output_subdir)
+            _save_config(task_cfg, "config.yaml", sub)
+            _save_config(hydra_cfg, "hydra.yaml", sub)
+            _save_config(config.hydra.overrides.task, "overrides.yaml", sub)
+        (out_dir / f"{config.hydra.job.name}.log").touch()  # Hydra's job log, as run_job leaves it
+        return out_dir
+
+    @staticmethod
+    def _finish(config: DictConfig, status: str, value: Any) -> JobReturn:
+        """The JobReturn Hydra's run_job would have built."""
+        ret = JobReturn()
+        ret.cfg = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
+        ret.hydra_cfg = OmegaConf.masked_copy(config, ["hydra"])
+        ret.overrides = list(config.hydra.overrides.task)
+        ret.working_dir = os.getcwd()
+        ret.task_name = str(config.hydra.job.name)
+        ret.status = JobStatus.COMPLETED if status == "ok" else JobStatus.FAILED
+        ret.return_value = value
+        if status != "ok":
+            print(f"lab1: job {config.hydra.job.num} failed: {value!r}", file=sys.stderr)
+        return ret

@@ -1,0 +1,223 @@
+"""A sweep trained as populations: compose the jobs cheaply, group them, train each group at once.
+
+The Hydra launcher in ``hydra_plugins.lab1_launcher`` is a thin wrapper over these
+functions. Jobs that share everything but seed, learning rate, optimizer scalars and init
+scheme form one group (see ``group_key``); each group is trained as one population,
+in chunks of at most ``max_members`` members and about ``chunk_bytes`` of arrays, and every
+job's directory is then written exactly as a single run writes it.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from lab1.config import ConfigError, hidden_sizes, validate
+from lab1.optimizers import hyperparameter_names
+from lab1.population import MemberResult, train_configs
+
+
+class JobComposer:
+    """Compose each job's config once per distinct set of config-group choices.
+
+    The first job with a given set of structural overrides (group choices such as
+    ``optim=adam`` or ``+sweep=lr``, additions, deletions, hydra's own) and of overridden
+    keys is composed by Hydra in full. The others copy it and apply their own value
+    overrides (``lr=0.1``) exactly as Hydra applies command-line overrides after composing,
+    then get their own ``hydra.overrides.task`` and ``override_dirname``.
+    """
+
+    def __init__(self, load: Callable[[list[str]], DictConfig]) -> None:
+        self.load = load
+        self.parser = OverridesParser.create()
+        self.templates: dict[tuple, DictConfig] = {}
+        self.groups: set[str] = set(_GROUP_NAMES)
+        self.full = 0  # how many jobs Hydra composed in full
+
+    def _is_value(self, o: Override) -> bool:
+        """A plain ``key=value`` override of a config value."""
+        key = o.key_or_group
+        return not (
+            o.package is not None
+            or o.is_delete()
+            or o.is_add()
+            or o.is_force_add()
+            or "/" in key
+            or key.startswith("hydra")
+            or key in self.groups
+        )
+
+    def compose(self, overrides: Sequence[str]) -> DictConfig:
+        """The job's full config, as ``load_sweep_config`` would return it."""
+        parsed = self.parser.parse_overrides(list(overrides))
+        values = [o for o in parsed if self._is_value(o)]
+        structural = sorted(o.input_line for o in parsed if not self._is_value(o))
+        key = (tuple(structural), tuple(sorted(o.key_or_group for o in values)))
+        template = self.templates.get(key)
+        if template is None:
+            cfg = self.load(list(overrides))
+            self.full += 1
+            self.groups |= set(cfg.hydra.runtime.choices.keys())
+            self.templates[key] = cfg
+            return cfg
+        cfg = copy.deepcopy(template)
+        ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
+        with open_dict(cfg.hydra):
+            cfg.hydra.overrides.task = [o.input_line for o in parsed]
+            od = cfg.hydra.job.config.override_dirname
+            cfg.hydra.job.override_dirname = get_overrides_dirname(
+                overrides=parsed, kv_sep=od.kv_sep, item_sep=od.item_sep, exclude_keys=list(od.exclude_keys)
+            )
+        return cfg
+
+
+_GROUP_NAMES = ("dataset", "optim", "sweep", "launcher", "search")  # lab1's config groups
+
+
+def group_key(cfg: DictConfig) -> tuple:
+    """What members of one population must share; seed, lr, optimizer scalars and init may differ."""
+    _, flags = hyperparameter_names(cfg.optim.name)
+    return (
+        cfg.dataset.name,
+        int(cfg.dataset.n),
+        int(cfg.epochs),
+        hidden_sizes(cfg),
+        cfg.activation,
+        float(cfg.leaky_slope),
+        cfg.output_activation,
+        cfg.loss,
+        bool(cfg.bias),
+        cfg.optim.name,
+        tuple(bool(cfg.optim[f]) for f in flags),
+        cfg.batch_size,
+        cfg.early_stop,
+        int(cfg.log_every) if cfg.log_every is not None else None,
+    )
+
+
+def member_bytes(cfg: DictConfig) -> int:
+    """Rough bytes of one member's arrays in training: activations, gradients, parameters, state."""
+    n = 4 if cfg.dataset.name == "xor4" else 21 if cfg.dataset.name == "xor" else int(cfg.dataset.n)
+    widths = (2, *hidden_sizes(cfg), 1)
+    units = sum(widths[1:])
+    params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+    return 8 * (4 * n * units + 5 * params)
+
+
+def chunks(members: list[Any], size: int) -> list[list[Any]]:
+    """Split into the fewest chunks of at most ``size``, as even as possible."""
+    count = max(1, -(-len(members) // max(1, size)))
+    step, extra = divmod(len(members), count)
+    out, start = [], 0
+    for i in range(count):
+        stop = start + step + (i < extra)
+        out.append(members[start:stop])
+        start = stop
+    return [c for c in out if c]
+
+
+def plan(jobs: Sequence[tuple[Any, DictConfig]], max_members: int, chunk_bytes: int) -> list[list[Any]]:
+    """Groups of jobs that can share a population, chunked; in first-job order."""
+    groups: dict[tuple, list[Any]] = {}
+    for job, cfg in jobs:
+        groups.setdefault(group_key(cfg), []).append((job, cfg))
+    out: list[list[Any]] = []
+    for members in groups.values():
+        size = min(max_members, max(1, chunk_bytes // member_bytes(members[0][1])))
+        out += chunks(members, size)
+    return out
+
+
+def train_chunk(cfgs: list[DictConfig]) -> list[MemberResult]:
+    """Train one chunk of validated configs as one population."""
+    for cfg in cfgs:
+        validate(cfg)
+    return train_configs(cfgs)
+
+
+@dataclass
+class Pending:
+    """A job still to train: where its results go."""
+
+    idx: int
+    config: DictConfig  # full, with hydra
+    cfg: DictConfig  # the task's part
+    out_dir: Path
+
+
+def task_config(config: DictConfig) -> DictConfig:
+    """The config a task function receives: everything but ``hydra``."""
+    return OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
+
+
+def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseException]:
+    """Train a chunk at once; if that fails, each job alone, so one bad job fails alone."""
+    try:
+        return list(train_chunk(cfgs))
+    except Exception:  # noqa: BLE001 - retried one by one below, where the error is kept
+        if len(cfgs) == 1:
+            raise
+    out: list[MemberResult | BaseException] = []
+    for cfg in cfgs:
+        try:
+            out += train_chunk([cfg])
+        except Exception as err:  # noqa: BLE001 - recorded as that job's failure
+            out.append(err)
+    return out
+
+
+def run_sweep(
+    job_overrides: list[list[str]],
+    initial_idx: int,
+    load: Callable[[list[str]], DictConfig],
+    prepare: Callable[[DictConfig, int], Path],
+    finish: Callable[[DictConfig, str, Any], Any],
+    max_members: int = 256,
+    chunk_bytes: int = 524288,
+    progress: bool | None = None,
+) -> list[Any]:
+    """Every job of one batch: returns ``finish(config, status, value)`` per job, in order."""
+    from lab1 import console, run
+
+    composer = JobComposer(load)
+    configs = [composer.compose(o) for o in job_overrides]
+    cfgs = [task_config(c) for c in configs]
+    for cfg in cfgs:  # refuse a bad value before anything is written or trained
+        try:
+            validate(cfg)
+        except ConfigError as err:
+            print(f"lab1: error: {err}", file=sys.stderr)
+            sys.exit(2)
+    outcome: dict[int, tuple[str, Any]] = {}
+    pending: list[Pending] = []
+    bar = console.job_bar(len(cfgs), progress)
+    for i, (config, cfg) in enumerate(zip(configs, cfgs)):
+        out_dir = prepare(config, initial_idx + i)
+        done = run.finished(cfg, out_dir) if cfg.resume else None
+        if done is not None:
+            outcome[i] = ("ok", run.objective_value(cfg, done))
+            bar.skipped(out_dir)
+        else:
+            pending.append(Pending(i, config, cfg, out_dir))
+    for chunk in plan([(p, p.cfg) for p in pending], max_members, chunk_bytes):
+        members = [p for p, _ in chunk]
+        results = _train_with_fallback([p.cfg for p in members])
+        for p, r in zip(members, results):
+            if isinstance(r, BaseException):
+                outcome[p.idx] = ("failed", r)
+                bar.failed(p.out_dir, r)
+                continue
+            record = run.save(p.out_dir, p.cfg, r)
+            outcome[p.idx] = ("ok", run.objective_value(p.cfg, record))
+            bar.finished(p.out_dir, record)
+    bar.close()
+    return [finish(config, *outcome[i]) for i, config in enumerate(configs)]
