@@ -33,7 +33,7 @@ def main() -> None:
     p.add_argument("--launcher", default=None, help="Hydra launcher (default: the config's)")
     p.add_argument("--skip-report", action="store_true")
     args = p.parse_args()
-    launcher = [f"hydra/launcher={args.launcher}"] if args.launcher else []
+    launcher = [f"launcher={args.launcher}"] if args.launcher else []
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
         mission = [sys.executable, "-m", "lab1", "-m", "optim=sgd,adam", "lr=1e-4,1e-2", "print_every=0"]

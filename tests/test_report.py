@@ -37,6 +37,7 @@ def test_report_has_every_section_and_figure(report):
         "### C. Without activation functions",
         "### D1. Other optimizers",
         "### D2. Other activation functions",
+        "### Extra: convolutional layers",
         "## 3. Questions",
         "**1. What are the activation functions for?**",
         "**2. What happens if the learning rate is too large or too small?**",
@@ -46,13 +47,14 @@ def test_report_has_every_section_and_figure(report):
     images = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
     for image in images:
         assert (root / "rep" / image).is_file(), image
-    for name in ("lr", "hidden", "no_activation", "optimizers", "activations", "bias"):
+    for name in ("lr", "hidden", "no_activation", "optimizers", "activations", "bias", "conv"):
         assert any(i.startswith(f"{name}_learning_curves") for i in images), name
         assert any(i.startswith(name) and ("bars" in i or "heatmap" in i) for i in images), name
     for dataset in ("linear", "xor"):
         for fig in ("comparison", "learning_curve", "decision_boundary"):
             assert f"baseline_{dataset}_{fig}.png" in images
-    assert text.count("**Findings.**") == 5
+    assert text.count("**Findings.**") == 6
+    assert "conv_filters.png" in images
     assert text.count("Iter0 | Ground truth: ") == 2  # the prediction listing of each dataset
     assert "Iter99 | Ground truth" in text and "Iter20 | Ground truth" in text
 

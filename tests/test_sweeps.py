@@ -27,7 +27,7 @@ def sweep(tmp_path, *args: str, name: str = "sw"):
 def mission(tmp_path_factory):
     """The mission's command (fewer epochs, two seeds): 16 jobs over both datasets."""
     root = tmp_path_factory.mktemp("mission")
-    proc, sw = sweep(root, "optim=sgd,adam", "lr=1e-4,1e-2", "seed=0,1", "launcher=basic")
+    proc, sw = sweep(root, "optim=sgd,adam", "lr=1e-4,1e-2", "seed=0,1")
     return root, proc, sw
 
 
@@ -125,13 +125,16 @@ def test_resume_trains_nothing_twice(tmp_path):
 
 def test_every_sweep_file_composes():
     names = group_choices("sweep")
-    assert {"lr", "hidden", "no_activation", "optimizers", "activations", "bias", "baseline"} <= set(names)
+    assert {"lr", "hidden", "no_activation", "optimizers", "activations", "bias", "baseline", "conv"} <= set(
+        names
+    )
     with initialize_config_module("lab1.conf", version_base=None):
         for name in names:
             cfg = compose("config", overrides=[f"+sweep={name}"], return_hydra_config=True)
             params = cfg.hydra.sweeper.params
             assert cfg.hydra.mode.name == "MULTIRUN", name
-            assert params.dataset == "linear,xor" and params.seed == "range(5)", name
+            assert params.dataset == ("bars" if name == "conv" else "linear,xor"), name
+            assert params.seed == "range(5)", name
             assert cfg.early_stop is None, name
     with initialize_config_module("lab1.conf", version_base=None):
         lr = compose("config", overrides=["+sweep=lr"], return_hydra_config=True).hydra.sweeper.params.lr
@@ -154,19 +157,30 @@ LAUNCHERS = {
 }
 
 
+SMALL = ["dataset=xor", "optim=sgd,adam", "lr=0.01", "seed=0,1"]
+
+
+@pytest.fixture(scope="module")
+def basic(tmp_path_factory):
+    """A small sweep under Hydra's basic launcher: the reference."""
+    _, sw = sweep(tmp_path_factory.mktemp("basic"), *SMALL, "launcher=basic")
+    assert "BasicLauncher" in next(sw.rglob(".hydra/hydra.yaml")).read_text()
+    return sw
+
+
 @pytest.mark.parametrize("launcher", list(LAUNCHERS))
-def test_launchers_give_the_same_results(mission, tmp_path, launcher):
+def test_launchers_give_the_same_results(basic, tmp_path, launcher):
     """results.csv under each launcher equals the basic launcher's: exactly, or within the
     vectorized launcher's stated tolerance (relative 1e-9 on losses and parameters)."""
-    args = ["optim=sgd,adam", "lr=1e-4,1e-2", "seed=0,1"]
-    _, sw = sweep(tmp_path, *args, f"launcher={launcher}")
+    _, sw = sweep(tmp_path, *SMALL, f"launcher={launcher}")
     assert LAUNCHERS[launcher] in next(sw.rglob(".hydra/hydra.yaml")).read_text()
     exact = launcher != "vectorized"
     ours = pd.read_csv(sw / "results.csv").drop(columns=[*TIMING, "population"])
-    basic = pd.read_csv(mission[2] / "results.csv").drop(columns=[*TIMING, "population"])
-    pd.testing.assert_frame_equal(ours, basic, check_exact=exact, rtol=1e-9, atol=0)
-    for job in basic.job:
+    theirs = pd.read_csv(basic / "results.csv").drop(columns=[*TIMING, "population"])
+    assert len(ours) == 4
+    pd.testing.assert_frame_equal(ours, theirs, check_exact=exact, rtol=1e-9, atol=0)
+    for job in theirs.job:
         a = np.load(sw / job / "params.npz", allow_pickle=False)
-        b = np.load(mission[2] / job / "params.npz", allow_pickle=False)
+        b = np.load(basic / job / "params.npz", allow_pickle=False)
         for k in a.files:
             np.testing.assert_allclose(a[k], b[k], rtol=0 if exact else 1e-9, atol=0 if exact else 1e-12)

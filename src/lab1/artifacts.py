@@ -59,12 +59,17 @@ def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def full_params(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """W1, b1, W2, b2, ...: a network without biases gets zero b arrays, so keys never vary."""
+    """W1, b1, W2, b2, ...: a network without biases gets zero b arrays, so keys never vary.
+
+    A Dense W is ``(fan_in, fan_out)``; a Conv2D W is ``(filters, channels, kh, kw)`` with b
+    ``(filters,)``.
+    """
     out: dict[str, np.ndarray] = {}
     for key in sorted(params, key=lambda k: (int(k[1:]), k[0] != "W")):
         out[key] = params[key]
         if key.startswith("W") and f"b{key[1:]}" not in params:
-            out[f"b{key[1:]}"] = np.zeros(params[key].shape[1])
+            w = params[key]
+            out[f"b{key[1:]}"] = np.zeros(w.shape[1] if w.ndim == 2 else w.shape[0])
     return out
 
 

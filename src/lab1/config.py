@@ -16,7 +16,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig
 
 from lab1.activations import ACTIVATIONS
-from lab1.data import DATASETS
+from lab1.data import DATASETS, IMAGES
 from lab1.losses import ALLOWED_OUTPUTS, LOSSES
 from lab1.network import INITS
 from lab1.optimizers import OPTIMIZERS
@@ -32,10 +32,13 @@ class ConfigError(ValueError):
 
 @dataclass
 class DatasetConfig:
-    """Which dataset and its size (``n`` is used by ``linear`` only)."""
+    """Which dataset and its size (``n`` is used by ``linear`` and ``bars``; the rest by ``bars``)."""
 
     name: str = "xor"
     n: int = 100
+    size: int = 5  # bars: image side in pixels
+    bar: int = 3  # bars: bar length
+    noise: float = 0.1  # bars: pixel noise std
 
 
 @dataclass
@@ -86,6 +89,19 @@ class AdamConfig(OptimConfig):
 
 
 @dataclass
+class ModelConfig:
+    """The network: ``mlp`` (hidden/depth at the top level) or ``cnn`` (the keys below)."""
+
+    name: str = "mlp"
+    filters: int = 8  # cnn: convolution filters
+    kernel: int = 3  # cnn: square kernel side
+    stride: int = 1
+    padding: int = 0
+    pool: int | None = None  # cnn: max-pool window (and stride); null: no pooling
+    hidden: int = 10  # cnn: units of the hidden linear layer after the convolution
+
+
+@dataclass
 class PlotsConfig:
     """Which figures a job draws."""
 
@@ -98,6 +114,7 @@ class Config:
 
     dataset: Any = MISSING  # one of conf/dataset/*
     optim: Any = MISSING  # one of conf/optim/*
+    model: ModelConfig = field(default_factory=ModelConfig)  # one of conf/model/*
     lr: float = MISSING  # learning rate; defaults to the optimizer's own (${optim.lr})
     hidden: Any = 10  # width of every hidden layer (int) or each layer's width (list)
     depth: int = 2  # number of hidden layers when ``hidden`` is an int
@@ -124,6 +141,7 @@ def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="config_schema", node=Config)
     cs.store(group="dataset", name="dataset_schema", node=DatasetConfig)
+    cs.store(group="model", name="model_schema", node=ModelConfig)
     for name, node in {
         "sgd_schema": SGDConfig,
         "adagrad_schema": AdagradConfig,
@@ -163,6 +181,16 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "dataset.name": _choice(DATASETS),
     "dataset.n": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "optim.name": _choice(OPTIMIZERS),
+    "dataset.size": (lambda v: _is_int(v) and v >= 2, "an integer >= 2"),
+    "dataset.bar": (lambda v: _is_int(v) and v >= 1, "an integer >= 1 and <= dataset.size"),
+    "dataset.noise": _NON_NEGATIVE,
+    "model.name": _choice(("mlp", "cnn")),
+    "model.filters": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "model.kernel": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "model.stride": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "model.padding": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
+    "model.pool": (lambda v: v is None or (_is_int(v) and v >= 1), "null (no pooling) or an integer >= 1"),
+    "model.hidden": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "lr": _POSITIVE,
     "hidden": (_hidden_ok, "an integer >= 1 or a non-empty list of integers >= 1"),
     "depth": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
@@ -214,6 +242,14 @@ def validate(cfg: DictConfig) -> None:
             cfg.output_activation,
             f"loss={cfg.loss} needs one of {', '.join(allowed_outputs)}",
         )
+    if cfg.dataset.name == "bars" and cfg.dataset.bar > cfg.dataset.size:
+        raise ConfigError("dataset.bar", cfg.dataset.bar, f"at most dataset.size={cfg.dataset.size}")
+    if cfg.model.name == "cnn":
+        if cfg.dataset.name not in IMAGES:
+            raise ConfigError("model", "cnn", f"an image dataset (dataset={' or '.join(sorted(IMAGES))})")
+        m, side = cfg.model, int(cfg.dataset.size) + 2 * int(cfg.model.padding)
+        if m.kernel > side:
+            raise ConfigError("model.kernel", m.kernel, f"at most the padded image side {side}")
     if cfg.optim.get("nesterov") and not cfg.optim.get("momentum"):
         raise ConfigError("optim.nesterov", True, "Nesterov momentum needs optim.momentum > 0")
 

@@ -22,6 +22,7 @@ class Dataset:
     name: str
     X: Array  # (n, d)
     y: Array  # (n,)
+    image: tuple[int, int, int] | None = None  # (C, H, W) when each row of X is an image
 
 
 def linear(cfg: Any, seed: int) -> Dataset:
@@ -53,10 +54,38 @@ def xor4(cfg: Any, seed: int) -> Dataset:
     return Dataset("xor4", X, np.array([0, 1, 1, 0], dtype=np.int64))
 
 
+DATA_STREAM = 3  # SeedSequence spawn key of the image datasets' random stream
+
+
+def bars(cfg: Any, seed: int) -> Dataset:
+    """``n`` images of ``size x size`` pixels, each one bar of ``bar`` ones plus Gaussian noise.
+
+    Label 0: a horizontal bar, 1: a vertical one, each at a random row, column and offset,
+    with equal numbers of both (alternating). Both classes have the same pixel sum, so no
+    threshold on it separates them; and without noise, once every position occurs, no
+    linear threshold on the pixels does either (full-length bars: summing the weights over
+    every row and over every column gives the same total), so a network must learn the
+    orientation. With noise and few images a linear model can still overfit many of them.
+    """
+    size, length, n = int(cfg.size), int(cfg.bar), int(cfg.n)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DATA_STREAM,)))
+    images = np.zeros((n, size, size))
+    labels = np.arange(n) % 2
+    line = rng.integers(0, size, n)  # the bar's row (horizontal) or column (vertical)
+    start = rng.integers(0, size - length + 1, n)  # where along that line it begins
+    along = start[:, None] + np.arange(length)  # (n, bar)
+    rows = np.where(labels[:, None] == 0, line[:, None], along)
+    cols = np.where(labels[:, None] == 0, along, line[:, None])
+    images[np.arange(n)[:, None], rows, cols] = 1.0
+    images += float(cfg.noise) * rng.standard_normal(images.shape)
+    return Dataset("bars", images.reshape(n, -1), labels.astype(np.int64), image=(1, size, size))
+
+
 DATASETS: dict[str, Callable[[Any, int], Dataset]] = {
     "linear": linear,
     "xor": xor,
     "xor4": xor4,
+    "bars": bars,
 }
 
 
@@ -69,7 +98,10 @@ def make_dataset(cfg: Any, seed: int) -> Dataset:
     return generate(cfg, seed)
 
 
-SEEDED: frozenset[str] = frozenset({"linear"})  # datasets that differ between seeds
+SEEDED: frozenset[str] = frozenset({"linear", "bars"})
+IMAGES: frozenset[str] = frozenset(
+    {"bars"}
+)  # datasets whose rows are images  # datasets that differ between seeds
 
 
 def depends_on_seed(name: str) -> bool:

@@ -7,26 +7,58 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lab1.conv import Conv2D, Flatten, MaxPool2D, Reshape, out_size
 from lab1.layers import Activation, Dense, Layer
 
 Array = np.ndarray
 
 
 @dataclass(frozen=True)
+class ConvSpec:
+    """The convolutional front of a CNN: conv, activation, optional max pool, flatten."""
+
+    filters: int = 8
+    kernel: int = 3
+    stride: int = 1
+    padding: int = 0
+    pool: int | None = None
+
+
+@dataclass(frozen=True)
 class NetSpec:
     """Shape of one member network: widths from input to output and its activations."""
 
-    sizes: tuple[int, ...]  # (n_in, hidden..., n_out)
+    sizes: tuple[int, ...]  # (n_in, hidden..., n_out); n_in is the flat input size
     activation: str = "sigmoid"
     output_activation: str = "sigmoid"
     bias: bool = True
     slope: float = 0.01  # leaky_relu slope
+    image: tuple[int, int, int] | None = None  # (C, H, W) of the input, for a CNN
+    conv: ConvSpec | None = None  # a CNN's convolutional front; None: an MLP
+
+    def _front(self) -> tuple[list[Layer], int]:
+        """The CNN's layers before the first Dense one, and their flat output size."""
+        if self.conv is None or self.image is None:
+            return [], self.sizes[0]
+        c, h, w = self.image
+        cs = self.conv
+        layers: list[Layer] = [
+            Reshape(self.image),
+            Conv2D(c, cs.filters, cs.kernel, cs.stride, cs.padding, self.bias),
+            Activation(self.activation, self.slope),
+        ]
+        h, w = out_size(h, cs.kernel, cs.stride, cs.padding), out_size(w, cs.kernel, cs.stride, cs.padding)
+        if cs.pool:
+            layers.append(MaxPool2D(cs.pool))
+            h, w = out_size(h, cs.pool, cs.pool), out_size(w, cs.pool, cs.pool)
+        return [*layers, Flatten()], cs.filters * h * w
 
     def layers(self) -> list[Layer]:
-        """Dense + activation for every hidden layer, then the output layer."""
-        layers: list[Layer] = []
-        last = len(self.sizes) - 2
-        for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+        """[CNN front,] Dense + activation for every hidden layer, then the output layer."""
+        layers, n_in = self._front()
+        sizes = (n_in, *self.sizes[1:])
+        last = len(sizes) - 2
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             act = self.output_activation if i == last else self.activation
             layers += [Dense(fan_in, fan_out, self.bias), Activation(act, self.slope)]
         return layers
@@ -40,13 +72,14 @@ class Network:
         self.layers = spec.layers()
         self.slots: list[tuple[str, int, int, tuple[int, ...]]] = []  # (key, start, stop, shape)
         spans: list[tuple[int, int]] = []  # each layer's columns of the flat buffers
-        offset, dense_index = 0, 0
+        offset, index = 0, 0
         for layer in self.layers:
-            dense_index += isinstance(layer, Dense)
+            shapes = layer.param_shapes()
+            index += bool(shapes)  # W1, b1 for the first layer with parameters, and so on
             start = offset
-            for pname, shape in layer.param_shapes():
+            for pname, shape in shapes:
                 size = int(np.prod(shape))
-                self.slots.append((f"{pname}{dense_index}", offset, offset + size, shape))
+                self.slots.append((f"{pname}{index}", offset, offset + size, shape))
                 offset += size
             spans.append((start, offset))
         self.theta = np.zeros((k, offset)) if theta is None else theta
@@ -93,23 +126,34 @@ class Network:
             self.theta[member, a:b] = np.asarray(params[key], dtype=np.float64).ravel()
 
 
-def _normal(rng: np.random.Generator, fan_in: int, fan_out: int) -> Array:
+Shape = tuple[int, ...]
+
+
+def _normal(rng: np.random.Generator, shape: Shape, fan_in: int, fan_out: int) -> Array:
     """Standard normal, as the lab reports initialise."""
-    return rng.standard_normal((fan_in, fan_out))
+    return rng.standard_normal(shape)
 
 
-def _xavier(rng: np.random.Generator, fan_in: int, fan_out: int) -> Array:
+def _xavier(rng: np.random.Generator, shape: Shape, fan_in: int, fan_out: int) -> Array:
     """Glorot uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out))."""
     limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, (fan_in, fan_out))
+    return rng.uniform(-limit, limit, shape)
 
 
-def _he(rng: np.random.Generator, fan_in: int, fan_out: int) -> Array:
+def _he(rng: np.random.Generator, shape: Shape, fan_in: int, fan_out: int) -> Array:
     """He (Kaiming) normal: N(0, 2 / fan_in)."""
-    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
+    return rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
 
 
-INITS: dict[str, Callable[[np.random.Generator, int, int], Array]] = {
+def fans(shape: Shape) -> tuple[int, int]:
+    """(fan_in, fan_out): a Dense W is (fan_in, fan_out); a Conv2D W (filters, channels, kh, kw)."""
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    field = int(np.prod(shape[2:]))
+    return shape[1] * field, shape[0] * field
+
+
+INITS: dict[str, Callable[[np.random.Generator, Shape, int, int], Array]] = {
     "normal": _normal,
     "xavier": _xavier,
     "he": _he,
@@ -133,7 +177,7 @@ def initialise(net: Network, seeds: Sequence[int], scheme: str) -> None:
         rng = init_rng(int(seed), INIT_STREAM)
         for key, a, b, shape in net.slots:
             if key.startswith("W"):
-                net.theta[member, a:b] = draw(rng, shape[0], shape[1]).ravel()
+                net.theta[member, a:b] = draw(rng, shape, *fans(shape)).ravel()
 
 
 def predict(spec: NetSpec, params: dict[str, Array], X: Array) -> Array:

@@ -146,16 +146,79 @@ def decision_boundary(r: MemberResult, title: str, path: Path, resolution: int =
     plt.close(fig)
 
 
-FIGURES = {
+CLASS_NAMES = {"bars": ("horizontal", "vertical")}  # what labels 0 and 1 mean, per image dataset
+
+
+def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -> None:
+    """The first images with their ground truth and prediction (wrong ones in red)."""
+    X, y, image = r.dataset.X, r.dataset.y, r.dataset.image
+    assert image is not None
+    names = CLASS_NAMES.get(r.dataset.name, ("class 0", "class 1"))
+    pred = (r.prob > 0.5).astype(int)
+    count = min(count, len(y))
+    cols = min(8, count)
+    rows = -(-count // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(1.45 * cols, 1.6 * rows + 0.8), squeeze=False, constrained_layout=True
+    )
+    for i, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if i >= count:
+            continue
+        ax.imshow(X[i].reshape(image)[0], cmap="gray_r", vmin=-0.3, vmax=1.3)
+        wrong = pred[i] != y[i]
+        ax.set_title(
+            f"true {names[y[i]][:5]}\npred {names[pred[i]][:5]}",
+            fontsize=7,
+            color="tab:red" if wrong else "k",
+        )
+    fig.suptitle(
+        f"{title}\nfirst {count} images, accuracy {100 * r.accuracy:.1f}% on all {len(y)} (red: wrong)",
+        fontsize=9,
+    )
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def filters(r: MemberResult, title: str, path: Path) -> None:
+    """The learned convolution kernels (W1), one panel per filter and input channel."""
+    w = r.params["W1"]  # (filters, channels, kh, kw)
+    f, c = w.shape[:2]
+    lim = float(np.abs(w).max()) or 1.0
+    fig, axes = plt.subplots(
+        c, f, figsize=(1.3 * f + 1.2, 1.45 * c + 0.9), squeeze=False, constrained_layout=True
+    )
+    for j in range(f):
+        for ch in range(c):
+            ax = axes[ch, j]
+            im = ax.imshow(w[j, ch], cmap="RdBu_r", vmin=-lim, vmax=lim)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"filter {j + 1}", fontsize=7)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
+    fig.suptitle(f"Learned {w.shape[2]}x{w.shape[3]} filters\n{title}", fontsize=9)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+POINT_FIGURES = {
     "comparison.png": comparison,
     "learning_curve.png": learning_curve,
     "decision_boundary.png": decision_boundary,
 }
+IMAGE_FIGURES = {"comparison.png": image_comparison, "learning_curve.png": learning_curve}
+
+
+def figures_for(r: MemberResult) -> dict:
+    """The per-run figures that fit the data: 2-D points, or images (plus filters for a CNN)."""
+    if r.dataset.image is None:
+        return POINT_FIGURES
+    return {**IMAGE_FIGURES, **({"filters.png": filters} if r.spec.conv is not None else {})}
 
 
 def draw_all(r: MemberResult, title: str, out_dir: Path) -> None:
     """Every per-run figure into ``out_dir``."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        for name, draw in FIGURES.items():
+        for name, draw in figures_for(r).items():
             draw(r, title, out_dir / name)

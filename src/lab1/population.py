@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 
 from lab1.config import hidden_sizes, log_interval
 from lab1.data import Dataset, depends_on_seed, make_dataset
-from lab1.network import NetSpec, Network, initialise
+from lab1.network import ConvSpec, NetSpec, Network, initialise
 from lab1.optimizers import hyperparameter_names, make_optimizer
 from lab1.train import TrainResult, TrainSpec, train
 
@@ -42,14 +42,18 @@ class MemberResult:
     spec: NetSpec
 
 
-def net_spec(cfg: DictConfig, n_in: int) -> NetSpec:
-    """The network shape a config asks for."""
+def net_spec(cfg: DictConfig, n_in: int, image: tuple[int, int, int] | None = None) -> NetSpec:
+    """The network shape a config asks for (a CNN needs the image shape of the data)."""
+    m = cfg.model
+    cnn = m.name == "cnn"
     return NetSpec(
-        sizes=(n_in, *hidden_sizes(cfg), 1),
+        sizes=(n_in, int(m.hidden), 1) if cnn else (n_in, *hidden_sizes(cfg), 1),
         activation=cfg.activation,
         output_activation=cfg.output_activation,
         bias=bool(cfg.bias),
         slope=float(cfg.leaky_slope),
+        image=image if cnn else None,
+        conv=ConvSpec(int(m.filters), int(m.kernel), int(m.stride), int(m.padding), m.pool) if cnn else None,
     )
 
 
@@ -83,7 +87,7 @@ def train_configs(
     y = np.stack([d.y for d in distinct])[:, :, None].astype(np.float64)  # (K|1, n, 1)
     X.flags.writeable = y.flags.writeable = False  # lets the first layer skip re-copying X
 
-    spec = net_spec(first, X.shape[2])
+    spec = net_spec(first, X.shape[2], distinct[0].image)
     net = Network(spec, k)
     for init in sorted({c.init for c in cfgs}):
         members = [i for i, c in enumerate(cfgs) if c.init == init]

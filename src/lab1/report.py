@@ -75,7 +75,15 @@ QUESTIONS = (
     ("What happens if the learning rate is too large or too small?", "lr", findings.lr_answer),
     ("What are weights and biases for?", "bias", findings.bias_answer),
 )
-SWEEPS = ("baseline", *(s.sweep for s in DISCUSSION), "bias")
+EXTRA = Section(
+    "conv",
+    "Extra: convolutional layers",
+    "The lab's MLP (two hidden layers of 10) against a small CNN (8 filters of 3x3, sigmoid, "
+    "then 10 hidden units) on 5x5 images of horizontal (label 0) and vertical (label 1) bars "
+    "with noise, `dataset=bars`. Both see the same images, the MLP as 25 flat pixels.",
+    _by_axis,
+)
+SWEEPS = ("baseline", *(s.sweep for s in DISCUSSION), "bias", EXTRA.sweep)
 
 
 def run_sweep(name: str, root: Path, args: argparse.Namespace) -> float:
@@ -92,7 +100,7 @@ def run_sweep(name: str, root: Path, args: argparse.Namespace) -> float:
         "progress=false",
     ]
     if args.launcher:
-        cmd.append(f"hydra/launcher={args.launcher}")
+        cmd.append(f"launcher={args.launcher}")
     if args.fresh:
         cmd.append("resume=false")
     marker = root / ".complete"
@@ -174,6 +182,23 @@ def _baseline(sweep: Sweep, out: Path) -> list[str]:
     return lines
 
 
+def _filters(sweep: Sweep, out: Path) -> list[str]:
+    """The learned filters of the first CNN run."""
+    t = sweep.table
+    if t.empty or "model" not in t.columns:
+        return []
+    cnn = t[(t["model"] == "cnn") & (t["status"] != "failed")].sort_values("seed")
+    if cnn.empty or not (sweep.root / cnn.iloc[0]["job"] / "filters.png").exists():
+        return []
+    shutil.copyfile(sweep.root / cnn.iloc[0]["job"] / "filters.png", out / "conv_filters.png")
+    return [
+        f"Learned filters of the CNN (seed {cnn.iloc[0]['seed']}):",
+        "",
+        "![conv filters](conv_filters.png)",
+        "",
+    ]
+
+
 def _section(section: Section, sweep: Sweep, out: Path) -> list[str]:
     summary = summarise(sweep)
     lines = [f"### {section.title}", "", section.intro, ""]
@@ -203,6 +228,8 @@ def write_report(sweeps: dict[str, Sweep], out: Path, args: argparse.Namespace, 
     lines += ["## 2. Discussion", ""]
     for section in DISCUSSION:
         lines += _section(section, sweeps[section.sweep], out)
+    lines += _section(EXTRA, sweeps[EXTRA.sweep], out)
+    lines += _filters(sweeps[EXTRA.sweep], out)
     lines += ["## 3. Questions", ""]
     bias = sweeps["bias"]
     lines += [markdown(display(summarise(bias), bias.axes)), "", *_figures(bias, "bias", out), ""]
@@ -221,7 +248,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=20000, help="epochs of every run (default 20000)")
     p.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per setting (default 5)")
     p.add_argument("--out", type=Path, default=Path("outputs/report"), help="report directory")
-    p.add_argument("--launcher", default=None, help="Hydra launcher for the sweeps, e.g. joblib")
+    p.add_argument(
+        "--launcher", default=None, help="launcher of the sweeps: vectorized (default), basic, joblib, ..."
+    )
     p.add_argument("--fresh", action="store_true", help="retrain every run instead of reusing finished ones")
     args = p.parse_args(argv)
     if args.epochs < 1:

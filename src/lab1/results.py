@@ -30,6 +30,7 @@ def _hidden(c: dict[str, Any]) -> str:
 # column -> how to read it from a job's resolved config
 CONFIG_COLUMNS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "dataset": lambda c: c["dataset"]["name"],
+    "model": lambda c: c.get("model", {}).get("name", "mlp"),
     "optim": lambda c: c["optim"]["name"],
     "lr": lambda c: c["lr"],
     "hidden": _hidden,

@@ -16,9 +16,15 @@ from lab1.population import MemberResult, train_configs
 
 
 def describe(cfg: DictConfig) -> str:
-    """A short title for figures: dataset, optimizer, learning rate, widths, activation."""
-    hidden = list(cfg.hidden) if not isinstance(cfg.hidden, int) else f"{cfg.hidden}x{cfg.depth}"
-    return f"{cfg.dataset.name}, {cfg.optim.name} lr={cfg.lr:g}, hidden {hidden}, {cfg.activation}, seed {cfg.seed}"
+    """A short title for figures: dataset, optimizer, learning rate, network, activation."""
+    if cfg.model.name == "cnn":
+        m = cfg.model
+        pool = f", pool {m.pool}" if m.pool else ""
+        net = f"cnn {m.filters}x{m.kernel}x{m.kernel}{pool}, hidden {m.hidden}"
+    else:
+        hidden = list(cfg.hidden) if not isinstance(cfg.hidden, int) else f"{cfg.hidden}x{cfg.depth}"
+        net = f"hidden {hidden}"
+    return f"{cfg.dataset.name}, {cfg.optim.name} lr={cfg.lr:g}, {net}, {cfg.activation}, seed {cfg.seed}"
 
 
 def objective_value(cfg: DictConfig, record: dict[str, Any]) -> float:

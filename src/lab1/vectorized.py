@@ -9,7 +9,10 @@ job's directory is then written exactly as a single run writes it.
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
+import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -82,6 +85,19 @@ class JobComposer:
 
 _GROUP_NAMES = ("dataset", "optim", "sweep", "launcher", "search")  # lab1's config groups
 
+# Configs the sweeper composed while checking a batch, handed to the launcher (same process).
+_COMPOSED: dict[tuple[str, ...], DictConfig] = {}
+
+
+def remember(overrides: Sequence[str], config: DictConfig) -> None:
+    """Keep a job's composed config for the launcher."""
+    _COMPOSED[tuple(overrides)] = config
+
+
+def recall(overrides: Sequence[str]) -> DictConfig | None:
+    """A config the sweeper composed for these overrides (handed over once), if any."""
+    return _COMPOSED.pop(tuple(overrides), None)
+
 
 def group_key(cfg: DictConfig) -> tuple:
     """What members of one population must share; seed, lr, optimizer scalars and init may differ."""
@@ -91,6 +107,8 @@ def group_key(cfg: DictConfig) -> tuple:
         int(cfg.dataset.n),
         int(cfg.epochs),
         hidden_sizes(cfg),
+        tuple(OmegaConf.to_container(cfg.model).items()),
+        tuple(OmegaConf.to_container(cfg.dataset).items()),
         cfg.activation,
         float(cfg.leaky_slope),
         cfg.output_activation,
@@ -107,6 +125,9 @@ def group_key(cfg: DictConfig) -> tuple:
 def member_bytes(cfg: DictConfig) -> int:
     """Rough bytes of one member's arrays in training: activations, gradients, parameters, state."""
     n = 4 if cfg.dataset.name == "xor4" else 21 if cfg.dataset.name == "xor" else int(cfg.dataset.n)
+    if cfg.model.name == "cnn":  # the convolution's output dominates: about filters x image pixels
+        side = int(cfg.dataset.size) + 2 * int(cfg.model.padding)
+        return 8 * 6 * n * int(cfg.model.filters) * side * side
     widths = (2, *hidden_sizes(cfg), 1)
     units = sum(widths[1:])
     params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
@@ -154,9 +175,38 @@ class Pending:
     out_dir: Path
 
 
+def plain(cfg: DictConfig) -> DictConfig:
+    """A resolved copy without parents or interpolations, cheap to send to a worker process."""
+    return OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
+
+
 def task_config(config: DictConfig) -> DictConfig:
     """The config a task function receives: everything but ``hydra``."""
     return OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
+
+
+def spread(chunk_list: list[list[Any]], workers: int) -> list[list[Any]]:
+    """Split the largest chunks in two until every worker has one (or chunks are single jobs)."""
+    out = list(chunk_list)
+    while len(out) < workers:
+        largest = max(range(len(out)), key=lambda i: len(out[i]))
+        if len(out[largest]) < 2:
+            break
+        out[largest : largest + 1] = chunks(out[largest], -(-len(out[largest]) // 2))
+    return out
+
+
+def workers(n_jobs: int, chunk_list: list[list[Any]], min_work: int = 200_000) -> int:
+    """Processes to use: ``n_jobs`` (-1: every core), one if the work is too small to share."""
+    cores = os.cpu_count() or 1
+    n = cores if n_jobs < 0 else max(1, n_jobs)
+    work = sum(int(cfg.epochs) * len(c) for c in chunk_list for _, cfg in c[:1])
+    return 1 if work < min_work else min(n, cores)
+
+
+def _pool(n: int) -> concurrent.futures.Executor:
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return concurrent.futures.ProcessPoolExecutor(n, mp_context=multiprocessing.get_context(method))
 
 
 def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseException]:
@@ -179,17 +229,18 @@ def run_sweep(
     job_overrides: list[list[str]],
     initial_idx: int,
     load: Callable[[list[str]], DictConfig],
-    prepare: Callable[[DictConfig, int], Path],
-    finish: Callable[[DictConfig, str, Any], Any],
+    prepare: Callable[[DictConfig, DictConfig, int], Path],
+    finish: Callable[[DictConfig, DictConfig, str, Any], Any],
     max_members: int = 256,
     chunk_bytes: int = 524288,
     progress: bool | None = None,
+    n_jobs: int = -1,
 ) -> list[Any]:
-    """Every job of one batch: returns ``finish(config, status, value)`` per job, in order."""
+    """Every job of one batch: returns ``finish(config, task_cfg, status, value)`` per job, in order."""
     from lab1 import console, run
 
     composer = JobComposer(load)
-    configs = [composer.compose(o) for o in job_overrides]
+    configs = [recall(o) or composer.compose(o) for o in job_overrides]
     cfgs = [task_config(c) for c in configs]
     for cfg in cfgs:  # refuse a bad value before anything is written or trained
         try:
@@ -201,23 +252,38 @@ def run_sweep(
     pending: list[Pending] = []
     bar = console.job_bar(len(cfgs), progress)
     for i, (config, cfg) in enumerate(zip(configs, cfgs)):
-        out_dir = prepare(config, initial_idx + i)
+        out_dir = prepare(config, cfg, initial_idx + i)
         done = run.finished(cfg, out_dir) if cfg.resume else None
         if done is not None:
             outcome[i] = ("ok", run.objective_value(cfg, done))
             bar.skipped(out_dir)
         else:
             pending.append(Pending(i, config, cfg, out_dir))
-    for chunk in plan([(p, p.cfg) for p in pending], max_members, chunk_bytes):
-        members = [p for p, _ in chunk]
-        results = _train_with_fallback([p.cfg for p in members])
+    chunk_list = plan([(p, p.cfg) for p in pending], max_members, chunk_bytes)
+    n = workers(n_jobs, chunk_list)
+    chunk_list = spread(chunk_list, n) if n > 1 else chunk_list
+
+    def record(members: list[Pending], results: list[MemberResult | BaseException]) -> None:
         for p, r in zip(members, results):
             if isinstance(r, BaseException):
                 outcome[p.idx] = ("failed", r)
                 bar.failed(p.out_dir, r)
                 continue
-            record = run.save(p.out_dir, p.cfg, r)
-            outcome[p.idx] = ("ok", run.objective_value(p.cfg, record))
-            bar.finished(p.out_dir, record)
+            saved = run.save(p.out_dir, p.cfg, r)
+            outcome[p.idx] = ("ok", run.objective_value(p.cfg, saved))
+            bar.finished(p.out_dir, saved)
+
+    if n == 1:
+        for chunk in chunk_list:
+            members = [p for p, _ in chunk]
+            record(members, _train_with_fallback([p.cfg for p in members]))
+    else:  # chunks train in worker processes; the results are written here as they arrive
+        with _pool(n) as pool:
+            futures = {
+                pool.submit(_train_with_fallback, [plain(p.cfg) for p, _ in chunk]): [p for p, _ in chunk]
+                for chunk in chunk_list
+            }
+            for future in concurrent.futures.as_completed(futures):
+                record(futures[future], future.result())
     bar.close()
-    return [finish(config, *outcome[i]) for i, config in enumerate(configs)]
+    return [finish(config, cfg, *outcome[i]) for i, (config, cfg) in enumerate(zip(configs, cfgs))]

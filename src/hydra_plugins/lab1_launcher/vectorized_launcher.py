@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper, BasicSweeperConf
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobReturn, JobStatus, _save_config, configure_log, setup_globals
@@ -33,19 +34,52 @@ class VectorizedLauncherConf:
     max_members: int = 256  # at most this many jobs in one population
     chunk_bytes: int = 524288  # and about this many bytes of arrays (bigger chunks run slower)
     progress: Any = None  # sweep progress bar: null = on a terminal
+    n_jobs: int = -1  # worker processes for the chunks: -1 = one per core (small sweeps use one)
 
 
 ConfigStore.instance().store(group="hydra/launcher", name="vectorized", node=VectorizedLauncherConf)
 
 
+@dataclass
+class Lab1SweeperConf(BasicSweeperConf):
+    """Hydra's basic sweeper, validating each batch with lab1's job composer."""
+
+    _target_: str = "hydra_plugins.lab1_launcher.vectorized_launcher.Lab1Sweeper"
+
+
+ConfigStore.instance().store(group="hydra/sweeper", name="lab1", node=Lab1SweeperConf)
+
+
+class Lab1Sweeper(BasicSweeper):
+    """The basic sweeper (same grid, same order), whose batch check composes each job once.
+
+    Hydra's check composes every job from scratch and throws the result away; this one
+    composes them with ``lab1.vectorized.JobComposer`` (in full once per set of group
+    choices) and hands the configs to the vectorized launcher, so no job is composed twice.
+    """
+
+    def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
+        """Compose every job of the batch (raising as Hydra would) and keep the configs."""
+        from lab1.vectorized import JobComposer, remember
+
+        loader, master = self.hydra_context.config_loader, self.config
+        composer = JobComposer(lambda overrides: loader.load_sweep_config(master, overrides))
+        for overrides in batch:
+            remember(overrides, composer.compose(overrides))
+
+
 class VectorizedLauncher(Launcher):
     """Train alike jobs of a sweep at once; see ``lab1.vectorized``."""
 
-    def __init__(self, max_members: int = 256, chunk_bytes: int = 524288, progress: Any = None) -> None:
+    def __init__(
+        self, max_members: int = 256, chunk_bytes: int = 524288, progress: Any = None, n_jobs: int = -1
+    ) -> None:
         self.max_members, self.chunk_bytes, self.progress = int(max_members), int(chunk_bytes), progress
+        self.n_jobs = int(n_jobs)
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
+        self._hydra_cfgs: dict[int, DictConfig] = {}  # each job's hydra node, saved and returned
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         """Keep what launch needs."""
@@ -69,24 +103,23 @@ class VectorizedLauncher(Launcher):
             max_members=self.max_members,
             chunk_bytes=self.chunk_bytes,
             progress=self.progress,
+            n_jobs=self.n_jobs,
         )
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         return returns
 
-    @staticmethod
-    def _prepare(config: DictConfig, idx: int) -> Path:
+    def _prepare(self, config: DictConfig, task_cfg: DictConfig, idx: int) -> Path:
         """Number the job, resolve its directory, write its .hydra snapshot as run_job does."""
         with open_dict(config):
             config.hydra.job.id = idx
             config.hydra.job.num = idx
-        HydraConfig.instance().set_config(config)
+        if "${hydra:" in str(OmegaConf.to_container(config.hydra.sweep, resolve=False)):
+            HydraConfig.instance().set_config(config)  # the names use Hydra's resolver
         out_dir = Path(str(config.hydra.sweep.dir)) / str(OmegaConf.select(config, "hydra.sweep.subdir"))
         with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
             config.hydra.runtime.output_dir = os.path.abspath(out_dir)
-        HydraConfig.instance().set_config(config)
         out_dir.mkdir(parents=True, exist_ok=True)
-        task_cfg = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
-        hydra_cfg = OmegaConf.masked_copy(config, ["hydra"])
+        hydra_cfg = self._hydra_cfgs[idx] = OmegaConf.masked_copy(config, ["hydra"])
         if config.hydra.output_subdir is not None:
             sub = out_dir / str(config.hydra.output_subdir)
             _save_config(task_cfg, "config.yaml", sub)
@@ -95,12 +128,11 @@ class VectorizedLauncher(Launcher):
         (out_dir / f"{config.hydra.job.name}.log").touch()  # Hydra's job log, as run_job leaves it
         return out_dir
 
-    @staticmethod
-    def _finish(config: DictConfig, status: str, value: Any) -> JobReturn:
+    def _finish(self, config: DictConfig, task_cfg: DictConfig, status: str, value: Any) -> JobReturn:
         """The JobReturn Hydra's run_job would have built."""
         ret = JobReturn()
-        ret.cfg = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
-        ret.hydra_cfg = OmegaConf.masked_copy(config, ["hydra"])
+        ret.cfg = task_cfg
+        ret.hydra_cfg = self._hydra_cfgs.pop(int(config.hydra.job.num))
         ret.overrides = list(config.hydra.overrides.task)
         ret.working_dir = os.getcwd()
         ret.task_name = str(config.hydra.job.name)
