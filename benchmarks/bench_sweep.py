@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 LRS = ",".join(f"{lr:.4g}" for lr in [0.05 * 1.25**i for i in range(16)])
 
