@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import shutil
 import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from lab1.config import ConfigError, precheck_overrides  # also registers the schemas
-from lab1.run import run
+from lab1.run import record_failure, run
 
 
 @hydra.main(version_base=None, config_path="pkg://lab1.conf", config_name="config")
 def main(cfg: DictConfig) -> float:
     """Compose the config, train, and return the objective for sweepers."""
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
     try:
         return run(cfg, out_dir)
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
         discard_unstarted(out_dir)
         sys.exit(2)
+    except Exception as err:  # noqa: BLE001 - a failed job is recorded, not a traceback
+        failure = record_failure(out_dir, err)
+        print(f"lab1: error: job {out_dir.name} failed: {failure}", file=sys.stderr)
+        if hc.mode != RunMode.MULTIRUN:
+            sys.exit(1)
+        return math.nan  # the sweep goes on; results.csv shows this job as failed
 
 
 def discard_unstarted(out_dir: Path) -> None:
@@ -45,7 +54,11 @@ def cli() -> None:
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
         sys.exit(2)
-    main()
+    try:
+        main()
+    except Exception as err:  # noqa: BLE001 - what Hydra lets through still gets one line, not a traceback
+        print(f"lab1: error: {type(err).__name__}: {err}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig
 
 from lab1.activations import ACTIVATIONS
-from lab1.data import DATASETS, IMAGES
+from lab1.data import DATASETS, IMAGES, DataError, read_csv
 from lab1.losses import ALLOWED_OUTPUTS, LOSSES
 from lab1.network import INITS
-from lab1.optimizers import OPTIMIZERS
+from lab1.optimizers import OPTIMIZERS, hyperparameter_names
 
 
 class ConfigError(ValueError):
@@ -28,6 +28,14 @@ class ConfigError(ValueError):
     def __init__(self, key: str, value: Any, allowed: str) -> None:
         super().__init__(f"{key}={value!r} is not allowed: {allowed}")
         self.key, self.value, self.allowed = key, value, allowed
+
+    @classmethod
+    def plain(cls, message: str) -> ConfigError:
+        """An error whose whole message is given (a data file's problem, say)."""
+        err = cls.__new__(cls)
+        ValueError.__init__(err, message)
+        err.key, err.value, err.allowed = "", None, message
+        return err
 
 
 @dataclass
@@ -39,6 +47,9 @@ class DatasetConfig:
     size: int = 5  # bars: image side in pixels
     bar: int = 3  # bars: bar length
     noise: float = 0.1  # bars: pixel noise std
+    path: str | None = None  # csv: the file, as given (relative to where you run)
+    label: str = "label"  # csv: the 0/1 label column
+    features: list[str] | None = None  # csv: feature columns; null: every other column
 
 
 @dataclass
@@ -166,10 +177,17 @@ def _choice(names: Any) -> tuple[Callable[[Any], bool], str]:
     return (lambda v: v in names), "one of " + ", ".join(names)
 
 
+MAX_WIDTH = 10000  # units per hidden layer: two layers this wide hold 10^8 weights (0.8 GB)
+
+
+def _width_ok(w: Any) -> bool:
+    return _is_int(w) and 1 <= w <= MAX_WIDTH
+
+
 def _hidden_ok(v: Any) -> bool:
     if isinstance(v, (list, tuple, ListConfig)):
-        return len(v) > 0 and all(_is_int(w) and w >= 1 for w in v)
-    return _is_int(v) and v >= 1
+        return 0 < len(v) <= 100 and all(_width_ok(w) for w in v)
+    return _width_ok(v)
 
 
 _POSITIVE = (lambda v: _is_num(v) and v > 0, "a finite number > 0")
@@ -179,27 +197,27 @@ _UNIT = (lambda v: _is_num(v) and 0 <= v < 1, "a number in [0, 1)")
 # key -> (check, what is allowed); a key absent from the config is skipped.
 CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "dataset.name": _choice(DATASETS),
-    "dataset.n": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "dataset.n": (lambda v: _is_int(v) and 1 <= v <= 10**7, "an integer from 1 to 10000000"),
     "optim.name": _choice(OPTIMIZERS),
     "dataset.size": (lambda v: _is_int(v) and v >= 2, "an integer >= 2"),
     "dataset.bar": (lambda v: _is_int(v) and v >= 1, "an integer >= 1 and <= dataset.size"),
     "dataset.noise": _NON_NEGATIVE,
     "model.name": _choice(("mlp", "cnn")),
-    "model.filters": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "model.filters": (lambda v: _is_int(v) and 1 <= v <= 1024, "an integer from 1 to 1024"),
     "model.kernel": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "model.stride": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "model.padding": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
     "model.pool": (lambda v: v is None or (_is_int(v) and v >= 1), "null (no pooling) or an integer >= 1"),
-    "model.hidden": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "model.hidden": (_width_ok, f"an integer from 1 to {MAX_WIDTH}"),
     "lr": _POSITIVE,
-    "hidden": (_hidden_ok, "an integer >= 1 or a non-empty list of integers >= 1"),
-    "depth": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "hidden": (_hidden_ok, f"an integer from 1 to {MAX_WIDTH} or a non-empty list of them"),
+    "depth": (lambda v: _is_int(v) and 1 <= v <= 100, "an integer from 1 to 100"),
     "activation": _choice(ACTIVATIONS),
     "output_activation": _choice(ACTIVATIONS),
     "leaky_slope": (_is_num, "a finite number"),
     "loss": _choice(LOSSES),
     "init": _choice(INITS),
-    "epochs": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
+    "epochs": (lambda v: _is_int(v) and 0 <= v <= 10**9, "an integer from 0 to 1000000000"),
     "batch_size": (lambda v: v is None or (_is_int(v) and v >= 1), "null (full batch) or >= 1"),
     "seed": (lambda v: _is_int(v) and 0 <= v < 2**32, "an integer in [0, 2**32)"),
     "print_every": (lambda v: _is_int(v) and v >= 0, "an integer >= 0 (0 prints nothing)"),
@@ -229,8 +247,25 @@ def _lookup(cfg: DictConfig, key: str) -> tuple[bool, Any]:
     return True, node
 
 
+def _required(cfg: DictConfig) -> list[str]:
+    """Every key the run needs: the schema's, the optimizer's and the dataset's and model's."""
+    keys = [f.name for f in fields(Config)]
+    keys += [f"dataset.{f.name}" for f in fields(DatasetConfig)]
+    keys += [f"model.{f.name}" for f in fields(ModelConfig)]
+    optim = cfg.get("optim")
+    if isinstance(optim, DictConfig) and optim.get("name") in OPTIMIZERS:
+        scalars, flags = hyperparameter_names(optim.name)
+        keys += [f"optim.{k}" for k in ("name", *scalars, *flags) if k != "lr"]
+    return keys
+
+
 def validate(cfg: DictConfig) -> None:
     """Raise ConfigError for the first value outside what is allowed."""
+    for key in _required(cfg):
+        if not _lookup(cfg, key)[0]:
+            raise ConfigError.plain(
+                f"{key} is missing (removed with ~{key}?); lab1 needs every key of its config"
+            )
     for key, (check, allowed) in CHECKS.items():
         present, value = _lookup(cfg, key)
         if present and not check(value):
@@ -242,6 +277,11 @@ def validate(cfg: DictConfig) -> None:
             cfg.output_activation,
             f"loss={cfg.loss} needs one of {', '.join(allowed_outputs)}",
         )
+    if cfg.dataset.name == "csv":
+        try:
+            read_csv(cfg.dataset.path, cfg.dataset.label, cfg.dataset.features)
+        except DataError as err:
+            raise ConfigError.plain(str(err)) from None
     if cfg.dataset.name == "bars" and cfg.dataset.bar > cfg.dataset.size:
         raise ConfigError("dataset.bar", cfg.dataset.bar, f"at most dataset.size={cfg.dataset.size}")
     if cfg.model.name == "cnn":
@@ -293,6 +333,8 @@ def precheck_overrides(args: list[str]) -> None:
     except Exception:  # noqa: BLE001 - Hydra reports malformed overrides itself
         return
     for override in overrides:
+        if not override.key_or_group.lstrip("+~"):
+            raise ConfigError.plain(f"override {override.input_line!r} has no key: write key=value")
         group = override.key_or_group.lstrip("+~")
         choices = group_choices(group) if "." not in group and "/" not in group else []
         if not choices or override.is_delete():
@@ -301,5 +343,5 @@ def precheck_overrides(args: list[str]) -> None:
             list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
         )
         for value in values:
-            if isinstance(value, str) and value not in choices:
+            if not isinstance(value, str) or value not in choices:
                 raise ConfigError(group, value, "one of " + ", ".join(choices))

@@ -75,9 +75,9 @@ class JobBar:
         """A job found finished from an earlier run of the same config."""
         self._line(out_dir, "already holds a finished run of this config; kept it (resume=false retrains)")
 
-    def failed(self, out_dir: object, err: BaseException) -> None:
-        """A job that raised."""
-        self._line(out_dir, f"failed: {type(err).__name__}: {err}")
+    def failed(self, out_dir: object, error: str) -> None:
+        """A job that raised (its error is in error.json)."""
+        self._line(out_dir, f"failed: {error}")
 
     def close(self) -> None:
         """Remove the bar."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -81,11 +82,79 @@ def bars(cfg: Any, seed: int) -> Dataset:
     return Dataset("bars", images.reshape(n, -1), labels.astype(np.int64), image=(1, size, size))
 
 
+class DataError(ValueError):
+    """A data file that cannot be used; the message says what is wrong and what is allowed."""
+
+
+def read_csv(path: str, label: str, features: Any) -> tuple[Array, Array]:
+    """Feature columns (``features``, or every other column) and 0/1 labels of a CSV file."""
+    import pandas as pd
+
+    if not path:
+        raise DataError("dataset.path is not set: give the CSV file, e.g. dataset.path=data.csv")
+    where = f"dataset.path={path!r}"
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"{where}: no such file" if not file.exists() else f"{where}: not a file")
+    try:
+        frame = pd.read_csv(file)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{where}: the file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as err:
+        raise DataError(f"{where}: not a readable CSV file ({type(err).__name__})") from None
+    if frame.empty:
+        raise DataError(f"{where}: no data rows under the header")
+    if label not in frame.columns:
+        raise DataError(
+            f"{where}: no label column {label!r} (columns: {', '.join(map(str, frame.columns))}); set dataset.label"
+        )
+    names = [c for c in frame.columns if c != label] if features is None else [str(f) for f in features]
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{where}: no feature column {missing[0]!r}; dataset.features lists columns of the file"
+        )
+    if len(names) < 2:
+        raise DataError(f"{where}: {len(names)} feature column(s); at least 2 are needed")
+    values = frame[names + [label]].apply(pd.to_numeric, errors="coerce")
+    bad = values.isna() & frame[names + [label]].notna()
+    if bad.any().any():
+        col = bad.any().idxmax()
+        row = int(bad[col].to_numpy().argmax())
+        raise DataError(
+            f"{where}: non-numeric value {frame[col].iloc[row]!r} in column {col!r}, row {row + 1}"
+        )
+    array = values.to_numpy(dtype=np.float64)
+    if not np.isfinite(array).all():
+        col = (
+            names[int(np.argmax(~np.isfinite(array).all(axis=0)))]
+            if not np.isfinite(array[:, :-1]).all()
+            else label
+        )
+        raise DataError(
+            f"{where}: missing, NaN or infinite value in column {col!r}; every cell must be a finite number"
+        )
+    y = array[:, -1]
+    if not np.isin(y, (0.0, 1.0)).all():
+        other = y[~np.isin(y, (0.0, 1.0))][0]
+        raise DataError(f"{where}: label {other:g} in column {label!r}; labels must be 0 or 1")
+    if len(np.unique(y)) < 2:
+        raise DataError(f"{where}: every label is {int(y[0])}; both classes 0 and 1 are needed")
+    return array[:, :-1], y.astype(np.int64)
+
+
+def csv(cfg: Any, seed: int) -> Dataset:
+    """Your own data: feature columns and a 0/1 label column of a CSV file with a header."""
+    X, y = read_csv(cfg.path, cfg.label, cfg.features)
+    return Dataset("csv", X, y)
+
+
 DATASETS: dict[str, Callable[[Any, int], Dataset]] = {
     "linear": linear,
     "xor": xor,
     "xor4": xor4,
     "bars": bars,
+    "csv": csv,
 }
 
 

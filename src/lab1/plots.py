@@ -210,9 +210,10 @@ IMAGE_FIGURES = {"comparison.png": image_comparison, "learning_curve.png": learn
 
 
 def figures_for(r: MemberResult) -> dict:
-    """The per-run figures that fit the data: 2-D points, or images (plus filters for a CNN)."""
-    if r.dataset.image is None:
-        return POINT_FIGURES
+    """The per-run figures that fit the data: 2-D points, other points (the comparison shows
+    the first two features), or images (plus the filters of a CNN)."""
+    if r.dataset.image is None:  # the boundary is drawn over the plane of 2-D inputs only
+        return POINT_FIGURES if r.dataset.X.shape[1] == 2 else {k: POINT_FIGURES[k] for k in IMAGE_FIGURES}
     return {**IMAGE_FIGURES, **({"filters.png": filters} if r.spec.conv is not None else {})}
 
 

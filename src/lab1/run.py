@@ -64,7 +64,21 @@ def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
     if cfg.plots.per_job:
         plots.draw_all(r, describe(cfg), out_dir)
     artifacts.write_metrics(out_dir, record)
+    (out_dir / "error.json").unlink(missing_ok=True)  # an earlier failure of this job is past
     return record
+
+
+def record_failure(out_dir: Path, err: BaseException) -> str:
+    """Write error.json (the job's error, for results.csv) unless the job finished; return its text."""
+    text = f"{type(err).__name__}: {err}"
+    try:
+        if not (out_dir / artifacts.METRICS).exists():
+            payload = json.dumps({"error": text}) + "\n"
+            out_dir.mkdir(parents=True, exist_ok=True)
+            artifacts.atomic_write(out_dir / "error.json", lambda p: p.write_text(payload))
+    except OSError:
+        pass  # nowhere to record it: the console line is all there is
+    return text
 
 
 def run(cfg: DictConfig, out_dir: Path, verbose: bool = True) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
+import math
 import multiprocessing
 import os
 import sys
@@ -265,13 +266,17 @@ def run_sweep(
 
     def record(members: list[Pending], results: list[MemberResult | BaseException]) -> None:
         for p, r in zip(members, results):
-            if isinstance(r, BaseException):
-                outcome[p.idx] = ("failed", r)
-                bar.failed(p.out_dir, r)
-                continue
-            saved = run.save(p.out_dir, p.cfg, r)
-            outcome[p.idx] = ("ok", run.objective_value(p.cfg, saved))
-            bar.finished(p.out_dir, saved)
+            if not isinstance(r, BaseException):
+                try:
+                    saved = run.save(p.out_dir, p.cfg, r)
+                    outcome[p.idx] = ("ok", run.objective_value(p.cfg, saved))
+                    bar.finished(p.out_dir, saved)
+                    continue
+                except Exception as err:  # noqa: BLE001 - recorded as this job's failure
+                    r = err
+            # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
+            outcome[p.idx] = ("ok", math.nan)
+            bar.failed(p.out_dir, run.record_failure(p.out_dir, r))
 
     if n == 1:
         for chunk in chunk_list:

@@ -1,0 +1,300 @@
+"""Hardening: your own CSV data, hostile input, faults during a sweep, numerics, safe files."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from omegaconf import OmegaConf
+
+from lab1.__main__ import cli
+from lab1.config import ConfigError, validate
+from lab1.data import DataError, read_csv
+from lab1.run import run
+from tests.conftest import make_cfg, run_cli
+
+# ---------------------------------------------------------------- CSV data
+
+GOOD = "a,b,c,label\n0,0,1,0\n1,1,0,1\n0,1,1,1\n1,0,0,0\n"
+BAD_FILES = {
+    "empty": ("", "the file is empty"),
+    "header only": ("a,b,label\n", "no data rows"),
+    "no label column": ("a,b,y\n0,0,0\n1,1,1\n", "no label column 'label'"),
+    "non-numeric": ("a,b,label\n0,x,0\n1,1,1\n", "non-numeric value 'x' in column 'b', row 1"),
+    "NaN": ("a,b,label\n0,nan,0\n1,1,1\n", "NaN or infinite value in column 'b'"),
+    "missing cell": ("a,b,label\n0,,0\n1,1,1\n", "NaN or infinite value in column 'b'"),
+    "infinite": ("a,b,label\n0,inf,0\n1,1,1\n", "NaN or infinite value in column 'b'"),
+    "label 2": ("a,b,label\n0,0,0\n1,1,2\n", "label 2 in column 'label'; labels must be 0 or 1"),
+    "one class": ("a,b,label\n0,0,1\n1,1,1\n", "every label is 1; both classes"),
+    "one feature": ("a,label\n0,0\n1,1\n", "1 feature column(s); at least 2"),
+    "not a table": ('a,b,label\n0,"1,1\n', "not a readable CSV file"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_bad_csv_files_get_a_clear_message(tmp_path, name):
+    text, message = BAD_FILES[name]
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_csv(str(path), "label", None)
+    with pytest.raises(ConfigError, match="dataset.path"):
+        validate(make_cfg("dataset=csv", f"dataset.path={path}"))
+
+
+def test_csv_dataset_trains_and_reads_chosen_columns(tmp_path):
+    (tmp_path / "data.csv").write_text(GOOD)
+    X, y = read_csv(str(tmp_path / "data.csv"), "label", ["a", "b"])
+    assert X.shape == (4, 2) and list(y) == [0, 1, 1, 0]
+    proc = run_cli(["dataset=csv", "dataset.path=data.csv", "epochs=300", "print_every=0"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert sum(line.startswith("Iter") for line in proc.stdout.splitlines()) == 4
+    run_dir = next(p.parent.parent for p in tmp_path.rglob(".hydra/config.yaml"))
+    assert list(pd.read_csv(run_dir / "predictions.csv").columns[:3]) == ["x0", "x1", "x2"]
+    assert {p.name for p in tmp_path.iterdir()} == {"data.csv", "outputs"}  # nothing written elsewhere
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["dataset.path=missing.csv"], "dataset.path='missing.csv': no such file"),
+        (["dataset.path=bad.csv"], "non-numeric value 'x'"),
+        ([], "dataset.path is not set"),
+    ],
+)
+def test_bad_csv_on_the_command_line(tmp_path, args, message):
+    (tmp_path / "bad.csv").write_text(BAD_FILES["non-numeric"][0])
+    proc = run_cli(["dataset=csv", *args], tmp_path)
+    assert proc.returncode == 2 and message in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "outputs").exists() or not list(tmp_path.rglob(".hydra"))
+
+
+# ---------------------------------------------------------------- hostile overrides
+
+KEYS = [
+    "lr",
+    "hidden",
+    "depth",
+    "epochs",
+    "seed",
+    "batch_size",
+    "dataset.n",
+    "activation",
+    "optim",
+    "dataset",
+    "loss",
+    "init",
+    "early_stop",
+    "print_every",
+    "log_every",
+    "leaky_slope",
+    "optim.momentum",
+    "optim.beta1",
+    "model",
+    "model.kernel",
+    "bias",
+    "nosuchkey",
+    "optim.nosuch",
+]
+VALUES = [
+    "-1",
+    "0",
+    "1e300",
+    "abc",
+    "[]",
+    "[1,-2]",
+    "null",
+    "1e-400",
+    "nan",
+    "inf",
+    "-inf",
+    "1000000000000",
+    "''",
+    "${oops}",
+    "true",
+    "[3,[4]]",
+    "{a:1}",
+    "0.5",
+    "2",
+    "sgd",
+    "range(3)",
+    "1,2",
+    " ",
+]
+SHAPES = ["{k}={v}", "+{k}={v}", "~{k}", "{k}=", "={v}", "{k}=={v}", "{k}={v}(", "++{k}={v}"]
+
+
+def override() -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda s, k, v: s.format(k=k, v=v),
+        st.sampled_from(SHAPES),
+        st.sampled_from(KEYS),
+        st.sampled_from(VALUES),
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(overrides=st.lists(override(), min_size=1, max_size=3), multirun=st.booleans())
+def test_hostile_overrides_run_or_get_a_short_message(tmp_path, monkeypatch, capfd, overrides, multirun):
+    """Every case runs, or ends non-zero with a few lines naming the key, never a traceback."""
+    work = Path(tempfile.mkdtemp(dir=tmp_path))  # hypothesis reuses tmp_path across examples
+    monkeypatch.chdir(work)
+    fast = ["epochs=3", "print_every=0", "plots.per_job=false", "hydra.sweep.dir=sw", "hydra.run.dir=run"]
+    monkeypatch.setattr(sys, "argv", ["lab1", *(["-m"] if multirun else []), *fast, *overrides])
+    try:
+        cli()
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
+    if code:
+        assert len(err.strip().splitlines()) <= 12, err
+        named = [o.split("=")[0].lstrip("+~") or o for o in overrides]
+        assert any(n and n in err for n in named) or "override" in err.lower(), err
+        # nothing that looks like a finished run
+        assert not list(work.rglob("metrics.json")) or multirun
+
+
+# ---------------------------------------------------------------- faults during a sweep
+
+
+def test_sigkill_mid_sweep_then_resume(tmp_path):
+    args = [
+        sys.executable,
+        "-m",
+        "lab1",
+        "-m",
+        "launcher=basic",
+        "hydra.sweep.dir=sw",
+        "dataset=xor",
+        "lr=0.1,0.2,0.3,0.4,0.5,0.6",
+        "epochs=20000",
+        "print_every=0",
+        "plots.per_job=false",
+    ]
+    proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sw = tmp_path / "sw"
+    deadline = time.monotonic() + 120
+    while len(list(sw.rglob("metrics.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling for the files, not waiting a fixed time
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = {p.parent: p.stat().st_mtime_ns for p in sw.rglob("metrics.json")}
+    assert 2 <= len(finished) < 6
+    collected = run_cli([str(sw)], tmp_path, module="lab1.collect")
+    started = [p.parent.parent for p in sw.rglob(".hydra/config.yaml")]
+    unfinished = [d for d in started if d not in finished]
+    assert f"{len(finished)} finished, 0 failed, {len(unfinished)} skipped" in collected.stdout
+    assert not list(sw.rglob(".*.tmp*"))  # no temporary file left looking like a result
+    again = run_cli(args[3:], tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.count("already holds a finished run") == len(finished)
+    assert all(d.joinpath("metrics.json").stat().st_mtime_ns == t for d, t in finished.items())
+    table = pd.read_csv(sw / "results.csv")
+    assert len(table) == 6 and (table.status == "ok").all()
+
+
+@pytest.mark.parametrize("launcher", ["basic", "vectorized"])
+def test_a_job_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, launcher):
+    sw = tmp_path / "sw"
+    broken = sw / "dataset=xor,epochs=50,lr=0.2"
+    (broken / "predictions.csv").mkdir(parents=True)  # a directory where the job must write a file
+    proc = run_cli(
+        [
+            "-m",
+            f"launcher={launcher}",
+            "hydra.sweep.dir=sw",
+            "dataset=xor",
+            "epochs=50",
+            "lr=0.1,0.2,0.3",
+            "print_every=0",
+        ],
+        tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    table = pd.read_csv(sw / "results.csv").set_index("job")
+    assert table.loc[broken.name, "status"] == "failed"
+    assert "IsADirectoryError" in table.loc[broken.name, "error"]
+    assert (table.drop(index=broken.name).status == "ok").all() and len(table) == 3
+    assert "| failed |" in (sw / "summary.md").read_text() or "failed" in (sw / "summary.md").read_text()
+
+
+def test_a_single_run_that_raises_exits_non_zero_without_traceback(tmp_path):
+    run_dir = tmp_path / "r"
+    (run_dir / "history.csv").mkdir(parents=True)
+    proc = run_cli(["hydra.run.dir=r", "epochs=20", "print_every=0"], tmp_path)
+    assert proc.returncode == 1 and "failed: IsADirectoryError" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert json.loads((run_dir / "error.json").read_text())["error"].startswith("IsADirectoryError")
+    assert not (run_dir / "metrics.json").exists()
+
+
+# ---------------------------------------------------------------- numerics
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["lr=1000"],
+        ["lr=1e-8"],
+        ["hidden=1000", "epochs=100"],
+        ["loss=bce", "lr=1000"],
+        ["loss=bce", "optim=adam", "lr=1000", "init=he"],
+        ["output_activation=none", "lr=1000"],
+        ["activation=relu", "lr=1000", "dataset=linear"],
+    ],
+)
+def test_extreme_settings_give_numbers_or_a_recorded_divergence(tmp_path, args):
+    """No NaN unless recorded as divergence, and no RuntimeWarning (pytest turns them into errors)."""
+    cfg = make_cfg("epochs=300", "print_every=0", *args)
+    run(cfg, tmp_path, verbose=False)
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    h = pd.read_csv(tmp_path / "history.csv")
+    p = pd.read_csv(tmp_path / "predictions.csv")
+    if m["diverged"]:
+        assert m["loss"] is None and m["diverged_epoch"] is not None
+    else:
+        assert math.isfinite(m["loss"]) and np.isfinite(h.loss).all() and np.isfinite(p.probability).all()
+    assert 0 <= m["accuracy"] <= 1
+
+
+# ---------------------------------------------------------------- safe files
+
+
+def test_outputs_hold_no_pickle_and_load_safely(tmp_path):
+    proc = run_cli(
+        ["-m", "hydra.sweep.dir=sw", "dataset=xor", "lr=0.1,1", "epochs=50", "print_every=0"], tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    files = [p for p in (tmp_path / "sw").rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        head = path.read_bytes()[:2]
+        assert head not in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"), path  # pickle protocols
+        suffix = path.suffix
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as data:
+                assert all(data[k].dtype != object for k in data.files)
+        elif suffix == ".json":
+            json.loads(path.read_text())
+        elif suffix == ".csv":
+            pd.read_csv(path)
+        elif suffix == ".yaml":
+            OmegaConf.load(path)
+        else:
+            assert suffix in (".png", ".md", ".log"), path
