@@ -187,9 +187,10 @@ def task_config(config: DictConfig) -> DictConfig:
 
 
 def spread(chunk_list: list[list[Any]], workers: int) -> list[list[Any]]:
-    """Split the largest chunks in two until every worker has one (or chunks are single jobs)."""
+    """Split the largest chunks in two until the workers get equal numbers of chunks
+    (at least one each), or the chunks are single jobs."""
     out = list(chunk_list)
-    while len(out) < workers:
+    while len(out) < workers or len(out) % workers:
         largest = max(range(len(out)), key=lambda i: len(out[i]))
         if len(out[largest]) < 2:
             break
