@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from lab1.__main__ import cli
 from tests.conftest import run_cli, single_run_dir
 
 FILES = [
@@ -122,12 +124,28 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("args,key", BAD, ids=[" ".join(a) for a, _ in BAD])
-def test_bad_input_short_message_no_traceback(tmp_path, args, key):
-    proc = run_cli(args, tmp_path, timeout=60)
-    assert proc.returncode != 0
-    assert "Traceback" not in proc.stderr + proc.stdout
-    assert key.split(".")[-1] in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) <= 8, proc.stderr
+def check_refused(tmp_path, code: int, out: str, err: str, key: str) -> None:
+    """Non-zero exit, a few lines naming the key, no traceback, nothing that looks like a run."""
+    assert code != 0
+    assert "Traceback" not in err + out
+    assert key.split(".")[-1] in err
+    assert len(err.strip().splitlines()) <= 8, err
     assert not list(tmp_path.rglob("metrics.json"))
-    assert not list(tmp_path.rglob(".hydra"))  # nothing left that looks like a run
+    assert not list(tmp_path.rglob(".hydra"))
+
+
+@pytest.mark.parametrize("args,key", BAD[:3], ids=[" ".join(a) for a, _ in BAD[:3]])
+def test_bad_input_in_a_real_process(tmp_path, args, key):
+    proc = run_cli(args, tmp_path, timeout=60)
+    check_refused(tmp_path, proc.returncode, proc.stdout, proc.stderr, key)
+
+
+@pytest.mark.parametrize("args,key", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_short_message_no_traceback(tmp_path, monkeypatch, capfd, args, key):
+    """The same entry point in this process (fast): python -m lab1 ARGS."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["lab1", *args])
+    with pytest.raises(SystemExit) as exit_:
+        cli()
+    out, err = capfd.readouterr()
+    check_refused(tmp_path, exit_.value.code, out, err, key)

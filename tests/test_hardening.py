@@ -146,7 +146,7 @@ def override() -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(overrides=st.lists(override(), min_size=1, max_size=3), multirun=st.booleans())
 def test_hostile_overrides_run_or_get_a_short_message(tmp_path, monkeypatch, capfd, overrides, multirun):
     """Every case runs, or ends non-zero with a few lines naming the key, never a traceback."""
@@ -181,8 +181,8 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
         "launcher=basic",
         "hydra.sweep.dir=sw",
         "dataset=xor",
-        "lr=0.1,0.2,0.3,0.4,0.5,0.6",
-        "epochs=20000",
+        "lr=0.1,0.2,0.3,0.4",
+        "epochs=8000",
         "print_every=0",
         "plots.per_job=false",
     ]
@@ -194,7 +194,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     finished = {p.parent: p.stat().st_mtime_ns for p in sw.rglob("metrics.json")}
-    assert 2 <= len(finished) < 6
+    assert 2 <= len(finished) < 4
     collected = run_cli([str(sw)], tmp_path, module="lab1.collect")
     started = [p.parent.parent for p in sw.rglob(".hydra/config.yaml")]
     unfinished = [d for d in started if d not in finished]
@@ -205,7 +205,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     assert again.stdout.count("already holds a finished run") == len(finished)
     assert all(d.joinpath("metrics.json").stat().st_mtime_ns == t for d, t in finished.items())
     table = pd.read_csv(sw / "results.csv")
-    assert len(table) == 6 and (table.status == "ok").all()
+    assert len(table) == 4 and (table.status == "ok").all()
 
 
 @pytest.mark.parametrize("launcher", ["basic", "vectorized"])
@@ -252,7 +252,7 @@ def test_a_single_run_that_raises_exits_non_zero_without_traceback(tmp_path):
     [
         ["lr=1000"],
         ["lr=1e-8"],
-        ["hidden=1000", "epochs=100"],
+        ["hidden=1000", "epochs=100", "plots.per_job=false"],
         ["loss=bce", "lr=1000"],
         ["loss=bce", "optim=adam", "lr=1000", "init=he"],
         ["output_activation=none", "lr=1000"],

@@ -13,7 +13,7 @@ from lab1.results import load_sweep
 from lab1.summary import summarise
 from tests.conftest import run_cli
 
-ARGS = ["--epochs", "200", "--seeds", "1", "--out", "rep"]
+ARGS = ["--epochs", "100", "--seeds", "1", "--out", "rep"]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_report_has_every_section_and_figure(report):
 def test_report_numbers_come_from_the_runs(report):
     root, _ = report
     text = (root / "rep" / "report.md").read_text()
-    base = root / "rep" / "sweeps" / "epochs200_seeds1"
+    base = root / "rep" / "sweeps" / "epochs100_seeds1"
     for job in (base / "baseline").glob("*dataset=xor*"):
         m = json.loads((job / "metrics.json").read_text())
         assert f"loss={m['loss']:.10g} accuracy={100 * m['accuracy']:.2f}%" in text
@@ -73,7 +73,7 @@ def test_report_numbers_come_from_the_runs(report):
 
 def test_findings_change_when_the_runs_change(report, tmp_path):
     root, _ = report
-    sweep = load_sweep(root / "rep" / "sweeps" / "epochs200_seeds1" / "lr")
+    sweep = load_sweep(root / "rep" / "sweeps" / "epochs100_seeds1" / "lr")
     before = findings.section_findings(summarise(sweep), "lr")
     # the same sweep, had the smallest learning rate reached 100% at epoch 7 on xor
     small = (sweep.table.lr == sweep.table.lr.min()) & (sweep.table.dataset == "xor")

@@ -15,7 +15,7 @@ from lab1.vectorized import JobComposer, chunks, plan
 from tests.conftest import make_cfg, run_cli
 
 FAST = ["print_every=0", "plots.per_job=false"]
-MIXED = ["dataset=xor", "epochs=400", "optim=sgd,adam", "lr=0.05,0.5", "hidden=3,6", "seed=0,1"]
+MIXED = ["dataset=xor", "epochs=150", "optim=sgd,adam", "lr=0.05,0.5", "hidden=3,6", "seed=0,1"]
 
 
 def sweep(tmp_path, name: str, *args: str):
@@ -128,7 +128,7 @@ def test_chunked_sweep_gives_the_same_results(mixed, tmp_path):
 
 
 def test_a_diverging_member_does_not_disturb_the_others(tmp_path):
-    args = ["dataset=xor", "epochs=300", "output_activation=none", "lr=0.01,0.05,50", "seed=0,1"]
+    args = ["dataset=xor", "epochs=150", "output_activation=none", "lr=0.01,0.05,50", "seed=0,1"]
     _, basic = sweep(tmp_path, "basic", *args, "launcher=basic")
     _, vec = sweep(tmp_path, "vec", *args)
     table = pd.read_csv(vec / "results.csv")
@@ -138,7 +138,7 @@ def test_a_diverging_member_does_not_disturb_the_others(tmp_path):
 
 
 def test_ungroupable_jobs_run_one_at_a_time(tmp_path):
-    args = ["dataset=linear", "epochs=200", "hidden=2,5", "activation=relu,tanh"]
+    args = ["dataset=linear", "epochs=100", "hidden=2,5", "activation=relu,tanh"]
     _, basic = sweep(tmp_path, "basic", *args, "launcher=basic")
     _, vec = sweep(tmp_path, "vec", *args)
     assert set(pd.read_csv(vec / "results.csv").population) == {1}
