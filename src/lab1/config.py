@@ -308,6 +308,14 @@ def log_interval(cfg: DictConfig) -> int:
     return max(1, -(-int(cfg.epochs) // 1000))
 
 
+def config_groups() -> list[str]:
+    """The config groups of ``conf/``: its subdirectories (dataset, optim, model, ...)."""
+    from importlib import resources
+
+    root = resources.files("lab1.conf")
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
 def group_choices(group: str) -> list[str]:
     """Names of the YAML files of one config group under ``conf/``."""
     from importlib import resources

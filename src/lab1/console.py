@@ -83,8 +83,3 @@ class JobBar:
         """Remove the bar."""
         if self.bar is not None:
             self.bar.close()
-
-
-def job_bar(total: int, enabled: bool | None) -> JobBar:
-    """The progress reporter of a sweep of ``total`` jobs."""
-    return JobBar(total, enabled)

@@ -25,7 +25,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from lab1.config import ConfigError, hidden_sizes, validate
+from lab1.config import ConfigError, config_groups, hidden_sizes, validate
 from lab1.optimizers import hyperparameter_names
 from lab1.population import MemberResult, train_configs
 
@@ -44,7 +44,7 @@ class JobComposer:
         self.load = load
         self.parser = OverridesParser.create()
         self.templates: dict[tuple, DictConfig] = {}
-        self.groups: set[str] = set(_GROUP_NAMES)
+        self.groups: set[str] = set(config_groups())
         self.full = 0  # how many jobs Hydra composed in full
 
     def _is_value(self, o: Override) -> bool:
@@ -83,8 +83,6 @@ class JobComposer:
             )
         return cfg
 
-
-_GROUP_NAMES = ("dataset", "optim", "sweep", "launcher", "search")  # lab1's config groups
 
 # Configs the sweeper composed while checking a batch, handed to the launcher (same process).
 _COMPOSED: dict[tuple[str, ...], DictConfig] = {}
@@ -160,9 +158,7 @@ def plan(jobs: Sequence[tuple[Any, DictConfig]], max_members: int, chunk_bytes: 
 
 
 def train_chunk(cfgs: list[DictConfig]) -> list[MemberResult]:
-    """Train one chunk of validated configs as one population."""
-    for cfg in cfgs:
-        validate(cfg)
+    """Train one chunk of configs (validated by ``run_sweep``) as one population."""
     return train_configs(cfgs)
 
 
@@ -252,7 +248,7 @@ def run_sweep(
             sys.exit(2)
     outcome: dict[int, tuple[str, Any]] = {}
     pending: list[Pending] = []
-    bar = console.job_bar(len(cfgs), progress)
+    bar = console.JobBar(len(cfgs), progress)
     for i, (config, cfg) in enumerate(zip(configs, cfgs)):
         out_dir = prepare(config, cfg, initial_idx + i)
         done = run.finished(cfg, out_dir) if cfg.resume else None
