@@ -7,7 +7,9 @@
    directory; prints wall seconds and the vectorized launcher's speed-up over each.
 2. report: ``python -m lab1.report`` with its defaults (vectorized launcher), from scratch.
 3. population: member-epochs per second of the core at K = 1, 8, 64, 256 on xor and
-   linear, in one process.
+   linear, in one process, beside a hand-tuned numpy population of the same network
+   (``reference_population.py``: K-first stacked arrays, batched matmul, preallocated
+   buffers) on the same data; prints the ratio (target: at least 0.5x).
 
 Needs the ``joblib`` extra for part 1.
 """
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 LRS = ",".join(f"{lr:.4g}" for lr in [0.05 * 1.25**i for i in range(16)])
 
@@ -54,39 +57,52 @@ def report_part() -> None:
     print(f"full report (defaults, vectorized launcher): {seconds:.1f} s (target < 60 s)", flush=True)
 
 
-def population_part() -> None:
-    """Member-epochs per second of the population core."""
+def population_part(repeats: int) -> None:
+    """Member-epochs per second of the population core beside the hand-tuned reference."""
+    import numpy as np
     from hydra import compose, initialize_config_module
 
     import lab1.config  # noqa: F401
+    from lab1.data import make_dataset
     from lab1.population import train_configs
 
+    sys.path.insert(0, str(Path(__file__).parent))
+    from reference_population import train_reference
+
+    print(
+        f"{'population':18s} {'lab1':>12s} {'reference':>12s} {'ratio':>6s}   (member-epochs/s, one process)"
+    )
     with initialize_config_module("lab1.conf", version_base=None):
         for dataset in ("xor", "linear"):
             for k in (1, 8, 64, 256):
-                epochs = max(200, 400_000 // k // (1 if dataset == "xor" else 4))
-                cfgs = [
-                    compose(
-                        "config",
-                        [f"dataset={dataset}", f"lr={0.05 * (1 + i % 16)}", f"seed={i}", f"epochs={epochs}"],
-                    )
-                    for i in range(k)
-                ]
-                start = time.perf_counter()
-                train_configs(cfgs)
-                rate = k * epochs / (time.perf_counter() - start)
-                print(f"population {dataset:6s} K={k:3d}: {rate:10,.0f} member-epochs/s", flush=True)
+                epochs = max(100, 100_000 // k // (1 if dataset == "xor" else 4))
+                lrs = [0.05 * (1 + i % 16) for i in range(k)]
+                overrides = [f"dataset={dataset}", f"epochs={epochs}", "early_stop=null"]
+                cfgs = [compose("config", [*overrides, f"lr={lr}", f"seed={i}"]) for i, lr in enumerate(lrs)]
+                data = [make_dataset(c.dataset, int(c.seed)) for c in cfgs[: 1 if dataset == "xor" else k]]
+                X = np.stack([d.X for d in data])
+                y = np.stack([d.y for d in data])[:, :, None].astype(np.float64)
+                ours, theirs = [], []
+                for _ in range(repeats):  # alternate, keep the best: load bursts hurt both alike
+                    start = time.perf_counter()
+                    train_configs(cfgs)
+                    ours.append(k * epochs / (time.perf_counter() - start))
+                    theirs.append(k * epochs / train_reference(X, y, np.array(lrs), list(range(k)), epochs))
+                a, b = max(ours), max(theirs)
+                print(f"{dataset:6s} K={k:<3d}        {a:12,.0f} {b:12,.0f} {a / b:5.2f}x", flush=True)
+    print("target: lab1 at least 0.5x the hand-tuned reference")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=100_000, help="epochs of each sweep job")
     p.add_argument("--parts", default="sweep,report,population")
+    p.add_argument("--repeats", type=int, default=3, help="rounds of the population part")
     p.add_argument("--launchers", default="vectorized,joblib,basic", help="for the sweep part")
     args = p.parse_args()
     parts = set(args.parts.split(","))
     if "population" in parts:
-        population_part()
+        population_part(args.repeats)
     if "report" in parts:
         report_part()
     if "sweep" in parts:

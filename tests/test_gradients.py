@@ -61,8 +61,8 @@ def test_dense_gradient(bias, k, shared):
     theta, grad = rng.normal(size=(k, size)), np.zeros((k, size))
     squeeze = k == 1
     layer.bind(theta[0] if squeeze else theta, grad[0] if squeeze else grad, squeeze)
-    x = rng.normal(size=(1 if shared else k, 6, 3))
-    w = rng.normal(size=(k, 6, 5))
+    x = rng.normal(size=(1 if shared else k, 3, 6))  # feature-major: (K|1, fan_in, n)
+    w = rng.normal(size=(k, 5, 6))
     xin = x[0] if squeeze else x
     wl = w[0] if squeeze else w
 

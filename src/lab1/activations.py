@@ -2,7 +2,7 @@
 
 Every forward writes into ``out`` (same shape as ``z``) and every backward turns the
 gradient with respect to the activation's output into the gradient with respect to its
-input, in place when ``out is grad``. Backward receives both ``z`` (pre-activation) and
+input, in place when ``out is grad``, using ``tmp`` (same shape) as scratch. Backward receives both ``z`` (pre-activation) and
 ``a`` (post-activation) so each function uses whichever is cheaper.
 """
 
@@ -22,7 +22,7 @@ class ActivationFn:
 
     name: str
     forward: Callable[[Array, Array, float], Array]  # (z, out, slope) -> a
-    backward: Callable[[Array, Array, Array, Array, float], Array]  # (z, a, grad, out, slope)
+    backward: Callable[[Array, Array, Array, Array, float, Array], Array]  # (z, a, grad, out, slope, tmp)
 
 
 def _sigmoid(z: Array, out: Array, slope: float) -> Array:
@@ -33,9 +33,9 @@ def _sigmoid(z: Array, out: Array, slope: float) -> Array:
     return np.reciprocal(out, out=out)
 
 
-def _sigmoid_back(z: Array, a: Array, grad: Array, out: Array, slope: float) -> Array:
+def _sigmoid_back(z: Array, a: Array, grad: Array, out: Array, slope: float, tmp: Array) -> Array:
     """da/dz = a (1 - a)."""
-    tmp = np.subtract(1.0, a)
+    np.subtract(1.0, a, out=tmp)
     np.multiply(tmp, a, out=tmp)
     return np.multiply(grad, tmp, out=out)
 
@@ -45,9 +45,9 @@ def _tanh(z: Array, out: Array, slope: float) -> Array:
     return np.tanh(z, out=out)
 
 
-def _tanh_back(z: Array, a: Array, grad: Array, out: Array, slope: float) -> Array:
+def _tanh_back(z: Array, a: Array, grad: Array, out: Array, slope: float, tmp: Array) -> Array:
     """da/dz = 1 - a^2."""
-    tmp = np.multiply(a, a)
+    np.multiply(a, a, out=tmp)
     np.subtract(1.0, tmp, out=tmp)
     return np.multiply(grad, tmp, out=out)
 
@@ -57,7 +57,7 @@ def _relu(z: Array, out: Array, slope: float) -> Array:
     return np.maximum(z, 0.0, out=out)
 
 
-def _relu_back(z: Array, a: Array, grad: Array, out: Array, slope: float) -> Array:
+def _relu_back(z: Array, a: Array, grad: Array, out: Array, slope: float, tmp: Array) -> Array:
     """da/dz = 1 where z > 0, else 0 (the subgradient 0 at z = 0)."""
     return np.multiply(grad, z > 0.0, out=out)
 
@@ -70,7 +70,7 @@ def _leaky_relu(z: Array, out: Array, slope: float) -> Array:
     return np.add(out, neg, out=out)
 
 
-def _leaky_relu_back(z: Array, a: Array, grad: Array, out: Array, slope: float) -> Array:
+def _leaky_relu_back(z: Array, a: Array, grad: Array, out: Array, slope: float, tmp: Array) -> Array:
     """da/dz = 1 where z > 0, else slope."""
     factor = np.where(z > 0.0, 1.0, slope)
     return np.multiply(grad, factor, out=out)
@@ -83,7 +83,7 @@ def _identity(z: Array, out: Array, slope: float) -> Array:
     return out
 
 
-def _identity_back(z: Array, a: Array, grad: Array, out: Array, slope: float) -> Array:
+def _identity_back(z: Array, a: Array, grad: Array, out: Array, slope: float, tmp: Array) -> Array:
     """da/dz = 1."""
     if out is not grad:
         np.copyto(out, grad)

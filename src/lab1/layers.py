@@ -1,15 +1,21 @@
 """Layers of a population of networks: forward and backward side by side.
 
-Every array carries the member axis first: inputs are ``(K, n, fan_in)`` (or
-``(1, n, fan_in)`` when all members share the data), parameters are ``(K, ...)`` views
-into one flat ``(K, P)`` buffer owned by the network, so an optimizer updates all of them
-with a few whole-array operations. A population of one is run on 2-D views
-(``squeeze``): the same code without the member axis, where ``np.dot`` is fastest.
+Every array carries the member axis first; parameters are ``(K, ...)`` views into one
+flat ``(K, P)`` buffer owned by the network, so an optimizer updates all of them with a
+few whole-array operations. A population of one is run on 2-D views (``squeeze``): the
+same code without the member axis, where ``np.dot`` is fastest.
+
+Dense layers and their activations work feature-major: ``(K, features, n)``, one row per
+unit. Then the rows an activation writes are one contiguous block of the next layer's
+input buffer ``[x; 1]``, so nothing is copied between layers and every elementwise
+operation runs on contiguous memory. ``FeatureMajor`` turns the network's sample-major
+input ``(K|1, n, d)`` (``1`` when all members share the data) into that layout.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -54,16 +60,48 @@ def _matmul(squeeze: bool) -> Callable[..., Array]:
     return np.dot if squeeze else np.matmul
 
 
-class Dense(Layer):
-    """Affine layer z = x W + b, stored as one augmented matrix [W; b] per member.
+class FeatureMajor(Layer):
+    """Sample-major ``(..., n, d)`` to feature-major ``(..., d, n)``: a view both ways."""
 
-    The bias is the last row of ``Wb`` ``(K, fan_in + 1, fan_out)`` and the input gets a
-    column of ones, so forward is one matmul and ``dWb = [x, 1]^T dz`` yields db too.
+    def __init__(self) -> None:
+        self._last: tuple[Array | None, Array | None] = (None, None)
+
+    def forward(self, x: Array) -> Array:
+        """The transposed view; the same view object for the same input, so the next
+        layer can tell the data is unchanged."""
+        if x is not self._last[0]:
+            self._last = (x, x.swapaxes(-1, -2))
+        return self._last[1]
+
+    def backward(self, dy: Array, need_dx: bool = True) -> Array | None:
+        """The gradient, sample-major again."""
+        return dy.swapaxes(-1, -2) if need_dx else None
+
+
+@dataclass
+class _Plan:
+    """A Dense layer's buffers for one input shape."""
+
+    xa: Array  # [x; 1] (K|1, fan_in + 1, n), or x's own buffer without bias
+    view: Array  # its x rows: where the activation before this layer writes
+    z: Array  # (K, fan_out, n)
+    dx: Array  # (K, fan_in, n)
+
+
+class Dense(Layer):
+    """Affine layer z = W^T x + b, stored as one augmented matrix [W; b] per member.
+
+    Feature-major: x ``(K|1, fan_in, n)`` -> z ``(K, fan_out, n)``. The bias is the last
+    row of ``Wb`` ``(K, fan_in + 1, fan_out)`` and the input sits in a buffer whose last
+    row is ones, so forward is one matmul and ``dWb = [x; 1] dz^T`` yields db too. Every
+    output goes to a buffer kept per input shape: an epoch allocates nothing. When all
+    members share the input (``(1, fan_in, n)``), forward and the weight gradient are one
+    2-D product over the stacked members instead of K small ones.
     """
 
     def __init__(self, fan_in: int, fan_out: int, bias: bool = True) -> None:
         self.fan_in, self.fan_out, self.bias = fan_in, fan_out, bias
-        self._inputs: dict[tuple[int, ...], Array] = {}
+        self._plans: dict[tuple[int, ...], _Plan] = {}
         self._copied: Array | None = None  # a read-only input already in the buffer
 
     def param_shapes(self) -> list[tuple[str, tuple[int, ...]]]:
@@ -72,56 +110,100 @@ class Dense(Layer):
         return shapes + ([("b", (self.fan_out,))] if self.bias else [])
 
     def bind(self, params: Array, grads: Array, squeeze: bool) -> None:
-        """Keep [W; b], its gradient, and W^T for the input gradient."""
+        """Keep [W; b], its gradient, and the views forward and backward multiply by."""
         super().bind(params, grads, squeeze)
         shape = (self.fan_in + self.bias, self.fan_out)
-        lead = () if squeeze else (params.shape[0],)
+        self.k = 1 if squeeze else params.shape[0]
+        lead = () if squeeze else (self.k,)
         self.Wb = params.reshape(lead + shape)
         self.dWb = grads.reshape(lead + shape)
-        self.WT = self.Wb[..., : self.fan_in, :].swapaxes(-1, -2)  # a view of live weights
+        self.WbT = self.Wb.swapaxes(-1, -2)  # views of the live weights
+        self.W = self.Wb[..., : self.fan_in, :]
         self.mm = _matmul(squeeze)
+        # dx of a one-unit layer is an outer product: a broadcast multiply beats a matmul
+        self.outer = self.fan_out == 1 and not squeeze
+        self._plans.clear()
 
-    def _augment(self, x: Array) -> Array:
-        """[x, 1]: x copied into a cached buffer whose last column is ones.
+    def _plan(self, shape: tuple[int, ...]) -> _Plan:
+        """Buffers for inputs of this shape."""
+        plan = self._plans.get(shape)
+        if plan is None:
+            n = shape[-1]
+            lead = shape[:-2]  # () or (K|1,)
+            out_lead = lead if self.squeeze else (self.k,)
+            xa = np.ones(lead + (self.fan_in + self.bias, n))
+            plan = _Plan(
+                xa=xa,
+                view=xa[..., : self.fan_in, :],
+                z=np.empty(out_lead + (self.fan_out, n)),
+                dx=np.empty(out_lead + (self.fan_in, n)),
+            )
+            self._plans[shape] = plan
+        return plan
 
-        A read-only array that owns its data (the training data) cannot have changed since
-        it was last copied, so it is copied once, not every epoch.
-        """
-        if not self.bias:
-            return x
-        buf = self._inputs.get(x.shape)
-        if buf is None:
-            buf = np.ones(x.shape[:-1] + (self.fan_in + 1,))
-            self._inputs[x.shape] = buf
-        elif x is self._copied:
-            return buf
-        buf[..., : self.fan_in] = x
-        self._copied = x if _immutable(x) else None
-        return buf
+    def input_buffer(self, shape: tuple[int, ...]) -> Array:
+        """Where the layer before may write an input of this shape, saving a copy."""
+        return self._plan(shape).view
 
     def forward(self, x: Array) -> Array:
-        """z = [x, 1] @ [W; b]; x ``(K|1, n, fan_in)`` -> z ``(K, n, fan_out)``."""
-        self.xa = self._augment(x)
-        return self.mm(self.xa, self.Wb)
+        """z = [W; b]^T [x; 1]."""
+        plan = self._plan(x.shape)
+        if x is not plan.view and x is not self._copied:
+            plan.view[...] = x
+            # the training data is read-only: it cannot change, so it is copied once
+            self._copied = x if _immutable(x) else None
+        self.plan = plan
+        xa = plan.xa
+        if self.squeeze or xa.shape[0] == self.k:
+            return self.mm(self.WbT, xa, out=plan.z)
+        # shared input: every member's [W; b]^T stacked, times [x; 1], in one product
+        stacked = self.WbT.reshape(-1, xa.shape[1])  # (K * fan_out, fan_in + 1), a copy
+        np.dot(stacked, xa[0], out=plan.z.reshape(-1, xa.shape[2]))
+        return plan.z
 
     def backward(self, dy: Array, need_dx: bool = True) -> Array | None:
-        """d[W; b] = [x, 1]^T dy;  dx = dy W^T."""
-        self.mm(self.xa.swapaxes(-1, -2), dy, out=self.dWb)
-        return self.mm(dy, self.WT) if need_dx else None
+        """d[W; b] = [x; 1] dy^T;  dx = W dy."""
+        xa = self.plan.xa
+        if self.squeeze or xa.shape[0] == self.k:
+            self.mm(xa, dy.swapaxes(-1, -2), out=self.dWb)
+        else:  # shared input: one product for all members, then into each member's slot
+            n = xa.shape[2]
+            grads = np.dot(xa[0], dy.reshape(-1, n).T)  # (fan_in + 1, K * fan_out)
+            np.copyto(self.dWb, grads.reshape(xa.shape[1], self.k, self.fan_out).swapaxes(0, 1))
+        if not need_dx:
+            return None
+        if self.outer:
+            return np.multiply(self.W, dy, out=self.plan.dx)
+        return self.mm(self.W, dy, out=self.plan.dx)
 
 
 class Activation(Layer):
-    """Elementwise activation by name (see ``lab1.activations``)."""
+    """Elementwise activation by name (see ``lab1.activations``).
+
+    Its output goes where ``sink`` says (the next Dense layer's input buffer), else to a
+    buffer of its own.
+    """
 
     def __init__(self, name: str, slope: float = 0.01) -> None:
         self.name, self.fn, self.slope = name, get_activation(name), slope
+        self.sink: Callable[[tuple[int, ...]], Array] | None = None
+        self._bufs: dict[tuple[int, ...], tuple[Array, Array]] = {}
+
+    def _buffers(self, shape: tuple[int, ...]) -> tuple[Array, Array]:
+        """(output, scratch) for inputs of this shape."""
+        bufs = self._bufs.get(shape)
+        if bufs is None:
+            out = self.sink(shape) if self.sink is not None else np.empty(shape)
+            bufs = self._bufs[shape] = (out, np.empty(shape))
+        return bufs
 
     def forward(self, x: Array) -> Array:
         """a = f(z)."""
         self.z = x
-        self.a = self.fn.forward(x, np.empty_like(x), self.slope)
+        out, self.scratch = self._buffers(x.shape)
+        self.a = self.fn.forward(x, out, self.slope)
         return self.a
 
     def backward(self, dy: Array, need_dx: bool = True) -> Array | None:
         """dz = f'(z) * da, computed in place in dy."""
-        return self.fn.backward(self.z, self.a, dy, dy, self.slope)
+        return self.fn.backward(self.z, self.a, dy, dy, self.slope, self.scratch)

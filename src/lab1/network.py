@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lab1.conv import Conv2D, Flatten, MaxPool2D, Reshape, out_size
-from lab1.layers import Activation, Dense, Layer
+from lab1.layers import Activation, Dense, FeatureMajor, Layer
 
 Array = np.ndarray
 
@@ -37,9 +37,9 @@ class NetSpec:
     conv: ConvSpec | None = None  # a CNN's convolutional front; None: an MLP
 
     def _front(self) -> tuple[list[Layer], int]:
-        """The CNN's layers before the first Dense one, and their flat output size."""
+        """The layers before the first Dense one, and their flat output size."""
         if self.conv is None or self.image is None:
-            return [], self.sizes[0]
+            return [FeatureMajor()], self.sizes[0]
         c, h, w = self.image
         cs = self.conv
         layers: list[Layer] = [
@@ -51,7 +51,7 @@ class NetSpec:
         if cs.pool:
             layers.append(MaxPool2D(cs.pool))
             h, w = out_size(h, cs.pool, cs.pool), out_size(w, cs.pool, cs.pool)
-        return [*layers, Flatten()], cs.filters * h * w
+        return [*layers, Flatten(), FeatureMajor()], cs.filters * h * w
 
     def layers(self) -> list[Layer]:
         """[CNN front,] Dense + activation for every hidden layer, then the output layer."""
@@ -82,6 +82,7 @@ class Network:
                 self.slots.append((f"{pname}{index}", offset, offset + size, shape))
                 offset += size
             spans.append((start, offset))
+        self.first_trainable = next(i for i, (a, b) in enumerate(spans) if b > a)
         self.theta = np.zeros((k, offset)) if theta is None else theta
         self.grad = np.zeros((k, offset))
         self.squeeze = k == 1  # a population of one runs on 2-D views (see lab1.layers)
@@ -89,11 +90,15 @@ class Network:
         rows = 0 if self.squeeze else slice(None)
         for layer, (a, b) in zip(self.layers, spans):
             layer.bind(self.theta[rows, a:b], self.grad[rows, a:b], self.squeeze)
+        for layer, after in zip(self.layers, self.layers[1:]):
+            if isinstance(layer, Activation) and isinstance(after, Dense):
+                layer.sink = after.input_buffer  # activations land where the next layer reads
 
     def forward(self, x: Array) -> Array:
         """Output probabilities ``(K, n, n_out)``; the output logits stay in ``self.logits``.
 
-        ``x`` is ``(K, n, d)`` or ``(1, n, d)`` when every member sees the same data.
+        ``x`` is ``(K, n, d)`` or ``(1, n, d)`` when every member sees the same data. The
+        result is a view of a buffer that the next forward pass overwrites.
         """
         if self.squeeze:
             if x is not self._input[0]:  # keep one 2-D view per input, so layers can see it is unchanged
@@ -101,20 +106,21 @@ class Network:
             x = self._input[1]
         for layer in self.layers:
             x = layer.forward(x)
-        last = self.layers[-1]
+        z = self.layers[-1].z
         if self.squeeze:
-            self.logits = last.z[None]
-            return x[None]
-        self.logits = last.z
-        return x
+            x, z = x[None], z[None]
+        self.logits = z.swapaxes(-1, -2)
+        return x.swapaxes(-1, -2)
 
     def backward(self, dout: Array, from_logits: bool = False) -> None:
         """Fill ``grad`` from dL/d(output), or from dL/d(logits) when ``from_logits``."""
         layers = self.layers[:-1] if from_logits else self.layers
+        dout = dout.swapaxes(-1, -2)
         if self.squeeze:
             dout = dout[0]
-        for i in range(len(layers) - 1, -1, -1):
-            dout = layers[i].backward(dout, need_dx=i > 0)
+        first = self.first_trainable  # no gradient is needed below it
+        for i in range(len(layers) - 1, first - 1, -1):
+            dout = layers[i].backward(dout, need_dx=i > first)
 
     def unpack(self, row: Array) -> dict[str, Array]:
         """One member's flat parameter row by name (``W1, b1, ...``), W as ``(fan_in, fan_out)``."""
@@ -185,4 +191,4 @@ def predict(spec: NetSpec, params: dict[str, Array], X: Array) -> Array:
     net = Network(spec, 1)
     net.set_params(0, params)
     with np.errstate(all="ignore"):
-        return net.forward(np.asarray(X, dtype=np.float64)[None])[0, :, 0]
+        return net.forward(np.asarray(X, dtype=np.float64)[None])[0, :, 0].copy()

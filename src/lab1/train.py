@@ -72,7 +72,10 @@ def all_correct(p: Array, y_true: Array) -> Array:
 
 def accuracy(p: Array, y_true: Array) -> Array:
     """(K,) fraction of samples classified right (class 1 where p > 0.5)."""
-    return np.equal(p > 0.5, y_true).mean(axis=(1, 2))
+    right = np.equal(p > 0.5, y_true)
+    if right.shape[0] == 1:  # one member: a count is far cheaper than a mean over axes
+        return np.array([np.count_nonzero(right) / right.size])
+    return right.mean(axis=(1, 2))
 
 
 class _Recorder:
@@ -88,8 +91,13 @@ class _Recorder:
         self.epochs_run = np.zeros(k, dtype=np.int64)
         self.rows: list[tuple[int, Array, Array]] = []
 
-    def log(self, epoch: int, members: Array, loss: Array, acc: Array) -> None:
-        """Add a history row for the given members."""
+    def log(self, epoch: int, members: Array | None, loss: Array, acc: Array) -> None:
+        """Add a history row for the given members (None: all of them)."""
+        if members is None:
+            if not self.rows or self.rows[-1][0] != epoch:
+                self.rows.append((epoch, loss.copy(), acc))
+                return
+            members = np.ones(self.net.k, dtype=bool)
         row_loss = np.full(self.net.k, np.nan)
         row_acc = np.full(self.net.k, np.nan)
         row_loss[members], row_acc[members] = loss[members], acc[members]
@@ -168,7 +176,7 @@ def train(
                     pending &= ~new
                     n_pending = int(pending.sum())
             if epoch % log_every == 0:
-                rec.log(epoch, active, loss, accuracy(p, y_true))
+                rec.log(epoch, active if n_active < k else None, loss, accuracy(p, y_true))
             if print_every and epoch % print_every == 0 and on_print is not None:
                 on_print(epoch, loss)
             if stop_early:
