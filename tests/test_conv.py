@@ -192,3 +192,19 @@ def test_cnn_cli_writes_its_files_and_rejects_points(tmp_path):
     assert w["W1"].shape == (8, 1, 3, 3) and w["b1"].shape == (8,) and w["W2"].shape == (72, 10)
     bad = run_cli(["dataset=xor", "model=cnn"], tmp_path)
     assert bad.returncode == 2 and "model='cnn' is not allowed: an image dataset (dataset=bars)" in bad.stderr
+
+
+def test_conv_keeps_patches_only_of_read_only_inputs():
+    """The training data's patches are cut once; other inputs are cut on every call."""
+    rng = np.random.default_rng(7)
+    layer = Conv2D(1, 2, 3)
+    theta, grad = rng.normal(size=(1, 20)), np.zeros((1, 20))
+    layer.bind(theta, grad, squeeze=False)
+    frozen = rng.normal(size=(1, 4, 1, 5, 5))
+    frozen.flags.writeable = False
+    first = layer.forward(frozen).copy()
+    assert np.array_equal(layer.forward(frozen), first)
+    other = np.ascontiguousarray(frozen[..., ::-1])  # new content, writeable
+    assert not np.allclose(layer.forward(other), first)
+    other[...] = frozen
+    assert np.array_equal(layer.forward(other), first)  # changed in place: recomputed

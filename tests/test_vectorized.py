@@ -11,7 +11,7 @@ from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from lab1.vectorized import JobComposer, chunks, plan
+from lab1.vectorized import JobComposer, chunk_cost, chunks, plan, spread
 from tests.conftest import make_cfg, run_cli
 
 FAST = ["print_every=0", "plots.per_job=false"]
@@ -118,6 +118,21 @@ def test_grouping_and_chunking():
     small = plan(list(enumerate(cfgs)), max_members=4, chunk_bytes=10**9)
     assert [len(g) for g in small][:2] == [3, 3]  # 6 alike jobs, at most 4 at once: 3 + 3
     assert [len(c) for c in chunks(list(range(10)), 4)] == [4, 3, 3]
+
+
+def test_spread_balances_work_not_job_counts():
+    """One costly group (width 100) is split across the workers and handed out first."""
+    cheap = [make_cfg("dataset=xor", "epochs=1000", f"seed={s}") for s in range(8)]
+    costly = [make_cfg("dataset=linear", "epochs=1000", "hidden=100", f"seed={s}") for s in range(4)]
+    chunk_list = plan(list(enumerate(cheap + costly)), max_members=256, chunk_bytes=10**9)
+    assert [len(c) for c in chunk_list] == [8, 4]
+    out = spread(chunk_list, 2)
+    costs = [chunk_cost(c) for c in out]
+    assert costs == sorted(costs, reverse=True)
+    assert sorted(i for c in out for i, _ in c) == list(range(12))
+    assert max(costs) <= sum(costs) / 2  # no chunk exceeds an equal share
+    assert [i for i, _ in out[0]][0] >= 8  # the width-100 members come first
+    assert len(spread(plan(list(enumerate(cheap)), 256, 10**9), 2)) == 2  # every worker gets work
 
 
 def test_chunked_sweep_gives_the_same_results(mixed, tmp_path):

@@ -121,16 +121,58 @@ def group_key(cfg: DictConfig) -> tuple:
     )
 
 
+def _samples(cfg: DictConfig) -> int:
+    """Training samples of a job's dataset (the schema's ``n`` where the file decides)."""
+    return 4 if cfg.dataset.name == "xor4" else 21 if cfg.dataset.name == "xor" else int(cfg.dataset.n)
+
+
+def _conv_units(cfg: DictConfig) -> int:
+    """Outputs of a CNN's convolution per sample: filters x output pixels (0 for an MLP)."""
+    if cfg.model.name != "cnn":
+        return 0
+    m = cfg.model
+    side = (int(cfg.dataset.size) + 2 * int(m.padding) - int(m.kernel)) // int(m.stride) + 1
+    return int(m.filters) * side * side
+
+
+def _widths(cfg: DictConfig) -> tuple[int, ...]:
+    """Widths of the dense layers, from their input to the output."""
+    if cfg.model.name == "cnn":
+        return (_conv_units(cfg), int(cfg.model.hidden), 1)
+    return (2, *hidden_sizes(cfg), 1)
+
+
 def member_bytes(cfg: DictConfig) -> int:
     """Rough bytes of one member's arrays in training: activations, gradients, parameters, state."""
-    n = 4 if cfg.dataset.name == "xor4" else 21 if cfg.dataset.name == "xor" else int(cfg.dataset.n)
+    n = _samples(cfg)
     if cfg.model.name == "cnn":  # the convolution's output dominates: about filters x image pixels
         side = int(cfg.dataset.size) + 2 * int(cfg.model.padding)
         return 8 * 6 * n * int(cfg.model.filters) * side * side
-    widths = (2, *hidden_sizes(cfg), 1)
+    widths = _widths(cfg)
     units = sum(widths[1:])
     params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
     return 8 * (4 * n * units + 5 * params)
+
+
+EPOCH_NS = 60_000.0  # the numpy calls of one epoch, whatever the population size
+
+
+def member_ns(cfg: DictConfig) -> float:
+    """Rough nanoseconds one member adds to an epoch, measured on the lab's networks here:
+    about 10 per sample and unit (the activation's exp and elementwise work) and 0.6 per
+    sample and weight (the three matrix products), plus the convolution's patches."""
+    widths = _widths(cfg)
+    units = sum(widths[1:]) + _conv_units(cfg)
+    weights = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+    if cfg.model.name == "cnn":
+        weights += 3 * _conv_units(cfg) * int(cfg.model.kernel) ** 2
+    return _samples(cfg) * (10.0 * units + 0.6 * weights)
+
+
+def chunk_cost(chunk: list[tuple[Any, DictConfig]]) -> float:
+    """Rough nanoseconds to train a chunk: epochs x (per-epoch calls + its members' work)."""
+    cfg = chunk[0][1]
+    return (int(cfg.epochs) + 1) * (EPOCH_NS + len(chunk) * member_ns(cfg))
 
 
 def chunks(members: list[Any], size: int) -> list[list[Any]]:
@@ -183,15 +225,21 @@ def task_config(config: DictConfig) -> DictConfig:
 
 
 def spread(chunk_list: list[list[Any]], workers: int) -> list[list[Any]]:
-    """Split the largest chunks in two until the workers get equal numbers of chunks
-    (at least one each), or the chunks are single jobs."""
+    """Chunks for ``workers`` processes, costliest first (the pool hands them out in order).
+
+    The costliest chunk is split in two while it holds more than one job and costs more
+    than an equal share of the whole, or while there are fewer chunks than workers, so no
+    worker is left training one big group while the others idle.
+    """
     out = list(chunk_list)
-    while len(out) < workers or len(out) % workers:
-        largest = max(range(len(out)), key=lambda i: len(out[i]))
-        if len(out[largest]) < 2:
+    while out:
+        largest = max(range(len(out)), key=lambda i: chunk_cost(out[i]))
+        share = sum(chunk_cost(c) for c in out) / workers
+        too_big = chunk_cost(out[largest]) > share or len(out) < workers
+        if len(out[largest]) < 2 or not too_big:
             break
         out[largest : largest + 1] = chunks(out[largest], -(-len(out[largest]) // 2))
-    return out
+    return sorted(out, key=chunk_cost, reverse=True)
 
 
 def workers(n_jobs: int, chunk_list: list[list[Any]], min_work: int = 200_000) -> int:

@@ -1,0 +1,61 @@
+"""One BLAS thread per process, unless the user asks for more.
+
+lab1's matrices are small (tens to a few hundred rows), where a BLAS thread pool costs
+more than it saves, and a sweep already runs one worker process per core: two processes
+each spinning two OpenBLAS threads on two cores ran ten times slower here. So lab1 sets
+``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` to 1 where the
+user has not set them (processes started later inherit that), and, because NumPy may
+already be loaded, also tells a loaded OpenBLAS directly. Single-threaded BLAS also keeps
+every sum in the same order, so results do not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+from pathlib import Path
+
+VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+SETTERS = (  # NumPy's wheels bundle scipy-openblas; distributions ship plain OpenBLAS
+    "scipy_openblas_set_num_threads64_",
+    "scipy_openblas_set_num_threads",
+    "openblas_set_num_threads64_",
+    "openblas_set_num_threads",
+)
+
+
+def _openblas_files() -> list[str]:
+    """Shared libraries named like OpenBLAS that this process has loaded."""
+    maps = Path("/proc/self/maps")
+    if maps.exists():
+        paths = {line.split()[-1] for line in maps.read_text().splitlines() if "openblas" in line.lower()}
+        return sorted(p for p in paths if p.startswith("/"))
+    import numpy as np
+
+    root = Path(np.__file__).parent
+    return sorted(
+        glob.glob(str(root.parent / "numpy.libs" / "*openblas*"))
+        + glob.glob(str(root / ".dylibs" / "*openblas*"))
+    )
+
+
+def limit_threads() -> bool:
+    """Use one BLAS thread unless the user set one of ``VARIABLES``; True if OpenBLAS was told."""
+    if any(var in os.environ for var in VARIABLES):
+        return False
+    for var in VARIABLES:
+        os.environ[var] = "1"
+    import numpy  # noqa: F401 - loads the BLAS library this process will use
+
+    for path in _openblas_files():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in SETTERS:
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(1)
+                return True
+    return False
