@@ -11,7 +11,7 @@ from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from lab1.vectorized import JobComposer, chunk_cost, chunks, plan, spread
+from lab1.vectorized import JobComposer, chunk_cost, chunks, makespan, plan, spread
 from tests.conftest import make_cfg, run_cli
 
 FAST = ["print_every=0", "plots.per_job=false"]
@@ -130,9 +130,21 @@ def test_spread_balances_work_not_job_counts():
     costs = [chunk_cost(c) for c in out]
     assert costs == sorted(costs, reverse=True)
     assert sorted(i for c in out for i, _ in c) == list(range(12))
+    assert makespan(out, 2) < makespan(chunk_list, 2)
     assert max(costs) <= sum(costs) / 2  # no chunk exceeds an equal share
     assert [i for i, _ in out[0]][0] >= 8  # the width-100 members come first
-    assert len(spread(plan(list(enumerate(cheap)), 256, 10**9), 2)) == 2  # every worker gets work
+
+
+def test_spread_does_not_leave_a_worker_idle():
+    alike = [make_cfg("dataset=xor", "epochs=1000", f"seed={s}") for s in range(12)]
+    one = plan(list(enumerate(alike)), max_members=256, chunk_bytes=10**9)
+    assert [len(c) for c in spread(one, 2)] == [6, 6]
+    three = plan(list(enumerate(alike)), max_members=4, chunk_bytes=10**9)
+    assert [len(c) for c in three] == [4, 4, 4]
+    halves = spread(three, 2)  # not 4 + 4 on one worker while the other idles after 4
+    assert makespan(halves, 2) < makespan(three, 2)
+    assert sorted(i for c in halves for i, _ in c) == list(range(12))
+    assert spread(one, 1) == one  # one worker: nothing to balance
 
 
 def test_chunked_sweep_gives_the_same_results(mixed, tmp_path):

@@ -224,21 +224,32 @@ def task_config(config: DictConfig) -> DictConfig:
     return OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
 
 
+def makespan(chunk_list: list[list[Any]], workers: int) -> float:
+    """Estimated wall nanoseconds when the costliest chunks go first to whichever worker is free."""
+    loads = [0.0] * workers
+    for cost in sorted((chunk_cost(c) for c in chunk_list), reverse=True):
+        loads[loads.index(min(loads))] += cost
+    return max(loads)
+
+
 def spread(chunk_list: list[list[Any]], workers: int) -> list[list[Any]]:
     """Chunks for ``workers`` processes, costliest first (the pool hands them out in order).
 
-    The costliest chunk is split in two while it holds more than one job and costs more
-    than an equal share of the whole, or while there are fewer chunks than workers, so no
-    worker is left training one big group while the others idle.
+    The costliest chunk is split in two as long as that shortens the estimated wall time
+    (each chunk pays the per-epoch calls, so splitting is not free): one big group, or
+    three equal chunks for two workers, no longer leave a worker idle at the end.
     """
     out = list(chunk_list)
+    best = makespan(out, workers)
     while out:
         largest = max(range(len(out)), key=lambda i: chunk_cost(out[i]))
-        share = sum(chunk_cost(c) for c in out) / workers
-        too_big = chunk_cost(out[largest]) > share or len(out) < workers
-        if len(out[largest]) < 2 or not too_big:
+        if len(out[largest]) < 2:
             break
-        out[largest : largest + 1] = chunks(out[largest], -(-len(out[largest]) // 2))
+        trial = out[:largest] + chunks(out[largest], -(-len(out[largest]) // 2)) + out[largest + 1 :]
+        time = makespan(trial, workers)
+        if time >= best:
+            break
+        out, best = trial, time
     return sorted(out, key=chunk_cost, reverse=True)
 
 
@@ -278,7 +289,7 @@ def run_sweep(
     prepare: Callable[[DictConfig, DictConfig, int], Path],
     finish: Callable[[DictConfig, DictConfig, str, Any], Any],
     max_members: int = 256,
-    chunk_bytes: int = 524288,
+    chunk_bytes: int = 4194304,
     progress: bool | None = None,
     n_jobs: int = -1,
 ) -> list[Any]:

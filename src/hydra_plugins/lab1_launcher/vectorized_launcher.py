@@ -31,7 +31,7 @@ class VectorizedLauncherConf:
 
     _target_: str = "hydra_plugins.lab1_launcher.vectorized_launcher.VectorizedLauncher"
     max_members: int = 256  # at most this many jobs in one population
-    chunk_bytes: int = 524288  # and about this many bytes of arrays (bigger chunks run slower)
+    chunk_bytes: int = 4194304  # and about this many bytes of arrays (4 MiB)
     progress: Any = None  # sweep progress bar: null = on a terminal
     n_jobs: int = -1  # worker processes for the chunks: -1 = one per core (small sweeps use one)
 
@@ -71,7 +71,7 @@ class VectorizedLauncher(Launcher):
     """Train alike jobs of a sweep at once; see ``lab1.vectorized``."""
 
     def __init__(
-        self, max_members: int = 256, chunk_bytes: int = 524288, progress: Any = None, n_jobs: int = -1
+        self, max_members: int = 256, chunk_bytes: int = 4194304, progress: Any = None, n_jobs: int = -1
     ) -> None:
         self.max_members, self.chunk_bytes, self.progress = int(max_members), int(chunk_bytes), progress
         self.n_jobs = int(n_jobs)
