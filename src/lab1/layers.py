@@ -155,17 +155,17 @@ class Dense(Layer):
         self.plan = plan
         xa = plan.xa
         if self.squeeze or xa.shape[0] == self.k:
-            return self.mm(self.WbT, xa, out=plan.z)
+            return self.mm(self.WbT, xa, plan.z)  # out positional: np.dot's keyword path is slower
         # shared input: every member's [W; b]^T stacked, times [x; 1], in one product
         stacked = self.WbT.reshape(-1, xa.shape[1])  # (K * fan_out, fan_in + 1), a copy
-        np.dot(stacked, xa[0], out=plan.z.reshape(-1, xa.shape[2]))
+        np.dot(stacked, xa[0], plan.z.reshape(-1, xa.shape[2]))
         return plan.z
 
     def backward(self, dy: Array, need_dx: bool = True) -> Array | None:
         """d[W; b] = [x; 1] dy^T;  dx = W dy."""
         xa = self.plan.xa
         if self.squeeze or xa.shape[0] == self.k:
-            self.mm(xa, dy.swapaxes(-1, -2), out=self.dWb)
+            self.mm(xa, dy.swapaxes(-1, -2), self.dWb)
         else:  # shared input: one product for all members, then into each member's slot
             n = xa.shape[2]
             grads = np.dot(xa[0], dy.reshape(-1, n).T)  # (fan_in + 1, K * fan_out)
@@ -174,7 +174,7 @@ class Dense(Layer):
             return None
         if self.outer:
             return np.multiply(self.W, dy, out=self.plan.dx)
-        return self.mm(self.W, dy, out=self.plan.dx)
+        return self.mm(self.W, dy, self.plan.dx)
 
 
 class Activation(Layer):

@@ -65,8 +65,6 @@ def objective(loss: str, output_activation: str) -> Callable[[Network, Array, Ar
 
 def all_correct(p: Array, y_true: Array) -> Array:
     """(K,) whether every sample is classified right (class 1 where p > 0.5)."""
-    if p.shape[0] == 1 and y_true.shape[0] == 1:  # fast path: one comparison of bytes
-        return np.array([(p > 0.5).tobytes() == y_true.tobytes()])
     return np.equal(p > 0.5, y_true).all(axis=(1, 2))
 
 
@@ -136,6 +134,7 @@ def train(
     seeds = np.zeros(k, dtype=np.int64) if seeds is None else np.asarray(seeds)
     value_and_grad = objective(spec.loss, spec.output_activation)
     y_true = y > 0.5
+    y_bytes = y_true.tobytes()
     rec = _Recorder(net, n, spec.log_every)
     active = np.ones(k, dtype=bool)
     diverged = np.zeros(k, dtype=bool)
@@ -169,7 +168,10 @@ def train(
                 if bad.any():
                     retire(epoch, bad, p, loss, diverged)
                     _silence(net, opt, bad)
-            if n_pending:
+            if n_pending == 1 and k == 1:  # one network: compare the bytes of its classes
+                if (p > 0.5).tobytes() == y_bytes:
+                    reached[0], pending[0], n_pending = epoch, False, 0
+            elif n_pending:
                 new = all_correct(p, y_true) & pending
                 if new.any():
                     reached[new] = epoch
