@@ -60,18 +60,30 @@ def _matmul(squeeze: bool) -> Callable[..., Array]:
     return np.dot if squeeze else np.matmul
 
 
-class FeatureMajor(Layer):
-    """Sample-major ``(..., n, d)`` to feature-major ``(..., d, n)``: a view both ways."""
+class ViewLayer(Layer):
+    """A layer whose forward is a view of its input, the same view object for the same
+    input, so a layer after it can tell that the (read-only) data is unchanged."""
 
     def __init__(self) -> None:
         self._last: tuple[Array | None, Array | None] = (None, None)
 
+    def view(self, x: Array) -> Array:
+        """The view itself."""
+        raise NotImplementedError
+
     def forward(self, x: Array) -> Array:
-        """The transposed view; the same view object for the same input, so the next
-        layer can tell the data is unchanged."""
+        """``view(x)``, made once per input object."""
         if x is not self._last[0]:
-            self._last = (x, x.swapaxes(-1, -2))
+            self._last = (x, self.view(x))
         return self._last[1]
+
+
+class FeatureMajor(ViewLayer):
+    """Sample-major ``(..., n, d)`` to feature-major ``(..., d, n)``: a view both ways."""
+
+    def view(self, x: Array) -> Array:
+        """The transposed view."""
+        return x.swapaxes(-1, -2)
 
     def backward(self, dy: Array, need_dx: bool = True) -> Array | None:
         """The gradient, sample-major again."""
@@ -86,6 +98,7 @@ class _Plan:
     view: Array  # its x rows: where the activation before this layer writes
     z: Array  # (K, fan_out, n)
     dx: Array  # (K, fan_in, n)
+    shared_grad: Array | None  # [x; 1] dz^T of all members at once, when they share x
 
 
 class Dense(Layer):
@@ -137,6 +150,9 @@ class Dense(Layer):
                 view=xa[..., : self.fan_in, :],
                 z=np.empty(out_lead + (self.fan_out, n)),
                 dx=np.empty(out_lead + (self.fan_in, n)),
+                shared_grad=None
+                if self.squeeze or lead[0] == self.k
+                else np.empty(xa.shape[1:2] + (self.k * self.fan_out,)),
             )
             self._plans[shape] = plan
         return plan
@@ -168,7 +184,7 @@ class Dense(Layer):
             self.mm(xa, dy.swapaxes(-1, -2), self.dWb)
         else:  # shared input: one product for all members, then into each member's slot
             n = xa.shape[2]
-            grads = np.dot(xa[0], dy.reshape(-1, n).T)  # (fan_in + 1, K * fan_out)
+            grads = np.dot(xa[0], dy.reshape(-1, n).T, self.plan.shared_grad)  # (fan_in + 1, K * fan_out)
             np.copyto(self.dWb, grads.reshape(xa.shape[1], self.k, self.fan_out).swapaxes(0, 1))
         if not need_dx:
             return None

@@ -26,6 +26,7 @@ from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from lab1.config import ConfigError, config_groups, hidden_sizes, validate
+from lab1.conv import out_size
 from lab1.optimizers import hyperparameter_names
 from lab1.population import MemberResult, train_configs
 
@@ -131,7 +132,7 @@ def _conv_units(cfg: DictConfig) -> int:
     if cfg.model.name != "cnn":
         return 0
     m = cfg.model
-    side = (int(cfg.dataset.size) + 2 * int(m.padding) - int(m.kernel)) // int(m.stride) + 1
+    side = out_size(int(cfg.dataset.size), int(m.kernel), int(m.stride), int(m.padding))
     return int(m.filters) * side * side
 
 
@@ -142,6 +143,11 @@ def _widths(cfg: DictConfig) -> tuple[int, ...]:
     return (2, *hidden_sizes(cfg), 1)
 
 
+def _weights(widths: tuple[int, ...]) -> int:
+    """Weights and biases of dense layers of these widths."""
+    return sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+
+
 def member_bytes(cfg: DictConfig) -> int:
     """Rough bytes of one member's arrays in training: activations, gradients, parameters, state."""
     n = _samples(cfg)
@@ -149,9 +155,7 @@ def member_bytes(cfg: DictConfig) -> int:
         side = int(cfg.dataset.size) + 2 * int(cfg.model.padding)
         return 8 * 6 * n * int(cfg.model.filters) * side * side
     widths = _widths(cfg)
-    units = sum(widths[1:])
-    params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
-    return 8 * (4 * n * units + 5 * params)
+    return 8 * (4 * n * sum(widths[1:]) + 5 * _weights(widths))
 
 
 EPOCH_NS = 60_000.0  # the numpy calls of one epoch, whatever the population size
@@ -163,7 +167,7 @@ def member_ns(cfg: DictConfig) -> float:
     sample and weight (the three matrix products), plus the convolution's patches."""
     widths = _widths(cfg)
     units = sum(widths[1:]) + _conv_units(cfg)
-    weights = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+    weights = _weights(widths)
     if cfg.model.name == "cnn":
         weights += 3 * _conv_units(cfg) * int(cfg.model.kernel) ** 2
     return _samples(cfg) * (10.0 * units + 0.6 * weights)
