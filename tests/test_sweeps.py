@@ -69,6 +69,25 @@ def test_summary_groups_over_seeds(mission):
         assert cells[7] == (f"{reached.median():.0f}" if len(reached) else "never")
 
 
+def test_fast_yaml_reads_as_omegaconf_does(mission, tmp_path):
+    from omegaconf import OmegaConf
+
+    from lab1.results import load_yaml
+
+    _, _, sw = mission
+    files = sorted(sw.glob("*/.hydra/*.yaml"))
+    assert len(files) == 3 * 16
+    for path in files:  # config (with interpolations), hydra and overrides of real jobs
+        assert load_yaml(path) == OmegaConf.to_container(OmegaConf.load(path)), path
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("a: 1e-4\nb: 2001-01-01\nc: ${a}\nd: .inf\ne: [1_000, '1e3', null, yes]\n")
+    assert load_yaml(odd) == OmegaConf.to_container(OmegaConf.load(odd))
+    assert load_yaml(odd)["a"] == 1e-4 and load_yaml(odd)["b"] == "2001-01-01"
+    odd.write_text("a: 1\na: 2\n")
+    with pytest.raises(Exception, match="repeated key"):
+        load_yaml(odd)
+
+
 def test_collect_by_hand_skips_corrupt_and_partial_jobs(mission, tmp_path):
     _, _, sw = mission
     copy = tmp_path / "copy"

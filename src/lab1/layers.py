@@ -203,23 +203,23 @@ class Activation(Layer):
     def __init__(self, name: str, slope: float = 0.01) -> None:
         self.name, self.fn, self.slope = name, get_activation(name), slope
         self.sink: Callable[[tuple[int, ...]], Array] | None = None
-        self._bufs: dict[tuple[int, ...], tuple[Array, Array]] = {}
+        self._bufs: dict[tuple[int, ...], tuple[Array, tuple[Array, Array]]] = {}
 
-    def _buffers(self, shape: tuple[int, ...]) -> tuple[Array, Array]:
-        """(output, scratch) for inputs of this shape."""
+    def _buffers(self, shape: tuple[int, ...]) -> tuple[Array, tuple[Array, Array]]:
+        """(output, two scratch arrays) for inputs of this shape."""
         bufs = self._bufs.get(shape)
         if bufs is None:
             out = self.sink(shape) if self.sink is not None else np.empty(shape)
-            bufs = self._bufs[shape] = (out, np.empty(shape))
+            bufs = self._bufs[shape] = (out, (np.empty(shape), np.empty(shape)))
         return bufs
 
     def forward(self, x: Array) -> Array:
         """a = f(z)."""
         self.z = x
-        out, self.scratch = self._buffers(x.shape)
-        self.a = self.fn.forward(x, out, self.slope)
+        out, self.tmp = self._buffers(x.shape)
+        self.a = self.fn.forward(x, out, self.slope, self.tmp)
         return self.a
 
     def backward(self, dy: Array, need_dx: bool = True) -> Array | None:
         """dz = f'(z) * da, computed in place in dy."""
-        return self.fn.backward(self.z, self.a, dy, dy, self.slope, self.scratch)
+        return self.fn.backward(self.z, self.a, dy, dy, self.slope, self.tmp[0])

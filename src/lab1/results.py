@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 from omegaconf import OmegaConf
 
 from lab1.artifacts import METRICS
@@ -73,10 +74,46 @@ def job_dirs(root: Path) -> list[Path]:
     return sorted(p.parent.parent for p in root.rglob(".hydra/config.yaml"))
 
 
+def _fast_loader() -> type | None:
+    """OmegaConf's YAML rules (its float pattern, no timestamps, no repeated keys) on
+    libyaml's C parser; None where either is missing (then ``OmegaConf.load`` reads)."""
+    try:
+        from omegaconf._utils import get_yaml_loader
+
+        resolvers = get_yaml_loader().yaml_implicit_resolvers
+        base = yaml.CSafeLoader
+    except (ImportError, AttributeError):
+        return None
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        yaml_implicit_resolvers = resolvers
+
+        def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+            keys = [k.value for k, _ in node.value if k.tag == yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG]
+            if len(keys) != len(set(keys)):
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "repeated key"
+                )
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
+
+
+_LOADER = _fast_loader()
+
+
+def load_yaml(path: Path) -> Any:
+    """A Hydra-written YAML file as plain containers, exactly as ``OmegaConf.load`` reads
+    it, about ten times faster: collecting a sweep reads two per job."""
+    if _LOADER is None:
+        return OmegaConf.to_container(OmegaConf.load(path))
+    return yaml.load(path.read_text(), Loader=_LOADER)  # noqa: S506 - a safe loader
+
+
 def _overrides(job: Path) -> dict[str, str]:
     """The job's command-line overrides as key -> value text (``+``/``++`` stripped)."""
     path = job / ".hydra" / "overrides.yaml"
-    lines = OmegaConf.to_container(OmegaConf.load(path)) if path.exists() else []
+    lines = load_yaml(path) if path.exists() else []
     if not isinstance(lines, list):
         raise ValueError("overrides.yaml is not a list")
     out: dict[str, str] = {}
@@ -103,7 +140,9 @@ def _value(cfg: dict[str, Any], key: str, text: str) -> Any:
 def _read_job(job: Path) -> tuple[dict[str, Any], dict[str, str], pd.DataFrame | None]:
     """(row, overrides, history) of a finished or failed job; raises ValueError otherwise."""
     try:
-        cfg = OmegaConf.to_container(OmegaConf.load(job / ".hydra" / "config.yaml"), resolve=True)
+        cfg = OmegaConf.to_container(
+            OmegaConf.create(load_yaml(job / ".hydra" / "config.yaml")), resolve=True
+        )
         overrides = _overrides(job)
     except Exception as err:  # noqa: BLE001 - any unreadable config means a corrupt job
         raise ValueError(f"unreadable config ({type(err).__name__})") from None

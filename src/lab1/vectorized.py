@@ -286,18 +286,46 @@ def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseExce
     return out
 
 
+def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path]) -> list[tuple[str, Any]]:
+    """Train a chunk and write each job's directory as a single run does.
+
+    Runs in a worker process, so the writing (and any per-job figures) is shared out too.
+    Returns per job ``("ok", metrics record)`` or ``("failed", error text)``; a failed
+    job has its ``error.json`` and the others are unaffected.
+    """
+    from lab1 import run
+
+    out: list[tuple[str, Any]] = []
+    for cfg, out_dir, result in zip(cfgs, out_dirs, _train_with_fallback(cfgs)):
+        if not isinstance(result, BaseException):
+            try:
+                out.append(("ok", run.save(out_dir, cfg, result)))
+                continue
+            except Exception as err:  # noqa: BLE001 - recorded as this job's failure
+                result = err
+        out.append(("failed", run.record_failure(out_dir, result)))
+    return out
+
+
 def run_sweep(
     job_overrides: list[list[str]],
     initial_idx: int,
     load: Callable[[list[str]], DictConfig],
-    prepare: Callable[[DictConfig, DictConfig, int], Path],
+    locate: Callable[[DictConfig, int], Path],
+    snapshot: Callable[[DictConfig, DictConfig, Path], None],
     finish: Callable[[DictConfig, DictConfig, str, Any], Any],
     max_members: int = 256,
     chunk_bytes: int = 4194304,
     progress: bool | None = None,
     n_jobs: int = -1,
 ) -> list[Any]:
-    """Every job of one batch: returns ``finish(config, task_cfg, status, value)`` per job, in order."""
+    """Every job of one batch: returns ``finish(config, task_cfg, status, value)`` per job, in order.
+
+    ``locate(config, idx)`` numbers a job and returns its directory; ``snapshot(config,
+    task_cfg, out_dir)`` writes its ``.hydra`` files. A chunk's snapshots are written just
+    before it is handed to a worker, so they overlap the training of the chunks before it,
+    and every job has its snapshot before it can finish.
+    """
     from lab1 import console, run
 
     composer = JobComposer(load)
@@ -313,9 +341,10 @@ def run_sweep(
     pending: list[Pending] = []
     bar = console.JobBar(len(cfgs), progress)
     for i, (config, cfg) in enumerate(zip(configs, cfgs)):
-        out_dir = prepare(config, cfg, initial_idx + i)
+        out_dir = locate(config, initial_idx + i)
         done = run.finished(cfg, out_dir) if cfg.resume else None
         if done is not None:
+            snapshot(config, cfg, out_dir)  # Hydra rewrites a job's snapshot on every launch
             outcome[i] = ("ok", run.objective_value(cfg, done))
             bar.skipped(out_dir)
         else:
@@ -324,30 +353,31 @@ def run_sweep(
     n = workers(n_jobs, chunk_list)
     chunk_list = spread(chunk_list, n) if n > 1 else chunk_list
 
-    def record(members: list[Pending], results: list[MemberResult | BaseException]) -> None:
-        for p, r in zip(members, results):
-            if not isinstance(r, BaseException):
-                try:
-                    saved = run.save(p.out_dir, p.cfg, r)
-                    outcome[p.idx] = ("ok", run.objective_value(p.cfg, saved))
-                    bar.finished(p.out_dir, saved)
-                    continue
-                except Exception as err:  # noqa: BLE001 - recorded as this job's failure
-                    r = err
-            # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
-            outcome[p.idx] = ("ok", math.nan)
-            bar.failed(p.out_dir, run.record_failure(p.out_dir, r))
+    def start(members: list[Pending]) -> tuple[list[DictConfig], list[Path]]:
+        """Write the members' snapshots; their configs and directories for training."""
+        for p in members:
+            snapshot(p.config, p.cfg, p.out_dir)
+        return [plain(p.cfg) if n > 1 else p.cfg for p in members], [p.out_dir for p in members]
+
+    def record(members: list[Pending], results: list[tuple[str, Any]]) -> None:
+        for p, (status, value) in zip(members, results):
+            if status == "ok":
+                outcome[p.idx] = ("ok", run.objective_value(p.cfg, value))
+                bar.finished(p.out_dir, value)
+            else:  # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
+                outcome[p.idx] = ("ok", math.nan)
+                bar.failed(p.out_dir, value)
 
     if n == 1:
         for chunk in chunk_list:
             members = [p for p, _ in chunk]
-            record(members, _train_with_fallback([p.cfg for p in members]))
-    else:  # chunks train in worker processes; the results are written here as they arrive
+            record(members, train_and_save(*start(members)))
+    else:  # chunks train and write in worker processes while later snapshots are written here
         with _pool(n) as pool:
-            futures = {
-                pool.submit(_train_with_fallback, [plain(p.cfg) for p, _ in chunk]): [p for p, _ in chunk]
-                for chunk in chunk_list
-            }
+            futures = {}
+            for chunk in chunk_list:
+                members = [p for p, _ in chunk]
+                futures[pool.submit(train_and_save, *start(members))] = members
             for future in concurrent.futures.as_completed(futures):
                 record(futures[future], future.result())
     bar.close()

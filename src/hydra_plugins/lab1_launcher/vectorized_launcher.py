@@ -97,7 +97,8 @@ class VectorizedLauncher(Launcher):
             [list(o) for o in job_overrides],
             initial_job_idx,
             load=lambda overrides: loader.load_sweep_config(master, overrides),
-            prepare=self._prepare,
+            locate=self._locate,
+            snapshot=self._snapshot,
             finish=self._finish,
             max_members=self.max_members,
             chunk_bytes=self.chunk_bytes,
@@ -107,8 +108,8 @@ class VectorizedLauncher(Launcher):
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         return returns
 
-    def _prepare(self, config: DictConfig, task_cfg: DictConfig, idx: int) -> Path:
-        """Number the job, resolve its directory, write its .hydra snapshot as run_job does."""
+    def _locate(self, config: DictConfig, idx: int) -> Path:
+        """Number the job and resolve its directory, as run_job does."""
         with open_dict(config):
             config.hydra.job.id = idx
             config.hydra.job.num = idx
@@ -117,15 +118,18 @@ class VectorizedLauncher(Launcher):
         out_dir = Path(str(config.hydra.sweep.dir)) / str(OmegaConf.select(config, "hydra.sweep.subdir"))
         with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
             config.hydra.runtime.output_dir = os.path.abspath(out_dir)
+        self._hydra_cfgs[idx] = OmegaConf.masked_copy(config, ["hydra"])
+        return out_dir
+
+    def _snapshot(self, config: DictConfig, task_cfg: DictConfig, out_dir: Path) -> None:
+        """Create the job's directory and write its .hydra snapshot as run_job does."""
         out_dir.mkdir(parents=True, exist_ok=True)
-        hydra_cfg = self._hydra_cfgs[idx] = OmegaConf.masked_copy(config, ["hydra"])
         if config.hydra.output_subdir is not None:
             sub = out_dir / str(config.hydra.output_subdir)
             _save_config(task_cfg, "config.yaml", sub)
-            _save_config(hydra_cfg, "hydra.yaml", sub)
+            _save_config(self._hydra_cfgs[int(config.hydra.job.num)], "hydra.yaml", sub)
             _save_config(config.hydra.overrides.task, "overrides.yaml", sub)
         (out_dir / f"{config.hydra.job.name}.log").touch()  # Hydra's job log, as run_job leaves it
-        return out_dir
 
     def _finish(self, config: DictConfig, task_cfg: DictConfig, status: str, value: Any) -> JobReturn:
         """The JobReturn Hydra's run_job would have built."""
