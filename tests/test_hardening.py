@@ -244,6 +244,32 @@ def test_a_single_run_that_raises_exits_non_zero_without_traceback(tmp_path):
     assert not (run_dir / "metrics.json").exists()
 
 
+@pytest.mark.parametrize("multirun", [False, True])
+def test_output_piped_into_head_still_saves_the_results(tmp_path, multirun):
+    """``python -m lab1 | head -1``: the reader leaves early; the runs still finish and save."""
+    args = ["epochs=4000", "print_every=1", "plots.per_job=false"]  # well over a pipe buffer of lines
+    # the basic launcher's jobs print their losses too, so the pipe breaks mid-sweep
+    args = (
+        ["-m", *args, "hydra.sweep.dir=sw", "seed=0,1", "launcher=basic"]
+        if multirun
+        else [*args, "hydra.run.dir=r"]
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab1", *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line
+    _, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+    runs = sorted(tmp_path.glob("sw/*/metrics.json" if multirun else "r/metrics.json"))
+    assert len(runs) == (4 if multirun else 1)  # a multirun covers both datasets
+    assert all(json.loads(m.read_text())["epochs_run"] == 4000 for m in runs)
+    assert not list(tmp_path.rglob("error.json"))
+    if multirun:
+        assert (tmp_path / "sw" / "results.csv").is_file()
+
+
 # ---------------------------------------------------------------- numerics
 
 

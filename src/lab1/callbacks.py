@@ -14,9 +14,10 @@ class CollectResults(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Runs in the launching process after every job has returned."""
+        from lab1 import console
         from lab1.collect import collect
 
         root = Path(config.hydra.sweep.dir)
         if root.is_dir():
             done = collect(root)
-            print(f"lab1: collected {root}: {done.counts}")
+            console.emit(f"lab1: collected {root}: {done.counts}")

@@ -11,6 +11,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab1 import console
 from lab1.artifacts import atomic_write
 from lab1.results import Sweep, load_sweep
 from lab1.summary import display, markdown, summarise
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     for root in args.sweep_dir:
         done = collect(root)
-        print(f"lab1.collect: {root}: {done.counts}; wrote {', '.join(p.name for p in done.files)}")
+        console.emit(f"lab1.collect: {root}: {done.counts}; wrote {', '.join(p.name for p in done.files)}")
     return 0
 
 

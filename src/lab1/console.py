@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -13,27 +14,35 @@ from lab1.population import MemberResult
 PROGRESS_MIN_EPOCHS = 20000  # shorter runs finish too fast for a bar to help
 
 
-def _write(line: str) -> None:
-    tqdm.write(line, file=sys.stdout)
+def emit(line: str) -> None:
+    """Print a line (above any progress bar). If the reader of stdout has gone (``| head``),
+    print nothing more but carry on, so the run still finishes and writes its results."""
+    try:
+        tqdm.write(line, file=sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere, quietly
+        os.close(devnull)
 
 
 def print_loss(epoch: int, loss: np.ndarray) -> None:
     """``epoch <e> loss : <loss>``."""
-    _write(f"epoch {epoch} loss : {float(loss[0]):.10g}")
+    emit(f"epoch {epoch} loss : {float(loss[0]):.10g}")
 
 
 def print_predictions(r: MemberResult) -> None:
     """One line per sample, then the final loss and accuracy."""
     for i, (label, prob) in enumerate(zip(r.dataset.y, r.prob)):
-        _write(f"Iter{i} | Ground truth: {int(label)} | prediction: {prob:.5f}")
+        emit(f"Iter{i} | Ground truth: {int(label)} | prediction: {prob:.5f}")
     if r.diverged:
-        _write(f"diverged at epoch {r.epochs_run}: the loss became {r.loss}")
-    _write(f"loss={r.loss:.10g} accuracy={100 * r.accuracy:.2f}%")
+        emit(f"diverged at epoch {r.epochs_run}: the loss became {r.loss}")
+    emit(f"loss={r.loss:.10g} accuracy={100 * r.accuracy:.2f}%")
 
 
 def print_skipped(out_dir: object) -> None:
     """Say that a finished run of the same config was found and reused."""
-    _write(f"lab1: {out_dir} already holds a finished run of this config; kept it (resume=false retrains)")
+    emit(f"lab1: {out_dir} already holds a finished run of this config; kept it (resume=false retrains)")
 
 
 def progress_bar(total: int, enabled: bool | None) -> tuple[Callable[[int], None] | None, Callable]:
@@ -61,7 +70,7 @@ class JobBar:
     def _line(self, out_dir: object, text: str) -> None:
         self.done += 1
         name = getattr(out_dir, "name", out_dir)
-        _write(f"lab1: job {self.done}/{self.total} {name}: {text}")
+        emit(f"lab1: job {self.done}/{self.total} {name}: {text}")
         if self.bar is not None:
             self.bar.update(1)
 
