@@ -14,6 +14,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from lab1.config import ConfigError, precheck_overrides  # also registers the schemas
+from lab1.console import protect_stdout
 from lab1.run import record_failure, run
 
 
@@ -49,6 +50,7 @@ def discard_unstarted(out_dir: Path) -> None:
 
 def cli() -> None:
     """Check group choices, then hand over to Hydra."""
+    protect_stdout()
     try:
         precheck_overrides(sys.argv[1:])
     except ConfigError as err:

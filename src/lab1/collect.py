@@ -71,6 +71,7 @@ def collect(root: Path, warn: bool = True) -> Collected:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: collect one or more sweep directories."""
+    console.protect_stdout()
     parser = argparse.ArgumentParser(prog="python -m lab1.collect", description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", nargs="+", type=Path, help="a multirun's directory")
     args = parser.parse_args(argv)

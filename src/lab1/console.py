@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -14,16 +15,51 @@ from lab1.population import MemberResult
 PROGRESS_MIN_EPOCHS = 20000  # shorter runs finish too fast for a bar to help
 
 
-def emit(line: str) -> None:
-    """Print a line (above any progress bar). If the reader of stdout has gone (``| head``),
-    print nothing more but carry on, so the run still finishes and writes its results."""
-    try:
-        tqdm.write(line, file=sys.stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:
+class PipeSafe:
+    """Standard output that goes quiet, instead of failing, once its reader has gone.
+
+    ``python -m lab1 | head`` closes the pipe early; every later write (ours, tqdm's,
+    Hydra's log lines) would raise ``BrokenPipeError`` and lose the run. Here the first
+    such write points the stream at ``/dev/null`` and the run finishes and saves.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _gone(self) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere, quietly
+        os.dup2(devnull, self._stream.fileno())  # what is still buffered goes nowhere, quietly
         os.close(devnull)
+
+    def write(self, text: str) -> int:
+        """Write, or drop the text if the reader has gone."""
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        """Flush, or go quiet if the reader has gone."""
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def protect_stdout() -> None:
+    """Make ``sys.stdout`` a ``PipeSafe`` (a command-line entry point calls this first)."""
+    if not isinstance(sys.stdout, PipeSafe):
+        sys.stdout = PipeSafe(sys.stdout)  # type: ignore[assignment]
+
+
+def emit(line: str) -> None:
+    """Print a line above any progress bar, flushed, so a closed pipe shows at once."""
+    tqdm.write(line, file=sys.stdout)
+    sys.stdout.flush()
 
 
 def print_loss(epoch: int, loss: np.ndarray) -> None:

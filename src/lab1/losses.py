@@ -30,7 +30,8 @@ def _mean_squares(e: Array) -> Array:
     if e.shape[0] == 1:  # one member: a dot product is the cheapest reduction
         flat = e.reshape(-1)
         return np.array([np.dot(flat, flat) / n])
-    return np.einsum("kni,kni->k", e, e) / n
+    flat = e.reshape(e.shape[0], 1, -1)  # each member's errors as a row: K dot products in one matmul
+    return np.matmul(flat, flat.swapaxes(-1, -2)).reshape(-1) / n
 
 
 def _mse_value(p: Array, y: Array) -> Array:

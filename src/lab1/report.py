@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lab1 import findings
+from lab1 import console, findings
 from lab1.results import Sweep, load_sweep
 from lab1.summary import display, markdown, summarise
 
@@ -262,6 +262,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the missing sweeps, collect them, write the report."""
+    console.protect_stdout()
     args = parse(argv)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)

@@ -110,6 +110,15 @@ def load_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(), Loader=_LOADER)  # noqa: S506 - a safe loader
 
 
+def _interpolates(node: Any) -> bool:
+    """Whether a loaded config holds an interpolation (``${...}``) anywhere."""
+    if isinstance(node, dict):
+        return any(_interpolates(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_interpolates(v) for v in node)
+    return isinstance(node, str) and "${" in node
+
+
 def _overrides(job: Path) -> dict[str, str]:
     """The job's command-line overrides as key -> value text (``+``/``++`` stripped)."""
     path = job / ".hydra" / "overrides.yaml"
@@ -140,9 +149,9 @@ def _value(cfg: dict[str, Any], key: str, text: str) -> Any:
 def _read_job(job: Path) -> tuple[dict[str, Any], dict[str, str], pd.DataFrame | None]:
     """(row, overrides, history) of a finished or failed job; raises ValueError otherwise."""
     try:
-        cfg = OmegaConf.to_container(
-            OmegaConf.create(load_yaml(job / ".hydra" / "config.yaml")), resolve=True
-        )
+        cfg = load_yaml(job / ".hydra" / "config.yaml")
+        if _interpolates(cfg):  # e.g. lr: ${optim.lr}; OmegaConf resolves it as the run did
+            cfg = OmegaConf.to_container(OmegaConf.create(cfg), resolve=True)
         overrides = _overrides(job)
     except Exception as err:  # noqa: BLE001 - any unreadable config means a corrupt job
         raise ValueError(f"unreadable config ({type(err).__name__})") from None

@@ -118,16 +118,16 @@ class VectorizedLauncher(Launcher):
         out_dir = Path(str(config.hydra.sweep.dir)) / str(OmegaConf.select(config, "hydra.sweep.subdir"))
         with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
             config.hydra.runtime.output_dir = os.path.abspath(out_dir)
-        self._hydra_cfgs[idx] = OmegaConf.masked_copy(config, ["hydra"])
         return out_dir
 
     def _snapshot(self, config: DictConfig, task_cfg: DictConfig, out_dir: Path) -> None:
-        """Create the job's directory and write its .hydra snapshot as run_job does."""
+        """Keep the job's hydra node; create its directory and write its .hydra snapshot as run_job does."""
+        hydra_cfg = self._hydra_cfgs[int(config.hydra.job.num)] = OmegaConf.masked_copy(config, ["hydra"])
         out_dir.mkdir(parents=True, exist_ok=True)
         if config.hydra.output_subdir is not None:
             sub = out_dir / str(config.hydra.output_subdir)
             _save_config(task_cfg, "config.yaml", sub)
-            _save_config(self._hydra_cfgs[int(config.hydra.job.num)], "hydra.yaml", sub)
+            _save_config(hydra_cfg, "hydra.yaml", sub)
             _save_config(config.hydra.overrides.task, "overrides.yaml", sub)
         (out_dir / f"{config.hydra.job.name}.log").touch()  # Hydra's job log, as run_job leaves it
 
