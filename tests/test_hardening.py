@@ -208,15 +208,21 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     assert len(table) == 4 and (table.status == "ok").all()
 
 
-@pytest.mark.parametrize("launcher", ["basic", "vectorized"])
+@pytest.mark.parametrize(
+    "launcher",
+    ["basic", "vectorized", "vectorized hydra.launcher.n_jobs=2"],
+    ids=["basic", "vectorized", "workers"],
+)
 def test_a_job_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, launcher):
     sw = tmp_path / "sw"
     broken = sw / "dataset=xor,epochs=50,lr=0.2"
     (broken / "predictions.csv").mkdir(parents=True)  # a directory where the job must write a file
+    name, *settings = launcher.split()
     proc = run_cli(
         [
             "-m",
-            f"launcher={launcher}",
+            f"launcher={name}",
+            *settings,
             "hydra.sweep.dir=sw",
             "dataset=xor",
             "epochs=50",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from lab1.vectorized import JobComposer, chunk_cost, chunks, makespan, plan, spread
+from lab1.vectorized import JobComposer, chunk_cost, chunks, makespan, plan, spread, workers
 from tests.conftest import make_cfg, run_cli
 
 FAST = ["print_every=0", "plots.per_job=false"]
@@ -135,6 +136,14 @@ def test_spread_balances_work_not_job_counts():
     assert [i for i, _ in out[0]][0] >= 8  # the width-100 members come first
 
 
+def test_workers_as_asked_or_one_for_a_small_sweep():
+    small = plan([(0, make_cfg("dataset=xor", "epochs=10"))], max_members=256, chunk_bytes=10**9)
+    big = plan([(0, make_cfg("dataset=xor", "epochs=1000000"))], max_members=256, chunk_bytes=10**9)
+    assert workers(-1, small) == 1  # too little work to pay for starting processes
+    assert workers(-1, big) == (os.cpu_count() or 1)
+    assert workers(2, small) == 2 and workers(3, big) == 3  # a number asked for is kept
+
+
 def test_spread_does_not_leave_a_worker_idle():
     alike = [make_cfg("dataset=xor", "epochs=1000", f"seed={s}") for s in range(12)]
     one = plan(list(enumerate(alike)), max_members=256, chunk_bytes=10**9)
@@ -152,6 +161,33 @@ def test_chunked_sweep_gives_the_same_results(mixed, tmp_path):
     _, vec = sweep(tmp_path, "chunked", *MIXED, "hydra.launcher.max_members=3")
     assert set(pd.read_csv(vec / "results.csv").population) == {2}  # groups of 4 in chunks of 2
     assert_same_results(vec, basic)
+
+
+def test_worker_processes_train_and_write_the_same_jobs(mixed, tmp_path):
+    """n_jobs=2 asks for two worker processes even for a small sweep: they train the chunks
+    and write the job directories, per-job figures included; results as the basic launcher's."""
+    _, basic, _, _ = mixed
+    proc = run_cli(
+        ["-m", "hydra.sweep.dir=pool", "print_every=0", *MIXED, "hydra.launcher.n_jobs=2"], tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    vec = tmp_path / "pool"
+    assert_same_results(vec, basic)
+    assert set(pd.read_csv(vec / "results.csv").population) == {4}  # 4 groups of 4: two for each worker
+    for job in (p.parent.parent for p in basic.rglob(".hydra/config.yaml")):
+        ours = vec / job.name
+        for name in (
+            "comparison.png",
+            "learning_curve.png",
+            "decision_boundary.png",
+            ".hydra",
+            "metrics.json",
+        ):
+            assert (ours / name).exists(), (job.name, name)
+        assert (ours / ".hydra/config.yaml").read_text().replace("per_job: true", "per_job: false") == (
+            job / ".hydra/config.yaml"
+        ).read_text()
+    assert proc.stdout.count("lab1: job ") == 16
 
 
 def test_a_diverging_member_does_not_disturb_the_others(tmp_path):

@@ -262,11 +262,12 @@ def spread(chunk_list: list[list[Any]], workers: int) -> list[list[Any]]:
 
 
 def workers(n_jobs: int, chunk_list: list[list[Any]], min_work: int = 200_000) -> int:
-    """Processes to use: ``n_jobs`` (-1: every core), one if the work is too small to share."""
-    cores = os.cpu_count() or 1
-    n = cores if n_jobs < 0 else max(1, n_jobs)
+    """Processes to use: ``n_jobs`` as asked, or for -1 one per core, but only one when the
+    sweep is under ``min_work`` member-epochs (starting processes would cost more)."""
+    if n_jobs > 0:
+        return n_jobs
     work = sum(int(cfg.epochs) * len(c) for c in chunk_list for _, cfg in c[:1])
-    return 1 if work < min_work else min(n, cores)
+    return 1 if work < min_work else os.cpu_count() or 1
 
 
 def _pool(n: int) -> concurrent.futures.Executor:

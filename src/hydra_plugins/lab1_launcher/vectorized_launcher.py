@@ -33,7 +33,7 @@ class VectorizedLauncherConf:
     max_members: int = 256  # at most this many jobs in one population
     chunk_bytes: int = 4194304  # and about this many bytes of arrays (4 MiB)
     progress: Any = None  # sweep progress bar: null = on a terminal
-    n_jobs: int = -1  # worker processes for the chunks: -1 = one per core (small sweeps use one)
+    n_jobs: int = -1  # worker processes: -1 = one per core (small sweeps use one); a number as given
 
 
 ConfigStore.instance().store(group="hydra/launcher", name="vectorized", node=VectorizedLauncherConf)
