@@ -2,7 +2,8 @@
 
     pip install torch && python benchmarks/torch_reference.py [--epochs 300]
 
-For each case (optimizers with non-default settings, activations, losses, both datasets)
+For each case (optimizers with non-default settings, activations, losses, both datasets,
+the CNN with padding, stride and max pooling)
 lab1 trains one network through its Python API; PyTorch (float64, autograd,
 ``torch.optim``) then trains the same network from lab1's initial weights on the same
 data. Prints the final losses and the largest relative difference of any parameter.
@@ -34,6 +35,9 @@ CASES: list[list[str]] = [
     ["optim=rmsprop", "optim.centered=true", "optim.momentum=0.5", "loss=bce", "dataset=linear"],
     ["optim=sgd", "activation=leaky_relu", "hidden=[4,7]", "init=xavier"],
     ["optim=sgd", "activation=none", "output_activation=none", "dataset=linear", "lr=0.001"],
+    ["model=cnn", "dataset=bars", "optim=adam", "lr=0.01"],
+    ["model=cnn", "dataset=bars", "model.padding=1", "model.stride=2", "activation=tanh"],
+    ["model=cnn", "dataset=bars", "dataset.size=8", "model.pool=2", "model.filters=4", "activation=relu"],
 ]
 
 TORCH_OPTIMIZERS = {
@@ -71,8 +75,18 @@ def replay(torch, cfg, member) -> tuple[float, float]:
     eps = float(np.finfo(np.float64).eps)
 
     def loss() -> object:
-        h = X
-        for i in range(layers):
+        h, first = X, 0
+        if cfg.model.name == "cnn":  # conv -> activation -> [max pool] -> flatten, then the dense layers
+            m, first = cfg.model, 1
+            h = h.reshape(len(h), *member.dataset.image)
+            h = torch.nn.functional.conv2d(
+                h, weights[0], biases[0], stride=int(m.stride), padding=int(m.padding)
+            )
+            h = acts[cfg.activation](h)
+            if m.pool is not None:
+                h = torch.nn.functional.max_pool2d(h, int(m.pool))
+            h = h.flatten(1)
+        for i in range(first, layers):
             z = h @ weights[i] + biases[i]
             h = acts[cfg.activation if i < layers - 1 else cfg.output_activation](z)
         if cfg.loss == "mse":
@@ -92,7 +106,7 @@ def replay(torch, cfg, member) -> tuple[float, float]:
         for ours, key in ((weights[i], f"W{i + 1}"), (biases[i], f"b{i + 1}")):
             a, b = ours.detach().numpy(), member.params[key]
             worst = max(worst, float(np.max(np.abs(a - b) / np.maximum(np.abs(a), 1e-12))))
-    return float(loss()), worst
+    return loss().item(), worst
 
 
 def main() -> None:
@@ -108,13 +122,14 @@ def main() -> None:
     import lab1.config  # noqa: F401  (registers the schemas)
     from lab1.population import train_configs
 
-    print(f"{'case':78s} {'lab1 loss':>12s} {'torch loss':>12s} {'max rel param diff':>19s}")
+    width = max(len(" ".join(c)) for c in CASES)
+    print(f"{'case':{width}s} {'lab1 loss':>12s} {'torch loss':>12s} {'max rel param diff':>19s}")
     with initialize_config_module("lab1.conf", version_base=None):
         for case in CASES:
             cfg = compose("config", [*case, f"epochs={args.epochs}", "early_stop=null"])
             (member,) = train_configs([cfg])
             theirs, worst = replay(torch, cfg, member)
-            print(f"{' '.join(case):78s} {member.loss:12.6g} {theirs:12.6g} {worst:19.2e}", flush=True)
+            print(f"{' '.join(case):{width}s} {member.loss:12.6g} {theirs:12.6g} {worst:19.2e}", flush=True)
 
 
 if __name__ == "__main__":
