@@ -327,9 +327,11 @@ def run_sweep(
     """Every job of one batch: returns ``finish(config, task_cfg, status, value)`` per job, in order.
 
     ``locate(config, idx)`` numbers a job and returns its directory; ``snapshot(config,
-    task_cfg, out_dir)`` writes its ``.hydra`` files. A chunk's snapshots are written just
-    before it is handed to a worker, so they overlap the training of the chunks before it,
-    and every job has its snapshot before it can finish.
+    task_cfg, out_dir)`` writes its ``.hydra`` files. In one process a chunk's snapshots are
+    written before it trains; with worker processes every chunk is handed out first and the
+    snapshots are written here while the workers train (all before this returns). A job
+    cut off between finishing and its snapshot is still found finished by resume, which
+    then writes the snapshot.
     """
     from lab1 import console, run
 
@@ -358,11 +360,9 @@ def run_sweep(
     n = workers(n_jobs, chunk_list)
     chunk_list = spread(chunk_list, n) if n > 1 else chunk_list
 
-    def start(members: list[Pending]) -> tuple[list[DictConfig], list[Path]]:
-        """Write the members' snapshots; their configs and directories for training."""
+    def snapshots(members: list[Pending]) -> None:
         for p in members:
             snapshot(p.config, p.cfg, p.out_dir)
-        return [plain(p.cfg) if n > 1 else p.cfg for p in members], [p.out_dir for p in members]
 
     def record(members: list[Pending], results: list[tuple[str, Any]]) -> None:
         for p, (status, value) in zip(members, results):
@@ -376,13 +376,19 @@ def run_sweep(
     if n == 1:
         for chunk in chunk_list:
             members = [p for p, _ in chunk]
-            record(members, train_and_save(*start(members)))
-    else:  # chunks train and write in worker processes while later snapshots are written here
+            snapshots(members)
+            record(members, train_and_save([p.cfg for p in members], [p.out_dir for p in members]))
+    else:  # chunks train and write in worker processes while the snapshots are written here
         with _pool(n) as pool:
             futures = {}
             for chunk in chunk_list:
                 members = [p for p, _ in chunk]
-                futures[pool.submit(train_and_save, *start(members))] = members
+                for p in members:
+                    p.out_dir.mkdir(parents=True, exist_ok=True)
+                cfgs_plain = [plain(p.cfg) for p in members]
+                futures[pool.submit(train_and_save, cfgs_plain, [p.out_dir for p in members])] = members
+            for chunk in chunk_list:
+                snapshots([p for p, _ in chunk])
             for future in concurrent.futures.as_completed(futures):
                 record(futures[future], future.result())
     bar.close()
