@@ -247,7 +247,7 @@ def _lookup(cfg: DictConfig | dict, key: str) -> tuple[bool, Any]:
     return True, node
 
 
-class _Plain(dict):
+class _AttrDict(dict):
     """A resolved config as nested dicts read by attribute, as a DictConfig is read."""
 
     def __getattr__(self, name: str) -> Any:
@@ -257,12 +257,12 @@ class _Plain(dict):
             raise AttributeError(name) from None
 
 
-def _plain(value: Any) -> Any:
-    """Containers from ``OmegaConf.to_container`` with every dict a ``_Plain``."""
+def _attr_dicts(value: Any) -> Any:
+    """Containers from ``OmegaConf.to_container`` with every dict an ``_AttrDict``."""
     if isinstance(value, dict):
-        return _Plain({k: _plain(v) for k, v in value.items()})
+        return _AttrDict({k: _attr_dicts(v) for k, v in value.items()})
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_attr_dicts(v) for v in value]
     return value
 
 
@@ -285,7 +285,7 @@ def validate(cfg: DictConfig) -> None:
     sweep validates every job); a config that cannot be resolved is read as it is.
     """
     try:
-        cfg = _plain(OmegaConf.to_container(cfg, resolve=True))
+        cfg = _attr_dicts(OmegaConf.to_container(cfg, resolve=True))
     except Exception:  # noqa: BLE001 - e.g. a broken interpolation: the checks below name it
         pass
     for key in _required(cfg):

@@ -207,11 +207,6 @@ def plan(jobs: Sequence[tuple[Any, DictConfig]], max_members: int, chunk_bytes: 
     return out
 
 
-def train_chunk(cfgs: list[DictConfig]) -> list[MemberResult]:
-    """Train one chunk of configs (validated by ``run_sweep``) as one population."""
-    return train_configs(cfgs)
-
-
 @dataclass
 class Pending:
     """A job still to train: where its results go."""
@@ -276,16 +271,17 @@ def _pool(n: int) -> concurrent.futures.Executor:
 
 
 def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseException]:
-    """Train a chunk at once; if that fails, each job alone, so one bad job fails alone."""
+    """Train a chunk (validated by ``run_sweep``) as one population; if that fails, each
+    job alone, so one bad job fails alone."""
     try:
-        return list(train_chunk(cfgs))
+        return list(train_configs(cfgs))
     except Exception:  # noqa: BLE001 - retried one by one below, where the error is kept
         if len(cfgs) == 1:
             raise
     out: list[MemberResult | BaseException] = []
     for cfg in cfgs:
         try:
-            out += train_chunk([cfg])
+            out += train_configs([cfg])
         except Exception as err:  # noqa: BLE001 - recorded as that job's failure
             out.append(err)
     return out
