@@ -96,7 +96,9 @@ def learning_curves(sweep: Sweep, path: Path) -> None:
         frameon=False,
     )
     band = f"mean over up to {seeds} seeds, band from min to max" if seeds > 1 else "one seed per setting"
-    fig.suptitle(f"Learning curves, swept: {_title_axes(sweep.axes)} ({band})", fontsize=10)
+    fig.suptitle(
+        f"Learning curves, swept: {_title_axes(sweep.axes)}\n({band})", fontsize=10
+    )  # two lines: clear of the legend
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -140,7 +142,14 @@ def bars(summary: pd.DataFrame, axes: list[str], path: Path) -> None:
         )
         ax.set_xlabel(_title_axes(axes))
         ax.grid(axis="y", alpha=0.3)
-    ax_acc.legend(title="dataset", fontsize=8, loc="lower right")
+    # outside the panels: inside, it covered bars
+    fig.legend(
+        *ax_acc.get_legend_handles_labels(),
+        title="dataset",
+        loc="outside right upper",
+        fontsize=8,
+        frameon=False,
+    )
     fig.suptitle(f"Outcome per setting, swept: {_title_axes(axes)} (dashed: the 90% pass mark)", fontsize=10)
     fig.savefig(path, dpi=110)
     plt.close(fig)
