@@ -208,6 +208,14 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     assert len(table) == 4 and (table.status == "ok").all()
 
 
+@pytest.mark.parametrize("launcher", ["basic", "vectorized"])
+def test_a_refused_sweep_leaves_no_sweep_directory(tmp_path, launcher):
+    proc = run_cli(["-m", f"launcher={launcher}", "hydra.sweep.dir=sw", "hidden=0,4", "epochs=10"], tmp_path)
+    assert proc.returncode == 2 and "lab1: error: hidden=0 is not allowed" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "sw").exists()  # not even Hydra's multirun.yaml
+
+
 @pytest.mark.parametrize(
     "launcher",
     ["basic", "vectorized", "vectorized hydra.launcher.n_jobs=2"],

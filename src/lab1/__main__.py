@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 
 from lab1.config import ConfigError, precheck_overrides  # also registers the schemas
 from lab1.console import protect_stdout
-from lab1.run import record_failure, run
+from lab1.run import discard_refused_sweep, record_failure, run
 
 
 @hydra.main(version_base=None, config_path="pkg://lab1.conf", config_name="config")
@@ -28,6 +28,8 @@ def main(cfg: DictConfig) -> float:
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
         discard_unstarted(out_dir)
+        if hc.mode == RunMode.MULTIRUN:
+            discard_refused_sweep(Path(hc.sweep.dir))
         sys.exit(2)
     except Exception as err:  # noqa: BLE001 - a failed job is recorded, not a traceback
         failure = record_failure(out_dir, err)

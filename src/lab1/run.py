@@ -68,6 +68,13 @@ def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
     return record
 
 
+def discard_refused_sweep(root: Path) -> None:
+    """Remove a sweep directory that a refused launch left holding only Hydra's multirun.yaml."""
+    if root.is_dir() and {p.name for p in root.iterdir()} <= {"multirun.yaml"}:
+        (root / "multirun.yaml").unlink(missing_ok=True)
+        root.rmdir()
+
+
 def record_failure(out_dir: Path, err: BaseException) -> str:
     """Write error.json (the job's error, for results.csv) unless the job finished; return its text."""
     text = f"{type(err).__name__}: {err}"

@@ -14,7 +14,6 @@ import math
 import multiprocessing
 import os
 import pickle
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from lab1.config import ConfigError, config_groups, hidden_sizes, validate
+from lab1.config import config_groups, hidden_sizes, validate
 from lab1.conv import out_size
 from lab1.optimizers import hyperparameter_names
 from lab1.population import MemberResult, train_configs
@@ -334,12 +333,8 @@ def run_sweep(
     composer = JobComposer(load)
     configs = [recall(o) or composer.compose(o) for o in job_overrides]
     cfgs = [task_config(c) for c in configs]
-    for cfg in cfgs:  # refuse a bad value before anything is written or trained
-        try:
-            validate(cfg)
-        except ConfigError as err:
-            print(f"lab1: error: {err}", file=sys.stderr)
-            sys.exit(2)
+    for cfg in cfgs:  # refuse a bad value (ConfigError) before anything is written or trained
+        validate(cfg)
     outcome: dict[int, tuple[str, Any]] = {}
     pending: list[Pending] = []
     bar = console.JobBar(len(cfgs), progress)

@@ -9,6 +9,7 @@ write every job's directory as a single run would, and return one ``JobReturn`` 
 # it is in sys.modules, where dataclasses cannot resolve string annotations.
 import logging
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,25 +87,33 @@ class VectorizedLauncher(Launcher):
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """Compose, validate, resume, group, train and write every job; one JobReturn each."""
+        from lab1.config import ConfigError
+        from lab1.run import discard_refused_sweep
         from lab1.vectorized import run_sweep
 
         setup_globals()
         assert self.config is not None and self.hydra_context is not None
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        root = Path(str(self.config.hydra.sweep.dir))
+        root.mkdir(parents=True, exist_ok=True)
         loader, master = self.hydra_context.config_loader, self.config
-        returns = run_sweep(
-            [list(o) for o in job_overrides],
-            initial_job_idx,
-            load=lambda overrides: loader.load_sweep_config(master, overrides),
-            locate=self._locate,
-            snapshot=self._snapshot,
-            finish=self._finish,
-            max_members=self.max_members,
-            chunk_bytes=self.chunk_bytes,
-            progress=self.progress,
-            n_jobs=self.n_jobs,
-        )
+        try:
+            returns = run_sweep(
+                [list(o) for o in job_overrides],
+                initial_job_idx,
+                load=lambda overrides: loader.load_sweep_config(master, overrides),
+                locate=self._locate,
+                snapshot=self._snapshot,
+                finish=self._finish,
+                max_members=self.max_members,
+                chunk_bytes=self.chunk_bytes,
+                progress=self.progress,
+                n_jobs=self.n_jobs,
+            )
+        except ConfigError as err:  # a bad value: refused before anything is written or trained
+            print(f"lab1: error: {err}", file=sys.stderr)
+            discard_refused_sweep(root)
+            sys.exit(2)
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         return returns
 
