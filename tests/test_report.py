@@ -89,10 +89,24 @@ def test_report_reuses_its_runs(report):
     proc = run_cli(ARGS, root, module="lab1.report")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("complete, reused") == len(SWEEPS)
-    assert "spent 0 s training" in (root / "rep" / "report.md").read_text()
+    assert "spent 0 s running the sweeps" in (root / "rep" / "report.md").read_text()
 
 
 def test_report_rejects_bad_flags(tmp_path):
     proc = run_cli(["--seeds", "0"], tmp_path, module="lab1.report")
     assert proc.returncode == 2 and "--seeds 0: must be an integer >= 1" in proc.stderr
+    proc = run_cli(["--jobs", "0"], tmp_path, module="lab1.report")
+    assert proc.returncode == 2 and "--jobs 0: must be an integer >= 1" in proc.stderr
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_failing_sweep_stops_the_report_with_its_reason(tmp_path):
+    proc = run_cli([*ARGS, "--launcher", "nope"], tmp_path, module="lab1.report")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert (
+        "lab1.report: error: sweep hidden failed (exit 2): lab1: error: launcher='nope' is not allowed"
+        in proc.stderr
+    )
+    # after the first failure no other sweep starts; only the two started together ran
+    assert proc.stdout.count(": running (") == 2
+    assert not (tmp_path / "rep" / "report.md").exists()

@@ -41,11 +41,20 @@ def _square(ax: plt.Axes, X: np.ndarray, margin: float = 0.08) -> None:
     ax.set_ylabel("x1")
 
 
+def _margins(fig: plt.Figure, left: float, right: float, bottom: float, top: float, **space: float) -> None:
+    """Fixed margins in inches: constrained layout would cost as much as drawing the figure."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height, **space
+    )
+
+
 def comparison(r: MemberResult, title: str, path: Path) -> None:
     """Ground truth beside the predicted classes, as the handout's show_result."""
     X, y = r.dataset.X, r.dataset.y
     pred = (r.prob > 0.5).astype(int)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 4.4), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.4))
+    _margins(fig, 0.6, 0.95, 0.5, 0.8, wspace=0.25)
     for ax, labels, name in ((axes[0], y, "Ground truth"), (axes[1], pred, "Predict result")):
         _scatter_classes(ax, X, labels)
         ax.set_title(name)
@@ -62,12 +71,14 @@ def comparison(r: MemberResult, title: str, path: Path) -> None:
 def learning_curve(r: MemberResult, title: str, path: Path) -> None:
     """Loss (log scale) and accuracy against epoch."""
     h = r.history
-    fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True, constrained_layout=True)
+    fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
+    _margins(fig, 0.85, 0.2, 0.5, 0.95 if r.diverged else 0.7, hspace=0.08)
     raw = h["loss"]
     # values past the ceiling (a diverging run) would overflow a log axis: leave them out, say so
     shown = np.isfinite(raw) & (raw <= LOSS_CEILING)
     loss = np.where(shown, np.maximum(raw, LOSS_FLOOR), np.nan)
-    ax_loss.plot(h["epoch"], loss, color="tab:purple")
+    dots = {"marker": "o", "ms": 3} if len(raw) <= 30 else {}  # a short history: show every point
+    ax_loss.plot(h["epoch"], loss, color="tab:purple", **dots)
     if (~shown).any():
         first = int(h["epoch"][np.argmax(~shown)])
         ax_loss.text(
@@ -84,7 +95,7 @@ def learning_curve(r: MemberResult, title: str, path: Path) -> None:
         ax_loss.set_yscale("log")
     ax_loss.set_ylabel("loss")
     ax_loss.grid(alpha=0.3)
-    ax_acc.plot(h["epoch"], 100 * h["accuracy"], color="tab:green")
+    ax_acc.plot(h["epoch"], 100 * h["accuracy"], color="tab:green", **dots)
     ax_acc.set_ylim(-2, 102)
     ax_acc.set_ylabel("accuracy (%)")
     ax_acc.set_xlabel("epoch")
@@ -111,7 +122,8 @@ def decision_boundary(r: MemberResult, title: str, path: Path, resolution: int =
     )
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     prob = predict(r.spec, r.params, grid).reshape(gx.shape)
-    fig, ax = plt.subplots(figsize=(5.6, 4.8), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(5.6, 4.8))
+    _margins(fig, 0.6, 0.2, 0.85, 0.55)
     finite = np.isfinite(prob)
     if finite.any():  # extend: an output activation other than sigmoid can leave [0, 1]
         levels = np.linspace(0, 1, 11)
@@ -150,7 +162,11 @@ CLASS_NAMES = {"bars": ("horizontal", "vertical")}  # what labels 0 and 1 mean, 
 
 
 def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -> None:
-    """The first images with their ground truth and prediction (wrong ones in red)."""
+    """The first images with their ground truth and prediction (wrong ones in red).
+
+    One axes holding a mosaic of the images, with text above each: 24 separate axes cost
+    about five times as much to lay out and draw.
+    """
     X, y, image = r.dataset.X, r.dataset.y, r.dataset.image
     assert image is not None
     names = CLASS_NAMES.get(r.dataset.name, ("class 0", "class 1"))
@@ -158,20 +174,28 @@ def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -
     count = min(count, len(y))
     cols = min(8, count)
     rows = -(-count // cols)
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(1.45 * cols, 1.6 * rows + 0.8), squeeze=False, constrained_layout=True
+    h, w = image[1:]
+    gx = max(1, round(0.2 * w))  # pixels between images across
+    inch = 1.45 / (w + gx)  # inches per pixel: each image and its gap take 1.45 in across
+    gy = int(np.ceil(0.36 / inch))  # above each image, room for two lines of text
+    mosaic = np.full((rows * (h + gy), cols * (w + gx) - gx), np.nan)
+    title_in = 0.55
+    width, height = inch * mosaic.shape[1] + 0.2, inch * mosaic.shape[0] + title_in + 0.1
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes(
+        (0.1 / width, 0.1 / height, inch * mosaic.shape[1] / width, inch * mosaic.shape[0] / height)
     )
-    for i, ax in enumerate(axes.flat):
-        ax.set_axis_off()
-        if i >= count:
-            continue
-        ax.imshow(X[i].reshape(image)[0], cmap="gray_r", vmin=-0.3, vmax=1.3)
-        wrong = pred[i] != y[i]
-        ax.set_title(
-            f"true {names[y[i]][:5]}\npred {names[pred[i]][:5]}",
-            fontsize=7,
-            color="tab:red" if wrong else "k",
-        )
+    for i in range(count):
+        row, col = divmod(i, cols)
+        top, left = row * (h + gy) + gy, col * (w + gx)
+        mosaic[top : top + h, left : left + w] = X[i].reshape(image)[0]
+        color = "tab:red" if pred[i] != y[i] else "k"
+        label = f"true {names[y[i]][:5]}\npred {names[pred[i]][:5]}"
+        ax.text(left + w / 2 - 0.5, top - 0.7, label, fontsize=7, ha="center", va="bottom", color=color)
+        if pred[i] != y[i]:
+            ax.add_patch(plt.Rectangle((left - 0.5, top - 0.5), w, h, fill=False, ec="tab:red", lw=1.5))
+    ax.imshow(mosaic, cmap="gray_r", vmin=-0.3, vmax=1.3, interpolation="nearest")
+    ax.set_axis_off()
     fig.suptitle(
         f"{title}\nfirst {count} images, accuracy {100 * r.accuracy:.1f}% on all {len(y)} (red: wrong)",
         fontsize=9,
