@@ -5,7 +5,9 @@
 1. sweep: 64 jobs (16 learning rates x 4 seeds, the lab network, xor, --epochs epochs)
    under the basic, joblib and vectorized launchers, each as a user types it, in a fresh
    directory; prints wall seconds and the vectorized launcher's speed-up over each.
-2. report: ``python -m lab1.report`` with its defaults (vectorized launcher), from scratch.
+2. report: ``python -m lab1.report`` with its defaults (vectorized launcher), from scratch;
+   also its CPU time, and a lower bound from its work: np.exp / np.tanh over every sigmoid
+   and tanh element the runs compute, plus the MLPs' multiply-adds at the best BLAS rate.
 3. population: member-epochs per second of the core at K = 1, 8, 64, 256 on xor and
    linear, in one process, beside a hand-tuned numpy population of the same network
    (``reference_population.py``: K-first stacked arrays, batched matmul, preallocated
@@ -17,11 +19,14 @@ Needs the ``joblib`` extra for part 1.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 LRS = ",".join(f"{lr:.4g}" for lr in [0.05 * 1.25**i for i in range(16)])
 
@@ -52,9 +57,117 @@ def sweep_part(epochs: int, launchers: list[str]) -> None:
 
 
 def report_part() -> None:
-    """The full report with its defaults."""
-    seconds = timed([sys.executable, "-m", "lab1.report"])
-    print(f"full report (defaults, vectorized launcher): {seconds:.1f} s (target < 60 s)", flush=True)
+    """The full report with its defaults, its CPU time, and what np.exp alone would take of it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "lab1.report"], cwd=tmp, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0:
+            sys.exit(f"failed: python -m lab1.report\n{done.stderr[-2000:]}")
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        print(f"full report (defaults, vectorized launcher): {seconds:.1f} s (target < 60 s)", flush=True)
+        print(
+            f"  CPU time of the report and its sweeps: {cpu:.0f} s (over {os.cpu_count()} cores: {cpu / os.cpu_count():.0f} s)"
+        )
+        work = report_work(Path(tmp) / "outputs" / "report" / "sweeps")
+    cores = os.cpu_count() or 1
+    floor = 0.0
+    for func in ("exp", "tanh"):
+        ns = ns_per_element(func)
+        floor += work[func] * ns * 1e-9
+        print(
+            f"  np.{func} on the report's activations: {work[func] / 1e9:.2f} G elements at {ns:.1f} ns each"
+        )
+    rate = matmul_rate()
+    floor += 2 * work["mac"] / rate
+    print(
+        f"  the MLPs' matmuls: {work['mac'] / 1e9:.0f} G multiply-adds at {rate / 1e9:.1f} GFLOP/s (the best shape)"
+    )
+    print(
+        f"  those two alone: {floor:.0f} CPU-s, {floor / cores:.0f} s over {cores} cores "
+        "(a lower bound: no other op, no start-up, no figure)"
+    )
+
+
+ACTIVATION_FUNC = {"sigmoid": "exp", "tanh": "tanh"}  # the costly numpy call of each activation
+
+
+def report_work(sweeps: Path) -> dict[str, float]:
+    """The work of every finished run under ``sweeps``: elements through np.exp and np.tanh
+    (epochs run x samples x units of each sigmoid or tanh layer) and multiply-adds of the
+    MLPs' dense layers (forward, weight gradient, input gradient but the first layer's)."""
+    import json
+
+    from omegaconf import OmegaConf
+
+    from lab1.conv import out_size
+    from lab1.data import make_dataset
+    from lab1.population import net_spec
+
+    totals = {"exp": 0.0, "tanh": 0.0, "mac": 0.0}
+    datasets: dict[str, Any] = {}  # the data's shape does not depend on the seed
+    for metrics in sweeps.glob("*/*/*/metrics.json"):
+        cfg = OmegaConf.load(metrics.parent / ".hydra" / "config.yaml")
+        key = OmegaConf.to_yaml(cfg.dataset)
+        if key not in datasets:
+            datasets[key] = make_dataset(cfg.dataset, 0)
+        data = datasets[key]
+        spec = net_spec(cfg, data.X.shape[1], data.image)
+        hidden = sum(spec.sizes[1:-1])
+        if spec.conv is not None and spec.image is not None:
+            side = out_size(spec.image[1], spec.conv.kernel, spec.conv.stride, spec.conv.padding)
+            hidden += spec.conv.filters * side * side
+        per_epoch = {spec.activation: hidden}
+        per_epoch[spec.output_activation] = per_epoch.get(spec.output_activation, 0) + spec.sizes[-1]
+        epochs = json.loads(metrics.read_text())["epochs_run"]
+        if spec.conv is None:
+            pairs = list(zip(spec.sizes[:-1], spec.sizes[1:]))
+            totals["mac"] += (
+                epochs * len(data.y) * sum(a * b * (2 if i == 0 else 3) for i, (a, b) in enumerate(pairs))
+            )
+        for activation, units in per_epoch.items():
+            if activation in ACTIVATION_FUNC:
+                totals[ACTIVATION_FUNC[activation]] += epochs * len(data.y) * units
+    return totals
+
+
+def matmul_rate(k: int = 5, n: int = 100) -> float:
+    """Best-of-20 FLOP/s of a batched float64 matmul, (k, n, n) @ (k, n, n): the report's
+    largest shape (100 samples, 100 units), where BLAS is most efficient; one BLAS thread,
+    as in lab1's processes."""
+    import numpy as np
+
+    from lab1.blas import limit_threads
+
+    limit_threads()
+
+    a = np.random.default_rng(0).normal(size=(k, n, n))
+    out = np.empty_like(a)
+    best = float("inf")
+    for _ in range(20):
+        start = time.perf_counter()
+        for _ in range(20):
+            np.matmul(a, a, out=out)
+        best = min(best, (time.perf_counter() - start) / 20)
+    return 2 * k * n**3 / best
+
+
+def ns_per_element(func: str, size: int = 32_000) -> float:
+    """Best-of-20 nanoseconds per float64 element of np.<func> on a contiguous array."""
+    import numpy as np
+
+    x = np.random.default_rng(0).normal(0.0, 3.0, size)
+    out = np.empty_like(x)
+    f = getattr(np, func)
+    best = float("inf")
+    for _ in range(20):
+        start = time.perf_counter()
+        for _ in range(20):
+            f(x, out=out)
+        best = min(best, (time.perf_counter() - start) / 20)
+    return best / size * 1e9
 
 
 def population_part(repeats: int) -> None:
