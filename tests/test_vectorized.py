@@ -123,8 +123,9 @@ def test_grouping_and_chunking():
 
 def test_spread_balances_work_not_job_counts():
     """One costly group (width 100) is split across the workers and handed out first."""
-    cheap = [make_cfg("dataset=xor", "epochs=1000", f"seed={s}") for s in range(8)]
-    costly = [make_cfg("dataset=linear", "epochs=1000", "hidden=100", f"seed={s}") for s in range(4)]
+    quiet = "plots.per_job=false"  # training work only
+    cheap = [make_cfg("dataset=xor", "epochs=1000", quiet, f"seed={s}") for s in range(8)]
+    costly = [make_cfg("dataset=linear", "epochs=1000", "hidden=100", quiet, f"seed={s}") for s in range(4)]
     chunk_list = plan(list(enumerate(cheap + costly)), max_members=256, chunk_bytes=10**9)
     assert [len(c) for c in chunk_list] == [8, 4]
     out = spread(chunk_list, 2)
@@ -137,10 +138,18 @@ def test_spread_balances_work_not_job_counts():
 
 
 def test_workers_as_asked_or_one_for_a_small_sweep():
-    small = plan([(0, make_cfg("dataset=xor", "epochs=10"))], max_members=256, chunk_bytes=10**9)
-    big = plan([(0, make_cfg("dataset=xor", "epochs=1000000"))], max_members=256, chunk_bytes=10**9)
+    def sweep(*overrides: str, jobs: int = 1) -> list:
+        cfgs = [make_cfg("dataset=xor", *overrides, f"seed={s}") for s in range(jobs)]
+        return plan(list(enumerate(cfgs)), max_members=256, chunk_bytes=10**9)
+
+    cores = os.cpu_count() or 1
+    small = sweep("epochs=10", "plots.per_job=false", jobs=4)
+    big = sweep("epochs=1000000")
     assert workers(-1, small) == 1  # too little work to pay for starting processes
-    assert workers(-1, big) == (os.cpu_count() or 1)
+    assert workers(-1, big) == 1  # one job: nothing to share
+    assert workers(-1, sweep("epochs=1000000", jobs=4)) == cores
+    # the same small sweep drawing every run's figures is worth sharing out
+    assert workers(-1, sweep("epochs=10", "plots.per_job=true", jobs=4)) == min(cores, 4)
     assert workers(2, small) == 2 and workers(3, big) == 3  # a number asked for is kept
 
 

@@ -161,7 +161,9 @@ def member_bytes(cfg: DictConfig) -> int:
     return 8 * (4 * n * sum(widths[1:]) + 5 * _weights(widths))
 
 
-EPOCH_NS = 60_000.0  # the numpy calls of one epoch, whatever the population size
+EPOCH_NS = 110_000.0  # the numpy calls of one epoch of a population (K >= 2), whatever its size
+FIGURES_NS = 600e6  # one job's per-run figures (three, about 0.2 s each here)
+PARALLEL_NS = 500e6  # less estimated work than this runs in one process (a pool costs ~0.1 s)
 
 
 def member_ns(cfg: DictConfig) -> float:
@@ -177,9 +179,11 @@ def member_ns(cfg: DictConfig) -> float:
 
 
 def chunk_cost(chunk: list[tuple[Any, DictConfig]]) -> float:
-    """Rough nanoseconds to train a chunk: epochs x (per-epoch calls + its members' work)."""
+    """Rough nanoseconds to train a chunk, epochs x (per-epoch calls + its members' work),
+    and to draw its members' per-run figures."""
     cfg = chunk[0][1]
-    return (int(cfg.epochs) + 1) * (EPOCH_NS + len(chunk) * member_ns(cfg))
+    figures = FIGURES_NS * sum(bool(c.plots.per_job) for _, c in chunk)
+    return (int(cfg.epochs) + 1) * (EPOCH_NS + len(chunk) * member_ns(cfg)) + figures
 
 
 def chunks(members: list[Any], size: int) -> list[list[Any]]:
@@ -255,13 +259,14 @@ def spread(chunk_list: list[list[Any]], workers: int) -> list[list[Any]]:
     return sorted(out, key=chunk_cost, reverse=True)
 
 
-def workers(n_jobs: int, chunk_list: list[list[Any]], min_work: int = 200_000) -> int:
-    """Processes to use: ``n_jobs`` as asked, or for -1 one per core, but only one when the
-    sweep is under ``min_work`` member-epochs (starting processes would cost more)."""
+def workers(n_jobs: int, chunk_list: list[list[Any]], min_ns: float = PARALLEL_NS) -> int:
+    """Processes to use: ``n_jobs`` as asked, or for -1 one per core (at most one per job),
+    but only one when the sweep's estimated work (``chunk_cost``) is under ``min_ns``."""
     if n_jobs > 0:
         return n_jobs
-    work = sum(int(cfg.epochs) * len(c) for c in chunk_list for _, cfg in c[:1])
-    return 1 if work < min_work else os.cpu_count() or 1
+    if sum(chunk_cost(c) for c in chunk_list) < min_ns:
+        return 1
+    return max(1, min(os.cpu_count() or 1, sum(len(c) for c in chunk_list)))
 
 
 def _pool(n: int) -> concurrent.futures.Executor:
