@@ -209,11 +209,29 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
 
 
 @pytest.mark.parametrize("launcher", ["basic", "vectorized"])
-def test_a_refused_sweep_leaves_no_sweep_directory(tmp_path, launcher):
-    proc = run_cli(["-m", f"launcher={launcher}", "hydra.sweep.dir=sw", "hidden=0,4", "epochs=10"], tmp_path)
-    assert proc.returncode == 2 and "lab1: error: hidden=0 is not allowed" in proc.stderr
-    assert "Traceback" not in proc.stderr
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("hidden=0,4", "lab1: error: hidden=0 is not allowed"),  # refused after composition
+        ("lr=0.1,abc", "lab1: error: lr='abc' is not allowed: a finite number > 0"),  # before it
+    ],
+)
+def test_a_refused_sweep_leaves_no_sweep_directory(tmp_path, launcher, bad, message):
+    proc = run_cli(["-m", f"launcher={launcher}", "hydra.sweep.dir=sw", bad, "epochs=10"], tmp_path)
+    assert proc.returncode == 2 and message in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "sw").exists()  # not even Hydra's multirun.yaml
+
+
+def test_a_word_for_a_number_is_refused_in_one_line_but_a_quoted_number_runs(tmp_path):
+    proc = run_cli(["optim=momentum", "optim.momentum=high"], tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "lab1: error: optim.momentum='high' is not allowed: a number in [0, 1)"
+    assert not (tmp_path / "outputs").exists()
+    proc = run_cli(["lr='0.5'", "epochs=5", "print_every=0", "plots.per_job=false"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    metrics = json.loads(next((tmp_path / "outputs").rglob("metrics.json")).read_text())
+    assert metrics["epochs_run"] == 5
 
 
 @pytest.mark.parametrize(
@@ -338,3 +356,20 @@ def test_outputs_hold_no_pickle_and_load_safely(tmp_path):
             OmegaConf.load(path)
         else:
             assert suffix in (".png", ".md", ".log"), path
+
+
+@pytest.mark.parametrize(
+    "setting, allowed",
+    [
+        ("max_members=0", "an integer >= 1"),
+        ("chunk_bytes=-5", "an integer >= 1 (bytes)"),
+        ("n_jobs=0", "-1 (one per core) or an integer >= 1"),
+    ],
+)
+def test_a_bad_launcher_setting_is_refused(tmp_path, setting, allowed):
+    args = ["-m", "hydra.sweep.dir=sw", "hidden=3,4", "epochs=10", f"hydra.launcher.{setting}"]
+    proc = run_cli(args, tmp_path)
+    key, value = setting.split("=")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"lab1: error: hydra.launcher.{key}={value} is not allowed: {allowed}"
+    assert not (tmp_path / "sw").exists()

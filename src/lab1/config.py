@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+from omegaconf import MISSING, BooleanNode, DictConfig, ListConfig, OmegaConf, ValidationError
 
 from lab1.activations import ACTIVATIONS
 from lab1.data import DATASETS, IMAGES, DataError, read_csv
@@ -193,6 +193,7 @@ def _hidden_ok(v: Any) -> bool:
 _POSITIVE = (lambda v: _is_num(v) and v > 0, "a finite number > 0")
 _NON_NEGATIVE = (lambda v: _is_num(v) and v >= 0, "a finite number >= 0")
 _UNIT = (lambda v: _is_num(v) and 0 <= v < 1, "a number in [0, 1)")
+_BOOL = (lambda v: isinstance(v, bool), "true or false")
 
 # key -> (check, what is allowed); a key absent from the config is skipped.
 CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -233,6 +234,13 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "optim.alpha": _UNIT,
     "optim.beta1": _UNIT,
     "optim.beta2": _UNIT,
+    "bias": _BOOL,
+    "resume": _BOOL,
+    "plots.per_job": _BOOL,
+    "progress": (lambda v: v is None or isinstance(v, bool), "null (on a terminal), true or false"),
+    "optim.nesterov": _BOOL,
+    "optim.amsgrad": _BOOL,
+    "optim.centered": _BOOL,
 }
 
 
@@ -353,11 +361,48 @@ def group_choices(group: str) -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in root.iterdir() if p.name.endswith(".yaml"))
 
 
-def precheck_overrides(args: list[str]) -> None:
-    """Reject an unknown config-group choice (``optim=lbfgs``) before Hydra composes.
+def _values(override: Any) -> list[Any]:
+    """The parsed values of an override: its one value, or every value of a sweep over a
+    list or range (none for a sweep that has no list, such as Optuna's ``interval``)."""
+    if not override.is_sweep_override():
+        return [override.value()]
+    try:
+        return list(override.sweep_iterator())
+    except Exception:  # noqa: BLE001 - not a list or range: the sweeper reads it
+        return []
 
-    Hydra's own message for it lists its search path too; this one is a single line.
-    Anything this cannot parse is left for Hydra to report.
+
+def _wrong_text(key: str, value: Any) -> bool:
+    """A plain word given where a checked key wants something else (``lr=abc``).
+
+    Only words are judged here, before Hydra merges the override: a number, list or null
+    is checked after composition, with every other key in view; an interpolation too. A
+    word OmegaConf converts to what the key wants ('0.5', '5', 'yes') is left to that.
+    """
+    if key not in CHECKS or not isinstance(value, str) or "${" in value:
+        return False
+    check = CHECKS[key][0]
+    return not any(check(v) for v in (value, *_conversions(value)))
+
+
+def _conversions(text: str) -> list[Any]:
+    """What OmegaConf could make of this string for an int, float or bool key."""
+    out: list[Any] = []
+    for convert in (int, float, lambda t: BooleanNode(t)._value()):
+        try:
+            out.append(convert(text))
+        except (ValueError, ValidationError):
+            pass
+    return out
+
+
+def precheck_overrides(args: list[str]) -> None:
+    """Reject an unknown config-group choice (``optim=lbfgs``) or a word where a checked key
+    wants a number (``lr=abc``) before Hydra composes.
+
+    Hydra's own messages for these list its search path or a type error; these are single
+    lines, and a refused multirun leaves no sweep directory. Anything this cannot parse is
+    left for Hydra to report.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -371,12 +416,17 @@ def precheck_overrides(args: list[str]) -> None:
         if not override.key_or_group.lstrip("+~"):
             raise ConfigError.plain(f"override {override.input_line!r} has no key: write key=value")
         group = override.key_or_group.lstrip("+~")
-        choices = group_choices(group) if "." not in group and "/" not in group else []
-        if not choices or override.is_delete():
+        if override.is_delete():
             continue
-        values = (
-            list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
-        )
-        for value in values:
-            if not isinstance(value, str) or value not in choices:
-                raise ConfigError(group, value, "one of " + ", ".join(choices))
+        choices = group_choices(group) if "." not in group and "/" not in group else []
+        if choices:
+            values = (
+                list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
+            )
+            for value in values:
+                if not isinstance(value, str) or value not in choices:
+                    raise ConfigError(group, value, "one of " + ", ".join(choices))
+            continue
+        for value in _values(override):
+            if _wrong_text(group, value):
+                raise ConfigError(group, value, CHECKS[group][1])

@@ -24,7 +24,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from lab1.config import config_groups, hidden_sizes, validate
+from lab1.config import ConfigError, config_groups, hidden_sizes, validate
 from lab1.conv import out_size
 from lab1.optimizers import hyperparameter_names
 from lab1.population import MemberResult, train_configs
@@ -312,6 +312,21 @@ def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path]) -> list[tuple[s
     return out
 
 
+SETTINGS = {  # the launcher's own settings: (check, what is allowed)
+    "max_members": (lambda v: v >= 1, "an integer >= 1"),
+    "chunk_bytes": (lambda v: v >= 1, "an integer >= 1 (bytes)"),
+    "n_jobs": (lambda v: v == -1 or v >= 1, "-1 (one per core) or an integer >= 1"),
+}
+
+
+def check_settings(max_members: int, chunk_bytes: int, n_jobs: int) -> None:
+    """Raise ConfigError for a launcher setting outside what is allowed."""
+    values = {"max_members": max_members, "chunk_bytes": chunk_bytes, "n_jobs": n_jobs}
+    for name, (check, allowed) in SETTINGS.items():
+        if not check(values[name]):
+            raise ConfigError(f"hydra.launcher.{name}", values[name], allowed)
+
+
 def run_sweep(
     job_overrides: list[list[str]],
     initial_idx: int,
@@ -335,6 +350,7 @@ def run_sweep(
     """
     from lab1 import console, run
 
+    check_settings(max_members, chunk_bytes, n_jobs)
     composer = JobComposer(load)
     configs = [recall(o) or composer.compose(o) for o in job_overrides]
     cfgs = [task_config(c) for c in configs]
