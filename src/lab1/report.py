@@ -1,8 +1,9 @@
 """``python -m lab1.report``: run what is missing of the report's sweeps, then write the report.
 
 Each sweep of ``sweeps/`` runs as ``python -m lab1 +sweep=NAME`` into
-``<out>/sweeps/<fidelity>/NAME``, so a second call reuses every finished job (and skips
-a sweep that already completed with the same command). The report is
+``<out>/sweeps/<fidelity>/NAME``, ``--jobs`` of them at a time (two by default, the
+longest first), so a second call reuses every finished job (and skips a sweep that
+already completed with the same command). The report is
 ``<out>/report.md`` with its figures beside it; every number in it is read from the runs.
 """
 
