@@ -208,12 +208,60 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     assert len(table) == 4 and (table.status == "ok").all()
 
 
+def _wait_for(condition, seconds: float = 120) -> bool:
+    """Poll until ``condition()`` holds (files appearing), not a fixed wait."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_stops_a_sweep_and_its_workers_in_one_line(tmp_path):
+    """Ctrl-C reaches the whole process group, as from a terminal: the launcher stops its
+    worker processes, prints one line, exits 130, and the finished job is kept."""
+    args = [sys.executable, "-m", "lab1", "-m", "hydra.sweep.dir=sw", "dataset=linear", "hidden=2,200"]
+    args += [
+        "epochs=20000",
+        "early_stop=null",
+        "print_every=0",
+        "plots.per_job=false",
+        "hydra.launcher.n_jobs=2",
+    ]
+    proc = subprocess.Popen(
+        args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    sw = tmp_path / "sw"
+    assert _wait_for(lambda: len(list(sw.rglob("metrics.json"))) >= 1)  # the narrow job is done
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in out + err
+    assert err.strip().splitlines()[-1].startswith("lab1: interrupted; every finished job is kept")
+    assert _wait_for(lambda: not _group_alive(proc.pid), 30)  # no worker left training
+    finished = [p.parent for p in sw.rglob("metrics.json")]
+    assert len(finished) == 1 and "hidden=2," in finished[0].name + ","
+    collected = run_cli([str(sw)], tmp_path, module="lab1.collect")
+    assert "1 finished, 0 failed, 1 skipped" in collected.stdout
+
+
 @pytest.mark.parametrize("launcher", ["basic", "vectorized"])
 @pytest.mark.parametrize(
     "bad, message",
     [
         ("hidden=0,4", "lab1: error: hidden=0 is not allowed"),  # refused after composition
         ("lr=0.1,abc", "lab1: error: lr='abc' is not allowed: a finite number > 0"),  # before it
+        (
+            "early_stop=${oops}",
+            "lab1: error: early_stop: its interpolation cannot be resolved (Interpolation key",
+        ),
     ],
 )
 def test_a_refused_sweep_leaves_no_sweep_directory(tmp_path, launcher, bad, message):

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -109,4 +114,27 @@ def test_a_failing_sweep_stops_the_report_with_its_reason(tmp_path):
     )
     # after the first failure no other sweep starts; only the two started together ran
     assert proc.stdout.count(": running (") == 2
+    assert not (tmp_path / "rep" / "report.md").exists()
+
+
+def test_ctrl_c_stops_the_report_and_every_running_sweep(tmp_path):
+    """Ctrl-C (SIGINT to the report's process group, as from a terminal) reaches each
+    running sweep once; all stop with one line each and no traceback, exit 130."""
+    cmd = [sys.executable, "-m", "lab1.report", "--epochs", "20000", "--seeds", "2", "--out", "rep"]
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    base = tmp_path / "rep" / "sweeps" / "epochs20000_seeds2"
+    deadline = time.monotonic() + 120
+    while len(list(base.glob("*/*/.hydra/config.yaml"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling until both first sweeps have jobs, not a fixed wait
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.strip() == "lab1.report: interrupted; every finished run is kept (run the same command again)"
+    logs = sorted(base.glob("*.log"))
+    assert len(logs) == out.count(": running (") == 2  # nothing started after Ctrl-C
+    for log in logs:
+        text = log.read_text()
+        assert "Traceback" not in text and text.strip().splitlines()[-1].startswith("lab1: interrupted")
     assert not (tmp_path / "rep" / "report.md").exists()

@@ -17,6 +17,8 @@ from lab1.config import ConfigError, precheck_overrides  # also registers the sc
 from lab1.console import protect_stdout
 from lab1.run import discard_refused_sweep, record_failure, run
 
+INTERRUPTED = "interrupted; every finished job is kept (run the same command again to resume a sweep)"
+
 
 @hydra.main(version_base=None, config_path="pkg://lab1.conf", config_name="config")
 def main(cfg: DictConfig) -> float:
@@ -60,6 +62,9 @@ def cli() -> None:
         sys.exit(2)
     try:
         main()
+    except KeyboardInterrupt:  # Ctrl-C: finished jobs are on disk, metrics.json written last
+        print(f"lab1: {INTERRUPTED}", file=sys.stderr)
+        sys.exit(130)
     except Exception as err:  # noqa: BLE001 - what Hydra lets through still gets one line, not a traceback
         print(f"lab1: error: {type(err).__name__}: {err}", file=sys.stderr)
         sys.exit(1)

@@ -14,6 +14,7 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, BooleanNode, DictConfig, ListConfig, OmegaConf, ValidationError
+from omegaconf.errors import OmegaConfBaseException
 
 from lab1.activations import ACTIVATIONS
 from lab1.data import DATASETS, IMAGES, DataError, read_csv
@@ -290,12 +291,13 @@ def validate(cfg: DictConfig) -> None:
     """Raise ConfigError for the first value outside what is allowed.
 
     The checks read a resolved plain copy, ten times faster than the DictConfig itself (a
-    sweep validates every job); a config that cannot be resolved is read as it is.
+    sweep validates every job); an interpolation that cannot be resolved is refused here.
     """
     try:
         cfg = _attr_dicts(OmegaConf.to_container(cfg, resolve=True))
-    except Exception:  # noqa: BLE001 - e.g. a broken interpolation: the checks below name it
-        pass
+    except OmegaConfBaseException as err:  # e.g. lr=${oops}: name the key and the reason
+        key, reason = getattr(err, "full_key", None) or "a value", str(err).splitlines()[0]
+        raise ConfigError.plain(f"{key}: its interpolation cannot be resolved ({reason})") from None
     for key in _required(cfg):
         if not _lookup(cfg, key)[0]:
             raise ConfigError.plain(

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -120,30 +123,53 @@ def _last_line(path: Path) -> str:
     return lines[-1].strip() if lines else "(empty log)"
 
 
-def run_sweep(
-    name: str, root: Path, args: argparse.Namespace, stop: threading.Event
-) -> tuple[bool, str | None]:
-    """Run one sweep unless it completed before with the same command (or ``stop`` is set);
-    returns (ran, error)."""
+@dataclass
+class Runner:
+    """The sweeps a report call has started, so Ctrl-C can stop them all."""
+
+    stop: threading.Event = field(default_factory=threading.Event)  # start no more sweeps
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    running: set[subprocess.Popen] = field(default_factory=set)
+
+    def start(self, cmd: list[str], log_path: Path) -> subprocess.Popen | None:
+        """Start a sweep in its own session (Ctrl-C reaches it once, through ``interrupt``),
+        its output appended to ``log_path``; None once stopping."""
+        with self.lock:
+            if self.stop.is_set():
+                return None
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(log_path, "a") as log:  # the sweep keeps its own copy of the file
+                proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.running.add(proc)
+            return proc
+
+    def interrupt(self) -> None:
+        """Start nothing more; pass Ctrl-C on to every running sweep and its workers."""
+        with self.lock:
+            self.stop.set()
+            for proc in self.running:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGINT)
+
+
+def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -> tuple[bool, str | None]:
+    """Run one sweep unless it completed before with the same command (or the runner is
+    stopping); returns (ran, error)."""
     cmd = sweep_command(name, root, args)
     marker = root / ".complete"
     key = " ".join(cmd[2:])
     if not args.fresh and marker.exists() and marker.read_text() == key:
         print(f"lab1.report: {name}: complete, reused", flush=True)
         return False, None
-    if stop.is_set():  # an earlier sweep failed: start nothing new
-        return False, None
-    root.mkdir(parents=True, exist_ok=True)
-    print(f"lab1.report: {name}: running ({' '.join(cmd[2:4])} ...)", flush=True)
     log_path = root.parent / f"{name}.log"
-    with open(log_path, "a") as log:
-        done = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
-    if done.returncode != 0:
-        stop.set()
-        return (
-            True,
-            f"sweep {name} failed (exit {done.returncode}): {_last_line(log_path)}\n  full log: {log_path}",
-        )
+    proc = runner.start(cmd, log_path)
+    if proc is None:  # an earlier sweep failed, or Ctrl-C: start nothing new
+        return False, None
+    print(f"lab1.report: {name}: running ({' '.join(cmd[2:4])} ...)", flush=True)
+    code = proc.wait()
+    if code != 0:
+        runner.stop.set()
+        return True, f"sweep {name} failed (exit {code}): {_last_line(log_path)}\n  full log: {log_path}"
     marker.write_text(key)
     return True, None
 
@@ -152,13 +178,25 @@ def run_sweeps(base: Path, args: argparse.Namespace) -> float:
     """Run the missing sweeps, ``args.jobs`` at a time, longest first; returns wall seconds.
 
     After a sweep fails no other starts; those already running finish and keep their runs,
-    then the report exits with the failures.
+    then the report exits with the failures. Ctrl-C stops every running sweep; each keeps
+    its finished jobs, which the next call reuses.
     """
     order = sorted(SWEEPS, key=lambda name: -COST.get(name, 0))
-    stop = threading.Event()
+    runner = Runner()
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        done = list(pool.map(lambda name: run_sweep(name, base / name, args, stop), order))
+        futures = [pool.submit(run_sweep, name, base / name, args, runner) for name in order]
+        try:
+            done = [f.result() for f in futures]
+        except KeyboardInterrupt:
+            runner.interrupt()
+            done = None
+    if done is None:
+        print(
+            "lab1.report: interrupted; every finished run is kept (run the same command again)",
+            file=sys.stderr,
+        )
+        sys.exit(130)
     errors = [error for _, error in done if error]
     if errors:
         sys.exit("\n".join(f"lab1.report: error: {e}" for e in errors))

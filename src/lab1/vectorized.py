@@ -14,6 +14,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,9 +270,15 @@ def workers(n_jobs: int, chunk_list: list[list[Any]], min_ns: float = PARALLEL_N
     return max(1, min(os.cpu_count() or 1, sum(len(c) for c in chunk_list)))
 
 
-def _pool(n: int) -> concurrent.futures.Executor:
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the launching process, which stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _pool(n: int) -> concurrent.futures.ProcessPoolExecutor:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return concurrent.futures.ProcessPoolExecutor(n, mp_context=multiprocessing.get_context(method))
+    context = multiprocessing.get_context(method)
+    return concurrent.futures.ProcessPoolExecutor(n, mp_context=context, initializer=_ignore_interrupt)
 
 
 def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseException]:
@@ -391,7 +398,8 @@ def run_sweep(
             snapshots(members)
             record(members, train_and_save([p.cfg for p in members], [p.out_dir for p in members]))
     else:  # chunks train and write in worker processes while the snapshots are written here
-        with _pool(n) as pool:
+        pool = _pool(n)
+        try:
             futures = {}
             for chunk in chunk_list:
                 members = [p for p, _ in chunk]
@@ -403,5 +411,11 @@ def run_sweep(
                 snapshots([p for p, _ in chunk])
             for future in concurrent.futures.as_completed(futures):
                 record(futures[future], future.result())
+        except KeyboardInterrupt:  # stop the workers: a job cut off has no metrics.json yet
+            pool.shutdown(wait=False, cancel_futures=True)
+            for child in multiprocessing.active_children():
+                child.terminate()
+            raise
+        pool.shutdown()
     bar.close()
     return [finish(config, cfg, *outcome[i]) for i, (config, cfg) in enumerate(zip(configs, cfgs))]
