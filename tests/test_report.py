@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -120,7 +122,8 @@ def test_a_failing_sweep_stops_the_report_with_its_reason(tmp_path):
 def test_ctrl_c_stops_the_report_and_every_running_sweep(tmp_path):
     """Ctrl-C (SIGINT to the report's process group, as from a terminal) reaches each
     running sweep once; all stop with one line each and no traceback, exit 130."""
-    cmd = [sys.executable, "-m", "lab1.report", "--epochs", "20000", "--seeds", "2", "--out", "rep"]
+    out = str(tmp_path / "rep")  # absolute: it names this call's sweeps in their command lines
+    cmd = [sys.executable, "-m", "lab1.report", "--epochs", "20000", "--seeds", "2", "--out", out]
     proc = subprocess.Popen(
         cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
@@ -138,3 +141,14 @@ def test_ctrl_c_stops_the_report_and_every_running_sweep(tmp_path):
         text = log.read_text()
         assert "Traceback" not in text and text.strip().splitlines()[-1].startswith("lab1: interrupted")
     assert not (tmp_path / "rep" / "report.md").exists()
+    assert not _processes_mentioning(str(tmp_path))  # no sweep or worker left running
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line contains ``text`` (Linux /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if text in cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                found.append(int(cmdline.parent.name))
+    return found

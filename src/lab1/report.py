@@ -143,13 +143,23 @@ class Runner:
             self.running.add(proc)
             return proc
 
-    def interrupt(self) -> None:
-        """Start nothing more; pass Ctrl-C on to every running sweep and its workers."""
+    def interrupt(self, grace: float = 15.0) -> None:
+        """Start nothing more; pass Ctrl-C on to every running sweep and its workers, and
+        end any still running after ``grace`` seconds (SIGTERM: a job cut off has no
+        metrics.json yet, so nothing finished is lost)."""
         with self.lock:
             self.stop.set()
-            for proc in self.running:
+            procs = list(self.running)
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+        deadline = time.monotonic() + grace
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGINT)
+                    os.killpg(proc.pid, signal.SIGTERM)
 
 
 def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -> tuple[bool, str | None]:

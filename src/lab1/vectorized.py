@@ -10,12 +10,13 @@ job's directory is then written exactly as a single run writes it.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import math
 import multiprocessing
 import os
 import pickle
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -271,8 +272,24 @@ def workers(n_jobs: int, chunk_list: list[list[Any]], min_ns: float = PARALLEL_N
 
 
 def _ignore_interrupt() -> None:
-    """Workers leave Ctrl-C to the launching process, which stops them."""
+    """Workers leave Ctrl-C to the launching process, which stops them. They start with
+    SIGINT blocked (see ``_interrupt_blocked``), so none arrives before it is ignored."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def _interrupt_blocked() -> Iterator[None]:
+    """Hold Ctrl-C back while worker processes are forked; it is delivered afterwards."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _pool(n: int) -> concurrent.futures.ProcessPoolExecutor:
@@ -401,12 +418,13 @@ def run_sweep(
         pool = _pool(n)
         try:
             futures = {}
-            for chunk in chunk_list:
-                members = [p for p, _ in chunk]
-                for p in members:
-                    p.out_dir.mkdir(parents=True, exist_ok=True)
-                cfgs_plain = [plain(p.cfg) for p in members]
-                futures[pool.submit(train_and_save, cfgs_plain, [p.out_dir for p in members])] = members
+            with _interrupt_blocked():  # the pool forks its workers in submit
+                for chunk in chunk_list:
+                    members = [p for p, _ in chunk]
+                    for p in members:
+                        p.out_dir.mkdir(parents=True, exist_ok=True)
+                    cfgs_plain = [plain(p.cfg) for p in members]
+                    futures[pool.submit(train_and_save, cfgs_plain, [p.out_dir for p in members])] = members
             for chunk in chunk_list:
                 snapshots([p for p, _ in chunk])
             for future in concurrent.futures.as_completed(futures):
