@@ -129,8 +129,12 @@ def test_ctrl_c_stops_the_report_and_every_running_sweep(tmp_path):
     )
     base = tmp_path / "rep" / "sweeps" / "epochs20000_seeds2"
     deadline = time.monotonic() + 120
-    while len(list(base.glob("*/*/.hydra/config.yaml"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling until both first sweeps have jobs, not a fixed wait
+
+    def sweeps_with_jobs() -> int:
+        return len({p.parents[2] for p in base.glob("*/*/.hydra/config.yaml")})
+
+    while sweeps_with_jobs() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling until both first sweeps are past start-up, not a fixed wait
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130
