@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,11 @@ def single_run_dir(root: Path) -> Path:
 @pytest.fixture
 def cfg_factory():
     return make_cfg
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 120) -> bool:
+    """Poll until ``condition()`` holds (files appearing, processes gone), not a fixed wait."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()

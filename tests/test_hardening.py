@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from lab1.__main__ import cli
 from lab1.config import ConfigError, validate
 from lab1.data import DataError, read_csv
 from lab1.run import run
-from tests.conftest import make_cfg, run_cli
+from tests.conftest import make_cfg, run_cli, wait_for
 
 # ---------------------------------------------------------------- CSV data
 
@@ -188,9 +187,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     ]
     proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sw = tmp_path / "sw"
-    deadline = time.monotonic() + 120
-    while len(list(sw.rglob("metrics.json"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling for the files, not waiting a fixed time
+    wait_for(lambda: len(list(sw.rglob("metrics.json"))) >= 2)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     finished = {p.parent: p.stat().st_mtime_ns for p in sw.rglob("metrics.json")}
@@ -206,14 +203,6 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
     assert all(d.joinpath("metrics.json").stat().st_mtime_ns == t for d, t in finished.items())
     table = pd.read_csv(sw / "results.csv")
     assert len(table) == 4 and (table.status == "ok").all()
-
-
-def _wait_for(condition, seconds: float = 120) -> bool:
-    """Poll until ``condition()`` holds (files appearing), not a fixed wait."""
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return condition()
 
 
 def _group_alive(pgid: int) -> bool:
@@ -239,13 +228,13 @@ def test_ctrl_c_stops_a_sweep_and_its_workers_in_one_line(tmp_path):
         args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
     sw = tmp_path / "sw"
-    assert _wait_for(lambda: len(list(sw.rglob("metrics.json"))) >= 1)  # the narrow job is done
+    assert wait_for(lambda: len(list(sw.rglob("metrics.json"))) >= 1)  # the narrow job is done
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in out + err
     assert err.strip().splitlines()[-1].startswith("lab1: interrupted; every finished job is kept")
-    assert _wait_for(lambda: not _group_alive(proc.pid), 30)  # no worker left training
+    assert wait_for(lambda: not _group_alive(proc.pid), 30)  # no worker left training
     finished = [p.parent for p in sw.rglob("metrics.json")]
     assert len(finished) == 1 and "hidden=2," in finished[0].name + ","
     collected = run_cli([str(sw)], tmp_path, module="lab1.collect")

@@ -9,7 +9,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from lab1 import findings
 from lab1.report import SWEEPS
 from lab1.results import load_sweep
 from lab1.summary import summarise
-from tests.conftest import run_cli
+from tests.conftest import run_cli, wait_for
 
 ARGS = ["--epochs", "100", "--seeds", "1", "--out", "rep"]
 
@@ -128,13 +127,8 @@ def test_ctrl_c_stops_the_report_and_every_running_sweep(tmp_path):
         cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
     base = tmp_path / "rep" / "sweeps" / "epochs20000_seeds2"
-    deadline = time.monotonic() + 120
-
-    def sweeps_with_jobs() -> int:
-        return len({p.parents[2] for p in base.glob("*/*/.hydra/config.yaml")})
-
-    while sweeps_with_jobs() < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling until both first sweeps are past start-up, not a fixed wait
+    # until both first sweeps are past start-up
+    wait_for(lambda: len({p.parents[2] for p in base.glob("*/*/.hydra/config.yaml")}) >= 2)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130

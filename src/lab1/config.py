@@ -417,18 +417,12 @@ def precheck_overrides(args: list[str]) -> None:
     for override in overrides:
         if not override.key_or_group.lstrip("+~"):
             raise ConfigError.plain(f"override {override.input_line!r} has no key: write key=value")
-        group = override.key_or_group.lstrip("+~")
+        key = override.key_or_group.lstrip("+~")
         if override.is_delete():
             continue
-        choices = group_choices(group) if "." not in group and "/" not in group else []
-        if choices:
-            values = (
-                list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
-            )
-            for value in values:
-                if not isinstance(value, str) or value not in choices:
-                    raise ConfigError(group, value, "one of " + ", ".join(choices))
-            continue
+        choices = group_choices(key) if "." not in key and "/" not in key else []
         for value in _values(override):
-            if _wrong_text(group, value):
-                raise ConfigError(group, value, CHECKS[group][1])
+            if choices and (not isinstance(value, str) or value not in choices):
+                raise ConfigError(key, value, "one of " + ", ".join(choices))
+            if not choices and _wrong_text(key, value):
+                raise ConfigError(key, value, CHECKS[key][1])

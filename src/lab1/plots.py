@@ -179,8 +179,7 @@ def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -
     inch = 1.45 / (w + gx)  # inches per pixel: each image and its gap take 1.45 in across
     gy = int(np.ceil(0.36 / inch))  # above each image, room for two lines of text
     mosaic = np.full((rows * (h + gy), cols * (w + gx) - gx), np.nan)
-    title_in = 0.55
-    width, height = inch * mosaic.shape[1] + 0.2, inch * mosaic.shape[0] + title_in + 0.1
+    width, height = inch * mosaic.shape[1] + 0.2, inch * mosaic.shape[0] + 0.65  # 0.55 in for the title
     fig = plt.figure(figsize=(width, height))
     ax = fig.add_axes(
         (0.1 / width, 0.1 / height, inch * mosaic.shape[1] / width, inch * mosaic.shape[0] / height)
@@ -189,10 +188,11 @@ def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -
         row, col = divmod(i, cols)
         top, left = row * (h + gy) + gy, col * (w + gx)
         mosaic[top : top + h, left : left + w] = X[i].reshape(image)[0]
-        color = "tab:red" if pred[i] != y[i] else "k"
+        wrong = pred[i] != y[i]
         label = f"true {names[y[i]][:5]}\npred {names[pred[i]][:5]}"
+        color = "tab:red" if wrong else "k"
         ax.text(left + w / 2 - 0.5, top - 0.7, label, fontsize=7, ha="center", va="bottom", color=color)
-        if pred[i] != y[i]:
+        if wrong:
             ax.add_patch(plt.Rectangle((left - 0.5, top - 0.5), w, h, fill=False, ec="tab:red", lw=1.5))
     ax.imshow(mosaic, cmap="gray_r", vmin=-0.3, vmax=1.3, interpolation="nearest")
     ax.set_axis_off()

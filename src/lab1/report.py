@@ -131,9 +131,9 @@ class Runner:
     lock: threading.Lock = field(default_factory=threading.Lock)
     running: set[subprocess.Popen] = field(default_factory=set)
 
-    def start(self, cmd: list[str], log_path: Path) -> subprocess.Popen | None:
-        """Start a sweep in its own session (Ctrl-C reaches it once, through ``interrupt``),
-        its output appended to ``log_path``; None once stopping."""
+    def run(self, cmd: list[str], log_path: Path, announce: str) -> int | None:
+        """Run a sweep in its own session (Ctrl-C reaches it once, through ``interrupt``),
+        its output appended to ``log_path``; its exit code, or None once stopping."""
         with self.lock:
             if self.stop.is_set():
                 return None
@@ -141,7 +141,11 @@ class Runner:
             with open(log_path, "a") as log:  # the sweep keeps its own copy of the file
                 proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             self.running.add(proc)
-            return proc
+        print(announce, flush=True)
+        code = proc.wait()
+        with self.lock:
+            self.running.discard(proc)
+        return code
 
     def interrupt(self, grace: float = 15.0) -> None:
         """Start nothing more; pass Ctrl-C on to every running sweep and its workers, and
@@ -172,11 +176,9 @@ def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -
         print(f"lab1.report: {name}: complete, reused", flush=True)
         return False, None
     log_path = root.parent / f"{name}.log"
-    proc = runner.start(cmd, log_path)
-    if proc is None:  # an earlier sweep failed, or Ctrl-C: start nothing new
+    code = runner.run(cmd, log_path, f"lab1.report: {name}: running ({' '.join(cmd[2:4])} ...)")
+    if code is None:  # an earlier sweep failed, or Ctrl-C: start nothing new
         return False, None
-    print(f"lab1.report: {name}: running ({' '.join(cmd[2:4])} ...)", flush=True)
-    code = proc.wait()
     if code != 0:
         runner.stop.set()
         return True, f"sweep {name} failed (exit {code}): {_last_line(log_path)}\n  full log: {log_path}"

@@ -132,7 +132,7 @@ def _samples(cfg: DictConfig) -> int:
     return 4 if cfg.dataset.name == "xor4" else 21 if cfg.dataset.name == "xor" else int(cfg.dataset.n)
 
 
-def _conv_units(cfg: DictConfig) -> int:
+def conv_units(cfg: DictConfig) -> int:
     """Outputs of a CNN's convolution per sample: filters x output pixels (0 for an MLP)."""
     if cfg.model.name != "cnn":
         return 0
@@ -144,7 +144,7 @@ def _conv_units(cfg: DictConfig) -> int:
 def _widths(cfg: DictConfig) -> tuple[int, ...]:
     """Widths of the dense layers, from their input to the output."""
     if cfg.model.name == "cnn":
-        return (_conv_units(cfg), int(cfg.model.hidden), 1)
+        return (conv_units(cfg), int(cfg.model.hidden), 1)
     return (2, *hidden_sizes(cfg), 1)
 
 
@@ -173,10 +173,10 @@ def member_ns(cfg: DictConfig) -> float:
     about 10 per sample and unit (the activation's exp and elementwise work) and 0.6 per
     sample and weight (the three matrix products), plus the convolution's patches."""
     widths = _widths(cfg)
-    units = sum(widths[1:]) + _conv_units(cfg)
+    units = sum(widths[1:]) + conv_units(cfg)
     weights = _weights(widths)
     if cfg.model.name == "cnn":
-        weights += 3 * _conv_units(cfg) * int(cfg.model.kernel) ** 2
+        weights += 3 * conv_units(cfg) * int(cfg.model.kernel) ** 2
     return _samples(cfg) * (10.0 * units + 0.6 * weights)
 
 
@@ -268,7 +268,7 @@ def workers(n_jobs: int, chunk_list: list[list[Any]], min_ns: float = PARALLEL_N
         return n_jobs
     if sum(chunk_cost(c) for c in chunk_list) < min_ns:
         return 1
-    return max(1, min(os.cpu_count() or 1, sum(len(c) for c in chunk_list)))
+    return min(os.cpu_count() or 1, sum(len(c) for c in chunk_list))
 
 
 def _ignore_interrupt() -> None:
@@ -334,6 +334,37 @@ def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path]) -> list[tuple[s
                 result = err
         out.append(("failed", run.record_failure(out_dir, result)))
     return out
+
+
+def _train_in_workers(
+    n: int,
+    chunk_list: list[list[Pending]],
+    snapshots: Callable[[list[Pending]], None],
+    record: Callable[[list[Pending], list[tuple[str, Any]]], None],
+) -> None:
+    """Hand every chunk to ``n`` worker processes, which train it and write its jobs; write
+    the snapshots here meanwhile, then record each chunk as it finishes. Ctrl-C stops the
+    workers (a job cut off has no metrics.json yet)."""
+    pool, interrupted = _pool(n), False
+    try:
+        futures = {}
+        with _interrupt_blocked():  # the pool forks its workers in submit
+            for members in chunk_list:
+                for p in members:
+                    p.out_dir.mkdir(parents=True, exist_ok=True)
+                cfgs = [plain(p.cfg) for p in members]
+                futures[pool.submit(train_and_save, cfgs, [p.out_dir for p in members])] = members
+        for members in chunk_list:
+            snapshots(members)
+        for future in concurrent.futures.as_completed(futures):
+            record(futures[future], future.result())
+    except KeyboardInterrupt:
+        interrupted = True
+        for child in multiprocessing.active_children():
+            child.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
 
 
 SETTINGS = {  # the launcher's own settings: (check, what is allowed)
@@ -409,31 +440,12 @@ def run_sweep(
                 outcome[p.idx] = ("ok", math.nan)
                 bar.failed(p.out_dir, value)
 
+    member_lists = [[p for p, _ in chunk] for chunk in chunk_list]
     if n == 1:
-        for chunk in chunk_list:
-            members = [p for p, _ in chunk]
+        for members in member_lists:
             snapshots(members)
             record(members, train_and_save([p.cfg for p in members], [p.out_dir for p in members]))
-    else:  # chunks train and write in worker processes while the snapshots are written here
-        pool = _pool(n)
-        try:
-            futures = {}
-            with _interrupt_blocked():  # the pool forks its workers in submit
-                for chunk in chunk_list:
-                    members = [p for p, _ in chunk]
-                    for p in members:
-                        p.out_dir.mkdir(parents=True, exist_ok=True)
-                    cfgs_plain = [plain(p.cfg) for p in members]
-                    futures[pool.submit(train_and_save, cfgs_plain, [p.out_dir for p in members])] = members
-            for chunk in chunk_list:
-                snapshots([p for p, _ in chunk])
-            for future in concurrent.futures.as_completed(futures):
-                record(futures[future], future.result())
-        except KeyboardInterrupt:  # stop the workers: a job cut off has no metrics.json yet
-            pool.shutdown(wait=False, cancel_futures=True)
-            for child in multiprocessing.active_children():
-                child.terminate()
-            raise
-        pool.shutdown()
+    else:
+        _train_in_workers(n, member_lists, snapshots, record)
     bar.close()
     return [finish(config, cfg, *outcome[i]) for i, (config, cfg) in enumerate(zip(configs, cfgs))]
