@@ -109,7 +109,12 @@ def report_work(sweeps: Path) -> dict[str, float]:
 
     totals = {"exp": 0.0, "tanh": 0.0, "mac": 0.0}
     datasets: dict[str, Any] = {}  # the data's shape does not depend on the seed
+    trained: set[str] = set()  # a run copied into another sweep (reuse=) was trained once
     for metrics in sweeps.glob("*/*/*/metrics.json"):
+        record = json.loads(metrics.read_text())
+        if record["config_hash"] in trained:
+            continue
+        trained.add(record["config_hash"])
         cfg = OmegaConf.load(metrics.parent / ".hydra" / "config.yaml")
         key = OmegaConf.to_yaml(cfg.dataset)
         if key not in datasets:
@@ -119,7 +124,7 @@ def report_work(sweeps: Path) -> dict[str, float]:
         hidden = sum(spec.sizes[1:-1]) + conv_units(cfg)  # the convolution's outputs pass the activation too
         per_epoch = {spec.activation: hidden}
         per_epoch[spec.output_activation] = per_epoch.get(spec.output_activation, 0) + spec.sizes[-1]
-        epochs = json.loads(metrics.read_text())["epochs_run"]
+        epochs = record["epochs_run"]
         if spec.conv is None:
             pairs = list(zip(spec.sizes[:-1], spec.sizes[1:]))
             totals["mac"] += (

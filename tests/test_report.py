@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lab1 import findings
-from lab1.report import SWEEPS
+from lab1.report import REUSES_BASELINE, SWEEPS
 from lab1.results import load_sweep
 from lab1.summary import summarise
 from tests.conftest import run_cli, wait_for
@@ -77,6 +77,23 @@ def test_report_numbers_come_from_the_runs(report):
         assert sentence in text
 
 
+def test_discussion_sweeps_copy_the_baseline_runs(report):
+    """Each discussion sweep holds the baseline's runs: it copies them, every one, and
+    starts only once the baseline is over; conv (image data) shares none."""
+    root, proc = report
+    base = root / "rep" / "sweeps" / "epochs100_seeds1"
+    baseline = {json.loads(p.read_text())["config_hash"] for p in (base / "baseline").glob("*/metrics.json")}
+    assert len(baseline) == 2  # one seed on each dataset
+    for name in REUSES_BASELINE:
+        log = (base / f"{name}.log").read_text()
+        assert log.count(f"copied the finished run of this config from {base / 'baseline'}/") == 2, name
+        hashes = {json.loads(p.read_text())["config_hash"] for p in (base / name).glob("*/metrics.json")}
+        assert baseline <= hashes, name
+    assert "copied" not in (base / "conv.log").read_text()
+    started = [line.split(":")[1].strip() for line in proc.stdout.splitlines() if ": running (" in line]
+    assert set(started[:2]) == {"baseline", "conv"} and set(started) == set(SWEEPS)
+
+
 def test_findings_change_when_the_runs_change(report, tmp_path):
     root, _ = report
     sweep = load_sweep(root / "rep" / "sweeps" / "epochs100_seeds1" / "lr")
@@ -110,7 +127,7 @@ def test_a_failing_sweep_stops_the_report_with_its_reason(tmp_path):
     proc = run_cli([*ARGS, "--launcher", "nope"], tmp_path, module="lab1.report")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert (
-        "lab1.report: error: sweep hidden failed (exit 2): lab1: error: launcher='nope' is not allowed"
+        "lab1.report: error: sweep baseline failed (exit 2): lab1: error: launcher='nope' is not allowed"
         in proc.stderr
     )
     # after the first failure no other sweep starts; only the two started together ran

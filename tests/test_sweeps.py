@@ -142,6 +142,60 @@ def test_resume_trains_nothing_twice(tmp_path):
     assert all(p.with_name("params.npz").read_bytes() == b for p, b in params.items())  # same numbers
 
 
+@pytest.fixture(scope="module")
+def reuse_source(tmp_path_factory):
+    """A finished sweep to copy runs from (xor, seeds 0 and 1, no per-run figures)."""
+    root = tmp_path_factory.mktemp("reuse")
+    return sweep(root, "dataset=xor", "seed=0,1", name="src")[1]
+
+
+def test_reuse_copies_finished_runs_of_the_same_config(reuse_source, tmp_path):
+    """reuse=DIR: a job whose config matches a finished run there is copied whole, the rest
+    train; a second call finds every job finished in its own directory."""
+    src = reuse_source
+    args = ["dataset=xor", "seed=0,1", "lr=0.1,0.5", f"reuse={src}"]
+    proc, sw = sweep(tmp_path, *args)
+    assert proc.stdout.count("copied the finished run of this config from") == 2  # lr=0.1 is the default
+    table = pd.read_csv(sw / "results.csv")
+    assert len(table) == 4 and (table["status"] == "ok").all() and "reuse" not in table.columns
+    for job in ("dataset=xor,epochs=300,lr=0.1,seed=0", "dataset=xor,epochs=300,lr=0.1,seed=1"):
+        source = src / job.replace("lr=0.1,", "")
+        assert f"{job}: copied the finished run of this config from {source} " in proc.stdout
+        for name in ("metrics.json", "params.npz", "params_init.npz", "history.csv", "predictions.csv"):
+            assert (sw / job / name).read_bytes() == (source / name).read_bytes(), name
+        assert "lr=0.1" in (sw / job / ".hydra" / "overrides.yaml").read_text()  # its own snapshot
+    trained = table[table["lr"] == 0.5]
+    assert (trained["population"] == 2).all()  # the other two trained here, as one population
+    proc, _ = sweep(tmp_path, *args)
+    assert proc.stdout.count("already holds a finished run") == 4 and "copied" not in proc.stdout
+
+
+def test_reuse_needs_figures_when_the_job_draws_them(reuse_source, tmp_path):
+    src = reuse_source  # plots.per_job=false: no figures to copy
+    proc = run_cli(
+        ["-m", "hydra.sweep.dir=sw", "epochs=300", "dataset=xor", "seed=0", f"reuse=[{src}]"], tmp_path
+    )
+    assert proc.returncode == 0 and "copied" not in proc.stdout  # trained, and drew its figures
+    job = tmp_path / "sw" / "dataset=xor,epochs=300,seed=0"
+    assert (job / "comparison.png").is_file()
+    assert (
+        json.loads((job / "metrics.json").read_text())["config_hash"]
+        == json.loads((src / "dataset=xor,epochs=300,seed=0" / "metrics.json").read_text())["config_hash"]
+    )
+    # a single run copies figures and all from a run directory that has them
+    quoted = f"reuse='{job}'"  # the job's name holds = and ,
+    proc = run_cli(["hydra.run.dir=one", "epochs=300", "dataset=xor", "seed=0", quoted], tmp_path)
+    assert proc.returncode == 0 and "copied the finished run" in proc.stdout
+    assert (tmp_path / "one" / "comparison.png").read_bytes() == (job / "comparison.png").read_bytes()
+
+
+def test_reuse_of_a_missing_directory_is_refused(tmp_path):
+    proc = run_cli(["-m", "hydra.sweep.dir=sw", *FAST, "reuse=[nowhere]"], tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "reuse=['nowhere'] is not allowed: an existing directory or a list of them" in proc.stderr
+    assert not (tmp_path / "sw").exists()
+
+
 def test_every_sweep_file_composes():
     names = group_choices("sweep")
     assert {"lr", "hidden", "no_activation", "optimizers", "activations", "bias", "baseline", "conv"} <= set(

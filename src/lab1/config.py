@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -145,6 +146,7 @@ class Config:
     objective: str = "loss"  # what the task returns to a sweeper: loss or accuracy
     progress: bool | None = None  # tqdm bar; None: only on a terminal for long runs
     resume: bool = True  # reuse a finished run of the same config found in the job directory
+    reuse: Any = field(default_factory=list)  # directories to copy a finished run of the same config from
     plots: PlotsConfig = field(default_factory=PlotsConfig)
 
 
@@ -189,6 +191,11 @@ def _hidden_ok(v: Any) -> bool:
     if isinstance(v, (list, tuple, ListConfig)):
         return 0 < len(v) <= 100 and all(_width_ok(w) for w in v)
     return _width_ok(v)
+
+
+def _reuse_ok(v: Any) -> bool:
+    dirs = [v] if isinstance(v, str) else v
+    return isinstance(dirs, (list, tuple)) and all(isinstance(d, str) and Path(d).is_dir() for d in dirs)
 
 
 _POSITIVE = (lambda v: _is_num(v) and v > 0, "a finite number > 0")
@@ -237,6 +244,7 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "optim.beta2": _UNIT,
     "bias": _BOOL,
     "resume": _BOOL,
+    "reuse": (_reuse_ok, "an existing directory or a list of them"),
     "plots.per_job": _BOOL,
     "progress": (lambda v: v is None or isinstance(v, bool), "null (on a terminal), true or false"),
     "optim.nesterov": _BOOL,

@@ -81,6 +81,11 @@ def print_skipped(out_dir: object) -> None:
     emit(f"lab1: {out_dir} already holds a finished run of this config; kept it (resume=false retrains)")
 
 
+def print_reused(out_dir: object, src: object) -> None:
+    """Say that a finished run of the same config was copied in from a ``reuse`` directory."""
+    emit(f"lab1: {out_dir}: copied the finished run of this config from {src} (resume=false retrains)")
+
+
 def progress_bar(total: int, enabled: bool | None) -> tuple[Callable[[int], None] | None, Callable]:
     """(on_progress, close) for a tqdm bar; none unless asked for or on a long terminal run."""
     if enabled is None:
@@ -119,6 +124,10 @@ class JobBar:
     def skipped(self, out_dir: object) -> None:
         """A job found finished from an earlier run of the same config."""
         self._line(out_dir, "already holds a finished run of this config; kept it (resume=false retrains)")
+
+    def reused(self, out_dir: object, src: object) -> None:
+        """A job copied from a finished run of the same config in a ``reuse`` directory."""
+        self._line(out_dir, f"copied the finished run of this config from {src} (resume=false retrains)")
 
     def failed(self, out_dir: object, error: str) -> None:
         """A job that raised (its error is in error.json)."""

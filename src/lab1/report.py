@@ -13,6 +13,7 @@ import argparse
 import concurrent.futures
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -95,6 +96,22 @@ SWEEPS = ("baseline", *(s.sweep for s in DISCUSSION), "bias", EXTRA.sweep)
 # Relative training cost of each sweep at the defaults (CPU seconds measured here): the
 # report starts the longest first, so the last ones to start are short.
 COST = {"hidden": 138, "optimizers": 57, "conv": 54, "lr": 48, "activations": 43, "no_activation": 32}
+# Every discussion sweep holds the baseline's runs (its default value at each seed), so
+# these start once the baseline is done and copy those runs (``reuse=``) instead of
+# training them again; conv (image data) shares none and starts beside the baseline.
+REUSES_BASELINE = frozenset(SWEEPS) - {"baseline", "conv"}
+
+
+def order() -> list[str]:
+    """The order sweeps start in: the baseline and what needs nothing, then the longest first."""
+    return sorted(SWEEPS, key=lambda name: (name in REUSES_BASELINE, -COST.get(name, 0)))
+
+
+def hydra_string(text: str) -> str:
+    """``text`` as a quoted Hydra override value (a path with spaces, commas or quotes)."""
+    # only backslashes before a quote (or the closing one) are escapes in Hydra's grammar
+    escaped = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", text)
+    return "'" + re.sub(r"(\\+)$", lambda m: m.group(1) * 2, escaped) + "'"
 
 
 def sweep_command(name: str, root: Path, args: argparse.Namespace) -> list[str]:
@@ -104,12 +121,14 @@ def sweep_command(name: str, root: Path, args: argparse.Namespace) -> list[str]:
         "-m",
         "lab1",
         f"+sweep={name}",
-        f"hydra.sweep.dir={root}",
+        f"hydra.sweep.dir={hydra_string(str(root))}",
         f"seed=range({args.seeds})",
         f"epochs={args.epochs}",
         "print_every=0",
         "progress=false",
     ]
+    if name in REUSES_BASELINE and not args.fresh:
+        cmd.append(f"reuse=[{hydra_string(str(root.parent / 'baseline'))}]")
     if args.launcher:
         cmd.append(f"launcher={args.launcher}")
     if args.fresh:
@@ -130,6 +149,19 @@ class Runner:
     stop: threading.Event = field(default_factory=threading.Event)  # start no more sweeps
     lock: threading.Lock = field(default_factory=threading.Lock)
     running: set[subprocess.Popen] = field(default_factory=set)
+    ended: dict[str, threading.Event] = field(default_factory=dict)  # by sweep name
+
+    def _ended(self, name: str) -> threading.Event:
+        with self.lock:
+            return self.ended.setdefault(name, threading.Event())
+
+    def end(self, name: str) -> None:
+        """Mark a sweep as over (finished, failed or skipped)."""
+        self._ended(name).set()
+
+    def wait_for(self, name: str) -> None:
+        """Block until that sweep is over or the runner is stopping."""
+        self._ended(name).wait()
 
     def run(self, cmd: list[str], log_path: Path, announce: str) -> int | None:
         """Run a sweep in its own session (Ctrl-C reaches it once, through ``interrupt``),
@@ -154,6 +186,8 @@ class Runner:
         with self.lock:
             self.stop.set()
             procs = list(self.running)
+            for event in self.ended.values():  # release sweeps waiting for another
+                event.set()
         for proc in procs:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGINT)
@@ -187,17 +221,26 @@ def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -
 
 
 def run_sweeps(base: Path, args: argparse.Namespace) -> float:
-    """Run the missing sweeps, ``args.jobs`` at a time, longest first; returns wall seconds.
+    """Run the missing sweeps, ``args.jobs`` at a time, in ``order()``; returns wall seconds.
 
-    After a sweep fails no other starts; those already running finish and keep their runs,
-    then the report exits with the failures. Ctrl-C stops every running sweep; each keeps
-    its finished jobs, which the next call reuses.
+    A sweep that reuses the baseline's runs starts once the baseline is over. After a sweep
+    fails no other starts; those already running finish and keep their runs, then the
+    report exits with the failures. Ctrl-C stops every running sweep; each keeps its
+    finished jobs, which the next call reuses.
     """
-    order = sorted(SWEEPS, key=lambda name: -COST.get(name, 0))
     runner = Runner()
+
+    def one(name: str) -> tuple[bool, str | None]:
+        try:
+            if name in REUSES_BASELINE and not args.fresh:
+                runner.wait_for("baseline")
+            return run_sweep(name, base / name, args, runner)
+        finally:
+            runner.end(name)
+
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_sweep, name, base / name, args, runner) for name in order]
+        futures = [pool.submit(one, name) for name in order()]
         try:
             done = [f.result() for f in futures]
         except KeyboardInterrupt:

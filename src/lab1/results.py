@@ -54,6 +54,7 @@ PRESENTATION = (
     "progress",
     "plots.per_job",
     "resume",
+    "reuse",
     "objective",
 )
 

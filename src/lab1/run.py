@@ -10,7 +10,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from lab1 import artifacts, console, plots
+from lab1 import artifacts, console, plots, reuse
 from lab1.config import validate
 from lab1.population import MemberResult, train_configs
 
@@ -35,8 +35,8 @@ def objective_value(cfg: DictConfig, record: dict[str, Any]) -> float:
     return float(loss) if loss is not None and math.isfinite(loss) else math.inf
 
 
-# keys that change what a job prints or draws, not what it computes
-PRESENTATION_KEYS = ("print_every", "progress", "plots", "objective", "resume")
+# keys that change what a job prints, draws or where it looks for earlier runs, not what it computes
+PRESENTATION_KEYS = ("print_every", "progress", "plots", "objective", "resume", "reuse")
 
 
 def fingerprint(cfg: DictConfig) -> str:
@@ -55,6 +55,25 @@ def finished(cfg: DictConfig, out_dir: Path) -> dict[str, Any] | None:
     if record is None or record.get("config_hash") != fingerprint(cfg):
         return None
     return record
+
+
+def reuse_dirs(cfg: DictConfig) -> list[str]:
+    """The ``reuse`` directories of a config: one path, or a list of them."""
+    value = cfg.get("reuse")
+    if not value:
+        return []
+    return [str(value)] if isinstance(value, str) else [str(v) for v in value]
+
+
+def reused(cfg: DictConfig, out_dir: Path, index: reuse.Index) -> tuple[dict[str, Any], Path] | None:
+    """A finished run of this same config copied in from a ``reuse`` directory: its metrics and source."""
+    dirs = reuse_dirs(cfg)
+    if not dirs:
+        return None
+    figures = bool(cfg.plots.per_job)
+    src = index.find(dirs, fingerprint(cfg), figures, out_dir)
+    record = reuse.copy_run(src, out_dir, figures) if src is not None else None
+    return None if record is None or src is None else (record, src)
 
 
 def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
@@ -95,6 +114,10 @@ def run(cfg: DictConfig, out_dir: Path, verbose: bool = True) -> float:
         if verbose:
             console.print_skipped(out_dir)
         return objective_value(cfg, done)
+    if cfg.resume and (copied := reused(cfg, out_dir, reuse.Index())) is not None:
+        if verbose:
+            console.print_reused(out_dir, copied[1])
+        return objective_value(cfg, copied[0])
     on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if verbose else False)
     try:
         (result,) = train_configs([cfg], console.print_loss if verbose else None, on_progress)

@@ -403,7 +403,7 @@ def run_sweep(
     cut off between finishing and its snapshot is still found finished by resume, which
     then writes the snapshot.
     """
-    from lab1 import console, run
+    from lab1 import console, reuse, run
 
     check_settings(max_members, chunk_bytes, n_jobs)
     composer = JobComposer(load)
@@ -414,13 +414,19 @@ def run_sweep(
     outcome: dict[int, tuple[str, Any]] = {}
     pending: list[Pending] = []
     bar = console.JobBar(len(cfgs), progress)
+    index = reuse.Index()
     for i, (config, cfg) in enumerate(zip(configs, cfgs)):
         out_dir = locate(config, initial_idx + i)
         done = run.finished(cfg, out_dir) if cfg.resume else None
-        if done is not None:
+        copied = run.reused(cfg, out_dir, index) if cfg.resume and done is None else None
+        if done is not None or copied is not None:
             snapshot(config, cfg, out_dir)  # Hydra rewrites a job's snapshot on every launch
-            outcome[i] = ("ok", run.objective_value(cfg, done))
-            bar.skipped(out_dir)
+            if copied is None:
+                outcome[i] = ("ok", run.objective_value(cfg, done))
+                bar.skipped(out_dir)
+            else:
+                outcome[i] = ("ok", run.objective_value(cfg, copied[0]))
+                bar.reused(out_dir, copied[1])
         else:
             pending.append(Pending(i, config, cfg, out_dir))
     chunk_list = plan([(p, p.cfg) for p in pending], max_members, chunk_bytes)

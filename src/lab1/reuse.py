@@ -1,0 +1,76 @@
+"""``reuse=[DIR, ...]``: take a finished run of the same config from other directories.
+
+Each directory is a run directory (it holds ``metrics.json``) or a sweep directory (its
+job directories are its children). A finished run there whose ``config_hash`` equals the
+job's fingerprint (every value that affects results) is copied into the job directory
+instead of training again: its data files first, its ``metrics.json`` unchanged and last,
+so the copy is marked finished only once whole. A job that draws per-run figures copies
+the source's figures too, and does not use a source that has none.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from lab1 import artifacts
+
+DATA_FILES = ("history.csv", "predictions.csv", "params_init.npz", "params.npz")
+
+
+def _run_dirs(root: Path) -> list[Path]:
+    """The run directories a ``reuse`` entry names: itself, or its children."""
+    if (root / artifacts.METRICS).exists():
+        return [root]
+    try:
+        return sorted(p for p in root.iterdir() if p.is_dir())
+    except OSError:
+        return []
+
+
+def _has_figures(run_dir: Path) -> bool:
+    return any(run_dir.glob("*.png"))
+
+
+class Index:
+    """The finished runs of ``reuse`` directories by config hash, each directory read once."""
+
+    def __init__(self) -> None:
+        self._read: dict[Path, dict[str, list[Path]]] = {}
+
+    def _runs(self, root: Path) -> dict[str, list[Path]]:
+        runs = self._read.get(root)
+        if runs is None:
+            runs = self._read[root] = {}
+            for run_dir in _run_dirs(root):
+                record = artifacts.read_metrics(run_dir)
+                if record is not None and isinstance(record.get("config_hash"), str):
+                    runs.setdefault(record["config_hash"], []).append(run_dir)
+        return runs
+
+    def find(self, dirs: list[str], config_hash: str, figures: bool, out_dir: Path) -> Path | None:
+        """The first finished run of this hash in ``dirs`` (with figures when asked), not ``out_dir``."""
+        here = out_dir.resolve()
+        for entry in dirs:
+            for run_dir in self._runs(Path(entry).resolve()).get(config_hash, []):
+                if run_dir != here and (not figures or _has_figures(run_dir)):
+                    return run_dir
+        return None
+
+
+def copy_run(src: Path, dst: Path, figures: bool) -> dict[str, Any] | None:
+    """Copy a finished run into ``dst``, ``metrics.json`` last; its metrics, or None if unreadable."""
+    record = artifacts.read_metrics(src)
+    if record is None:
+        return None
+    dst.mkdir(parents=True, exist_ok=True)
+    names = list(DATA_FILES) + (sorted(p.name for p in src.glob("*.png")) if figures else [])
+    try:
+        for name in names:
+            artifacts.atomic_write(dst / name, lambda tmp, name=name: shutil.copyfile(src / name, tmp))
+    except OSError:  # the source changed under us: train instead
+        return None
+    artifacts.write_metrics(dst, record)
+    (dst / "error.json").unlink(missing_ok=True)
+    return record
