@@ -153,7 +153,7 @@ def test_reuse_copies_finished_runs_of_the_same_config(reuse_source, tmp_path):
     """reuse=DIR: a job whose config matches a finished run there is copied whole, the rest
     train; a second call finds every job finished in its own directory."""
     src = reuse_source
-    args = ["dataset=xor", "seed=0,1", "lr=0.1,0.5", f"reuse={src}"]
+    args = ["dataset=xor", "seed=0,1", "lr=0.1,0.5", f"reuse={src.parent}"]  # searched recursively
     proc, sw = sweep(tmp_path, *args)
     assert proc.stdout.count("copied the finished run of this config from") == 2  # lr=0.1 is the default
     table = pd.read_csv(sw / "results.csv")
@@ -192,7 +192,7 @@ def test_reuse_needs_figures_when_the_job_draws_them(reuse_source, tmp_path):
 def test_reuse_of_a_missing_directory_is_refused(tmp_path):
     proc = run_cli(["-m", "hydra.sweep.dir=sw", *FAST, "reuse=[nowhere]"], tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "reuse=['nowhere'] is not allowed: an existing directory or a list of them" in proc.stderr
+    assert "reuse=['nowhere'] is not allowed: an existing directory, a list of them, or null" in proc.stderr
     assert not (tmp_path / "sw").exists()
 
 

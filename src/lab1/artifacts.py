@@ -73,9 +73,16 @@ def full_params(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def start_run(out_dir: Path) -> None:
+    """Make the directory and remove a metrics.json of an earlier, different run, so a
+    directory half rewritten is never taken for a finished run."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / METRICS).unlink(missing_ok=True)
+
+
 def write_run(out_dir: Path, r: MemberResult, epochs: int) -> dict[str, Any]:
     """Write every data file of a run; metrics.json last. Returns the metrics."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    start_run(out_dir)
     d = r.dataset
     history = pd.DataFrame(r.history)
     atomic_write(out_dir / "history.csv", lambda p: history.to_csv(p, index=False))

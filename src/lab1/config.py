@@ -146,7 +146,9 @@ class Config:
     objective: str = "loss"  # what the task returns to a sweeper: loss or accuracy
     progress: bool | None = None  # tqdm bar; None: only on a terminal for long runs
     resume: bool = True  # reuse a finished run of the same config found in the job directory
-    reuse: Any = field(default_factory=list)  # directories to copy a finished run of the same config from
+    reuse: Any = field(
+        default_factory=list
+    )  # directories searched for a finished run of the same config to copy
     plots: PlotsConfig = field(default_factory=PlotsConfig)
 
 
@@ -194,7 +196,7 @@ def _hidden_ok(v: Any) -> bool:
 
 
 def _reuse_ok(v: Any) -> bool:
-    dirs = [v] if isinstance(v, str) else v
+    dirs = [v] if isinstance(v, str) else [] if v is None else v
     return isinstance(dirs, (list, tuple)) and all(isinstance(d, str) and Path(d).is_dir() for d in dirs)
 
 
@@ -244,7 +246,7 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "optim.beta2": _UNIT,
     "bias": _BOOL,
     "resume": _BOOL,
-    "reuse": (_reuse_ok, "an existing directory or a list of them"),
+    "reuse": (_reuse_ok, "an existing directory, a list of them, or null"),
     "plots.per_job": _BOOL,
     "progress": (lambda v: v is None or isinstance(v, bool), "null (on a terminal), true or false"),
     "optim.nesterov": _BOOL,

@@ -1,7 +1,7 @@
 """``reuse=[DIR, ...]``: take a finished run of the same config from other directories.
 
-Each directory is a run directory (it holds ``metrics.json``) or a sweep directory (its
-job directories are its children). A finished run there whose ``config_hash`` equals the
+Each directory is searched recursively (a run, a sweep, or all of ``outputs/``), once per
+launch. A finished run there whose ``config_hash`` equals the
 job's fingerprint (every value that affects results) is copied into the job directory
 instead of training again: its data files first, its ``metrics.json`` unchanged and last,
 so the copy is marked finished only once whole. A job that draws per-run figures copies
@@ -20,11 +20,9 @@ DATA_FILES = ("history.csv", "predictions.csv", "params_init.npz", "params.npz")
 
 
 def _run_dirs(root: Path) -> list[Path]:
-    """The run directories a ``reuse`` entry names: itself, or its children."""
-    if (root / artifacts.METRICS).exists():
-        return [root]
+    """Every directory under ``root`` (itself included) that holds a ``metrics.json``."""
     try:
-        return sorted(p for p in root.iterdir() if p.is_dir())
+        return sorted(p.parent for p in root.rglob(artifacts.METRICS))
     except OSError:
         return []
 
@@ -64,7 +62,7 @@ def copy_run(src: Path, dst: Path, figures: bool) -> dict[str, Any] | None:
     record = artifacts.read_metrics(src)
     if record is None:
         return None
-    dst.mkdir(parents=True, exist_ok=True)
+    artifacts.start_run(dst)
     names = list(DATA_FILES) + (sorted(p.name for p in src.glob("*.png")) if figures else [])
     try:
         for name in names:
