@@ -10,7 +10,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from lab1 import artifacts, console, plots, reuse
+from lab1 import artifacts, console, reuse
 from lab1.config import validate
 from lab1.population import MemberResult, train_configs
 
@@ -81,6 +81,8 @@ def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
     record = artifacts.write_run(out_dir, r, int(cfg.epochs))
     record["config_hash"] = fingerprint(cfg)
     if cfg.plots.per_job:
+        from lab1 import plots  # matplotlib loads only for a job that draws
+
         plots.draw_all(r, describe(cfg), out_dir)
     artifacts.write_metrics(out_dir, record)
     (out_dir / "error.json").unlink(missing_ok=True)  # an earlier failure of this job is past

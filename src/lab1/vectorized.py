@@ -345,6 +345,8 @@ def _train_in_workers(
     """Hand every chunk to ``n`` worker processes, which train it and write its jobs; write
     the snapshots here meanwhile, then record each chunk as it finishes. Ctrl-C stops the
     workers (a job cut off has no metrics.json yet)."""
+    if any(p.cfg.plots.per_job for members in chunk_list for p in members):
+        from lab1 import plots  # noqa: F401 - loaded once here, inherited by every forked worker
     pool, interrupted = _pool(n), False
     try:
         futures = {}
