@@ -105,6 +105,7 @@ KEYS = [
     "model",
     "model.kernel",
     "bias",
+    "reuse",
     "nosuchkey",
     "optim.nosuch",
 ]

@@ -196,7 +196,7 @@ def _hidden_ok(v: Any) -> bool:
 
 
 def _reuse_ok(v: Any) -> bool:
-    dirs = [v] if isinstance(v, str) else [] if v is None else v
+    dirs = ([v] if v else []) if isinstance(v, str) else [] if v is None else v  # "" and null: none
     return isinstance(dirs, (list, tuple)) and all(isinstance(d, str) and Path(d).is_dir() for d in dirs)
 
 
