@@ -27,6 +27,12 @@ class ActivationFn:
     backward: Callable[[Array, Array, Array, Array, float, Array], Array]  # (z, a, grad, out, slope, tmp)
 
 
+# 1 / e: np.reciprocal has less call overhead, np.divide(1, e) a SIMD loop; measured here
+# the crossover is near 3000 elements (one xor network: 0.6 us against 1.7 us; a population
+# of five 100-wide networks on 100 points: 40 us against 23 us)
+RECIPROCAL_BELOW = 3000
+
+
 def _sigmoid(z: Array, out: Array, slope: float, tmp: tuple[Array, Array]) -> Array:
     """a = 1 / (1 + exp(-z)); overflow of exp(-z) gives exactly 0, as it should.
 
@@ -35,7 +41,9 @@ def _sigmoid(z: Array, out: Array, slope: float, tmp: tuple[Array, Array]) -> Ar
     """
     e = np.exp(np.negative(z, out=tmp[0]), out=tmp[1])
     np.add(e, 1.0, out=e)
-    return np.divide(1.0, e, out=out)  # bit-identical to np.reciprocal, and SIMD (about 30% faster)
+    if e.size < RECIPROCAL_BELOW:
+        return np.reciprocal(e, out=out)
+    return np.divide(1.0, e, out=out)  # the same bits as np.reciprocal, but a SIMD loop
 
 
 def _sigmoid_back(z: Array, a: Array, grad: Array, out: Array, slope: float, tmp: Array) -> Array:

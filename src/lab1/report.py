@@ -93,9 +93,18 @@ EXTRA = Section(
 SWEEPS = ("baseline", *(s.sweep for s in DISCUSSION), "bias", EXTRA.sweep)
 
 
-# Relative training cost of each sweep at the defaults (CPU seconds measured here): the
-# report starts the longest first, so the last ones to start are short.
-COST = {"hidden": 138, "optimizers": 57, "conv": 54, "lr": 48, "activations": 43, "no_activation": 32}
+# Relative cost of each sweep at the defaults (CPU seconds measured here, the baseline's
+# runs copied): the report starts the longest first, so the last ones to start are short.
+COST = {
+    "hidden": 126,
+    "optimizers": 50,
+    "conv": 48,
+    "lr": 45,
+    "activations": 38,
+    "no_activation": 21,
+    "baseline": 20,
+    "bias": 14,
+}
 # Every discussion sweep holds the baseline's runs (its default value at each seed), so
 # these start once the baseline is done and copy those runs (``reuse=``) instead of
 # training them again; conv (image data) shares none and starts beside the baseline.
