@@ -146,9 +146,7 @@ class Config:
     objective: str = "loss"  # what the task returns to a sweeper: loss or accuracy
     progress: bool | None = None  # tqdm bar; None: only on a terminal for long runs
     resume: bool = True  # reuse a finished run of the same config found in the job directory
-    reuse: Any = field(
-        default_factory=list
-    )  # directories searched for a finished run of the same config to copy
+    reuse: Any = field(default_factory=list)  # directories to copy a finished run of this config from
     plots: PlotsConfig = field(default_factory=PlotsConfig)
 
 
@@ -195,9 +193,15 @@ def _hidden_ok(v: Any) -> bool:
     return _width_ok(v)
 
 
+def reuse_dirs(value: Any) -> list[Any]:
+    """The entries of a ``reuse`` value: one path, a list of them, or none ("" or null)."""
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, (list, tuple, ListConfig)) else [value]
+
+
 def _reuse_ok(v: Any) -> bool:
-    dirs = ([v] if v else []) if isinstance(v, str) else [] if v is None else v  # "" and null: none
-    return isinstance(dirs, (list, tuple)) and all(isinstance(d, str) and Path(d).is_dir() for d in dirs)
+    return all(isinstance(d, str) and Path(d).is_dir() for d in reuse_dirs(v))
 
 
 _POSITIVE = (lambda v: _is_num(v) and v > 0, "a finite number > 0")

@@ -76,14 +76,16 @@ def print_predictions(r: MemberResult) -> None:
     emit(f"loss={r.loss:.10g} accuracy={100 * r.accuracy:.2f}%")
 
 
-def print_skipped(out_dir: object) -> None:
-    """Say that a finished run of the same config was found and reused."""
-    emit(f"lab1: {out_dir} already holds a finished run of this config; kept it (resume=false retrains)")
+def kept(src: object | None) -> str:
+    """What happened to a job that found a finished run of its config: kept, or copied from ``src``."""
+    if src is None:
+        return "already holds a finished run of this config; kept it (resume=false retrains)"
+    return f"copied the finished run of this config from {src} (resume=false retrains)"
 
 
-def print_reused(out_dir: object, src: object) -> None:
-    """Say that a finished run of the same config was copied in from a ``reuse`` directory."""
-    emit(f"lab1: {out_dir}: copied the finished run of this config from {src} (resume=false retrains)")
+def print_kept(out_dir: object, src: object | None) -> None:
+    """Say that a finished run of the same config was kept (``src`` None) or copied in."""
+    emit(f"lab1: {out_dir}: {kept(src)}")
 
 
 def progress_bar(total: int, enabled: bool | None) -> tuple[Callable[[int], None] | None, Callable]:
@@ -121,13 +123,9 @@ class JobBar:
         loss_text = f"{loss:.6g}" if loss is not None else "diverged"
         self._line(out_dir, f"loss={loss_text} accuracy={100 * record['accuracy']:.2f}%")
 
-    def skipped(self, out_dir: object) -> None:
-        """A job found finished from an earlier run of the same config."""
-        self._line(out_dir, "already holds a finished run of this config; kept it (resume=false retrains)")
-
-    def reused(self, out_dir: object, src: object) -> None:
-        """A job copied from a finished run of the same config in a ``reuse`` directory."""
-        self._line(out_dir, f"copied the finished run of this config from {src} (resume=false retrains)")
+    def kept(self, out_dir: object, src: object | None) -> None:
+        """A job that found a finished run of its config: its own (``src`` None) or copied."""
+        self._line(out_dir, kept(src))
 
     def failed(self, out_dir: object, error: str) -> None:
         """A job that raised (its error is in error.json)."""

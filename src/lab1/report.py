@@ -111,6 +111,11 @@ COST = {
 REUSES_BASELINE = frozenset(SWEEPS) - {"baseline", "conv"}
 
 
+def reuses_baseline(name: str, args: argparse.Namespace) -> bool:
+    """Whether this sweep copies the baseline's runs (not with --fresh, which retrains all)."""
+    return name in REUSES_BASELINE and not args.fresh
+
+
 def order() -> list[str]:
     """The order sweeps start in: the baseline and what needs nothing, then the longest first."""
     return sorted(SWEEPS, key=lambda name: (name in REUSES_BASELINE, -COST.get(name, 0)))
@@ -136,7 +141,7 @@ def sweep_command(name: str, root: Path, args: argparse.Namespace) -> list[str]:
         "print_every=0",
         "progress=false",
     ]
-    if name in REUSES_BASELINE and not args.fresh:
+    if reuses_baseline(name, args):
         cmd.append(f"reuse=[{hydra_string(str(root.parent / 'baseline'))}]")
     if args.launcher:
         cmd.append(f"launcher={args.launcher}")
@@ -162,7 +167,10 @@ class Runner:
 
     def _ended(self, name: str) -> threading.Event:
         with self.lock:
-            return self.ended.setdefault(name, threading.Event())
+            event = self.ended.setdefault(name, threading.Event())
+            if self.stop.is_set():  # stopping: nobody waits, even for a sweep never started
+                event.set()
+            return event
 
     def end(self, name: str) -> None:
         """Mark a sweep as over (finished, failed or skipped)."""
@@ -241,7 +249,7 @@ def run_sweeps(base: Path, args: argparse.Namespace) -> float:
 
     def one(name: str) -> tuple[bool, str | None]:
         try:
-            if name in REUSES_BASELINE and not args.fresh:
+            if reuses_baseline(name, args):
                 runner.wait_for("baseline")
             return run_sweep(name, base / name, args, runner)
         finally:

@@ -11,7 +11,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from lab1 import artifacts, console, reuse
-from lab1.config import validate
+from lab1.config import reuse_dirs, validate
 from lab1.population import MemberResult, train_configs
 
 
@@ -49,31 +49,24 @@ def fingerprint(cfg: DictConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def finished(cfg: DictConfig, out_dir: Path) -> dict[str, Any] | None:
-    """The metrics of a finished earlier run of this same config in ``out_dir``, if any."""
+def earlier_run(
+    cfg: DictConfig, out_dir: Path, index: reuse.Index | None = None
+) -> tuple[dict[str, Any], Path | None] | None:
+    """A finished run of this same config, unless ``resume=false``: the job directory's own
+    (source None), else one copied in from a ``reuse`` directory (source: where from)."""
+    if not cfg.resume:
+        return None
     record = artifacts.read_metrics(out_dir)
-    if record is None or record.get("config_hash") != fingerprint(cfg):
+    dirs = [str(d) for d in reuse_dirs(cfg.get("reuse"))]
+    if record is None and not dirs:  # a new job: no hash to compute
         return None
-    return record
-
-
-def reuse_dirs(cfg: DictConfig) -> list[str]:
-    """The ``reuse`` directories of a config: one path, or a list of them."""
-    value = cfg.get("reuse")
-    if not value:
-        return []
-    return [str(value)] if isinstance(value, str) else [str(v) for v in value]
-
-
-def reused(cfg: DictConfig, out_dir: Path, index: reuse.Index) -> tuple[dict[str, Any], Path] | None:
-    """A finished run of this same config copied in from a ``reuse`` directory: its metrics and source."""
-    dirs = reuse_dirs(cfg)
-    if not dirs:
-        return None
+    config_hash = fingerprint(cfg)
+    if record is not None and record.get("config_hash") == config_hash:
+        return record, None
     figures = bool(cfg.plots.per_job)
-    src = index.find(dirs, fingerprint(cfg), figures, out_dir)
+    src = (index or reuse.Index()).find(dirs, config_hash, figures, out_dir) if dirs else None
     record = reuse.copy_run(src, out_dir, figures) if src is not None else None
-    return None if record is None or src is None else (record, src)
+    return (record, src) if record is not None else None
 
 
 def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
@@ -112,14 +105,10 @@ def record_failure(out_dir: Path, err: BaseException) -> str:
 def run(cfg: DictConfig, out_dir: Path, verbose: bool = True) -> float:
     """Train one job, print as the handout asks, write its run directory; return the objective."""
     validate(cfg)
-    if cfg.resume and (done := finished(cfg, out_dir)) is not None:
+    if (found := earlier_run(cfg, out_dir)) is not None:
         if verbose:
-            console.print_skipped(out_dir)
-        return objective_value(cfg, done)
-    if cfg.resume and (copied := reused(cfg, out_dir, reuse.Index())) is not None:
-        if verbose:
-            console.print_reused(out_dir, copied[1])
-        return objective_value(cfg, copied[0])
+            console.print_kept(out_dir, found[1])
+        return objective_value(cfg, found[0])
     on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if verbose else False)
     try:
         (result,) = train_configs([cfg], console.print_loss if verbose else None, on_progress)

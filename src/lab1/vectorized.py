@@ -419,16 +419,11 @@ def run_sweep(
     index = reuse.Index()
     for i, (config, cfg) in enumerate(zip(configs, cfgs)):
         out_dir = locate(config, initial_idx + i)
-        done = run.finished(cfg, out_dir) if cfg.resume else None
-        copied = run.reused(cfg, out_dir, index) if cfg.resume and done is None else None
-        if done is not None or copied is not None:
+        found = run.earlier_run(cfg, out_dir, index)
+        if found is not None:
             snapshot(config, cfg, out_dir)  # Hydra rewrites a job's snapshot on every launch
-            if copied is None:
-                outcome[i] = ("ok", run.objective_value(cfg, done))
-                bar.skipped(out_dir)
-            else:
-                outcome[i] = ("ok", run.objective_value(cfg, copied[0]))
-                bar.reused(out_dir, copied[1])
+            outcome[i] = ("ok", run.objective_value(cfg, found[0]))
+            bar.kept(out_dir, found[1])
         else:
             pending.append(Pending(i, config, cfg, out_dir))
     chunk_list = plan([(p, p.cfg) for p in pending], max_members, chunk_bytes)
