@@ -347,7 +347,7 @@ def _train_in_workers(
     workers (a job cut off has no metrics.json yet)."""
     if any(p.cfg.plots.per_job for members in chunk_list for p in members):
         from lab1 import plots  # noqa: F401 - loaded once here, inherited by every forked worker
-    pool, interrupted = _pool(n), False
+    pool = _pool(n)
     try:
         futures = {}
         with _interrupt_blocked():  # the pool forks its workers in submit
@@ -361,12 +361,14 @@ def _train_in_workers(
         for future in concurrent.futures.as_completed(futures):
             record(futures[future], future.result())
     except KeyboardInterrupt:
-        interrupted = True
         for child in multiprocessing.active_children():
             child.terminate()
         raise
     finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        # wait for the pool's manager thread even after Ctrl-C (the workers are gone, so it
+        # ends at once): left running, Python 3.11's exit hook can race it and print an
+        # OSError traceback after lab1's one line
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 SETTINGS = {  # the launcher's own settings: (check, what is allowed)
