@@ -154,7 +154,7 @@ def test_ctrl_c_stops_the_report_and_every_running_sweep(tmp_path):
     assert len(logs) == out.count(": running (") == 2  # nothing started after Ctrl-C
     for log in logs:
         text = log.read_text()
-        assert "Traceback" not in text and text.strip().splitlines()[-1].startswith("lab1: interrupted")
+        assert "Traceback" not in text and text.strip().splitlines()[-1].startswith("lab1: interrupted"), text
     assert not (tmp_path / "rep" / "report.md").exists()
     assert not _processes_mentioning(str(tmp_path))  # no sweep or worker left running
 

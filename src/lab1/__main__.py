@@ -13,6 +13,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from lab1 import interrupt
 from lab1.config import ConfigError, precheck_overrides  # also registers the schemas
 from lab1.console import protect_stdout
 from lab1.run import discard_refused_sweep, record_failure, run
@@ -60,8 +61,10 @@ def cli() -> None:
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
         sys.exit(2)
+    interrupt.install()
     try:
         main()
+        interrupt.check()  # a Ctrl-C that some library swallowed still ends the command as one
     except KeyboardInterrupt:  # Ctrl-C: finished jobs are on disk, metrics.json written last
         print(f"lab1: {INTERRUPTED}", file=sys.stderr)
         sys.exit(130)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lab1 import console, findings
+from lab1 import console, findings, interrupt
 from lab1.results import Sweep, load_sweep
 from lab1.summary import display, markdown, summarise
 
@@ -108,6 +108,7 @@ COST = {
 # Every discussion sweep holds the baseline's runs (its default value at each seed), so
 # these start once the baseline is done and copy those runs (``reuse=``) instead of
 # training them again; conv (image data) shares none and starts beside the baseline.
+INTERRUPTED = "lab1.report: interrupted; every finished run is kept (run the same command again)"
 REUSES_BASELINE = frozenset(SWEEPS) - {"baseline", "conv"}
 
 
@@ -259,16 +260,12 @@ def run_sweeps(base: Path, args: argparse.Namespace) -> float:
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(one, name) for name in order()]
         try:
-            done = [f.result() for f in futures]
+            for _ in interrupt.as_completed(futures):
+                pass
         except KeyboardInterrupt:
             runner.interrupt()
-            done = None
-    if done is None:
-        print(
-            "lab1.report: interrupted; every finished run is kept (run the same command again)",
-            file=sys.stderr,
-        )
-        sys.exit(130)
+            raise
+    done = [f.result() for f in futures]
     errors = [error for _, error in done if error]
     if errors:
         sys.exit("\n".join(f"lab1.report: error: {e}" for e in errors))
@@ -425,6 +422,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the missing sweeps, collect them, write the report."""
     console.protect_stdout()
+    interrupt.install()
     args = parse(argv)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -436,5 +434,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def cli() -> None:
+    """``main`` with Ctrl-C, at any point, as one line and exit 130."""
+    try:
+        code = main()
+        interrupt.check()  # one that some library swallowed
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    cli()

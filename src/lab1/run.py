@@ -10,7 +10,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from lab1 import artifacts, console, reuse
+from lab1 import artifacts, console, interrupt, reuse
 from lab1.config import reuse_dirs, validate
 from lab1.population import MemberResult, train_configs
 
@@ -104,6 +104,7 @@ def record_failure(out_dir: Path, err: BaseException) -> str:
 
 def run(cfg: DictConfig, out_dir: Path, verbose: bool = True) -> float:
     """Train one job, print as the handout asks, write its run directory; return the objective."""
+    interrupt.check()  # a Ctrl-C lost while Hydra wrote this job's snapshot
     validate(cfg)
     if (found := earlier_run(cfg, out_dir)) is not None:
         if verbose:

@@ -26,6 +26,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from lab1 import interrupt
 from lab1.config import ConfigError, config_groups, hidden_sizes, validate
 from lab1.conv import out_size
 from lab1.optimizers import hyperparameter_names
@@ -358,7 +359,8 @@ def _train_in_workers(
                 futures[pool.submit(train_and_save, cfgs, [p.out_dir for p in members])] = members
         for members in chunk_list:
             snapshots(members)
-        for future in concurrent.futures.as_completed(futures):
+        interrupt.check()
+        for future in interrupt.as_completed(futures):
             record(futures[future], future.result())
     except KeyboardInterrupt:
         for child in multiprocessing.active_children():
@@ -449,6 +451,7 @@ def run_sweep(
     if n == 1:
         for members in member_lists:
             snapshots(members)
+            interrupt.check()
             record(members, train_and_save([p.cfg for p in members], [p.out_dir for p in members]))
     else:
         _train_in_workers(n, member_lists, snapshots, record)
