@@ -88,6 +88,10 @@ class Conv2D(Layer):
         self.dW = grads[:, :size].reshape(k, self.filters, -1)
         self.b = params[:, size:] if self.bias else None  # (K, F)
         self.db = grads[:, size:] if self.bias else None
+        # [W b] per filter: the patches carry a column of ones, so one matmul adds the bias
+        # forward and yields db beside dW backward
+        self.Wb = np.empty((k, self.filters, size // self.filters + self.bias))
+        self.dWb = np.empty_like(self.Wb)
 
     def _pad(self, x: Array) -> Array:
         p = self.padding
@@ -96,13 +100,16 @@ class Conv2D(Layer):
         return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(p, p), (p, p)])
 
     def _patches(self, x: Array) -> None:
-        """im2col: every patch of x as a row of ``self.cols`` ``(K|1, n*Ho*Wo, C*kh*kw)``."""
+        """im2col: every patch of x as a row of ``self.cols`` ``(K|1, n*Ho*Wo, C*kh*kw [+ 1])``,
+        with a last column of ones when the layer has a bias."""
         xp = self._pad(x)
         s, kk = self.stride, self.kernel
         patches = sliding_window_view(xp, (kk, kk), axis=(-2, -1))[:, :, :, ::s, ::s]  # (K,n,C,Ho,Wo,kh,kw)
         k, n, c, ho, wo = patches.shape[:5]
         self.in_shape, self.out_hw = xp.shape, (ho, wo)
-        self.cols = patches.transpose(0, 1, 3, 4, 2, 5, 6).reshape(k, n * ho * wo, c * kk * kk)
+        size = c * kk * kk
+        self.cols = np.ones((k, n * ho * wo, size + self.bias))
+        self.cols[..., :size] = patches.transpose(0, 1, 3, 4, 2, 5, 6).reshape(k, n * ho * wo, size)
 
     def forward(self, x: Array) -> Array:
         """x ``(K|1, n, C, H, W)`` -> ``(K, n, F, Ho, Wo)``."""
@@ -111,21 +118,23 @@ class Conv2D(Layer):
             self._seen = x if _immutable(x) else None
         n = self.in_shape[1]
         ho, wo = self.out_hw
-        y = np.matmul(self.cols, self.W.swapaxes(-1, -2))  # (K, n*Ho*Wo, F)
+        self.Wb[..., : self.W.shape[-1]] = self.W
         if self.bias:
-            y += self.b[:, None, :]
+            self.Wb[..., -1] = self.b
+        y = np.matmul(self.cols, self.Wb.swapaxes(-1, -2))  # (K, n*Ho*Wo, F)
         y = y.reshape(y.shape[0], n, ho, wo, self.filters).transpose(0, 1, 4, 2, 3)
         return _strip(np.ascontiguousarray(y), self.squeeze)
 
     def backward(self, dy: Array, need_dx: bool = True) -> Array | None:
-        """dW = dy^T cols, db = sum dy, dx = col2im(dy W)."""
+        """[dW db] = dy^T [cols 1], dx = col2im(dy W)."""
         dy = _members(dy, self.squeeze)
         k, n = dy.shape[0], dy.shape[1]
         ho, wo = self.out_hw
         dflat = dy.transpose(0, 1, 3, 4, 2).reshape(k, n * ho * wo, self.filters)  # (K, n*Ho*Wo, F)
-        np.matmul(dflat.swapaxes(-1, -2), self.cols, out=self.dW)  # (K, F, C*kh*kw)
+        np.matmul(dflat.swapaxes(-1, -2), self.cols, out=self.dWb)  # (K, F, C*kh*kw [+ 1])
+        self.dW[...] = self.dWb[..., : self.dW.shape[-1]]
         if self.bias:
-            np.sum(dflat, axis=1, out=self.db)
+            self.db[...] = self.dWb[..., -1]
         if not need_dx:
             return None
         kk, s = self.kernel, self.stride
