@@ -61,13 +61,9 @@ def cli() -> None:
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
         sys.exit(2)
-    interrupt.install()
     try:
-        main()
-        interrupt.check()  # a Ctrl-C that some library swallowed still ends the command as one
-    except KeyboardInterrupt:  # Ctrl-C: finished jobs are on disk, metrics.json written last
-        print(f"lab1: {INTERRUPTED}", file=sys.stderr)
-        sys.exit(130)
+        with interrupt.ends_with(f"lab1: {INTERRUPTED}"):  # finished jobs are on disk, metrics.json last
+            main()
     except Exception as err:  # noqa: BLE001 - what Hydra lets through still gets one line, not a traceback
         print(f"lab1: error: {type(err).__name__}: {err}", file=sys.stderr)
         sys.exit(1)

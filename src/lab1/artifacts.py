@@ -16,6 +16,7 @@ import numpy as np
 from lab1.population import MemberResult
 
 METRICS = "metrics.json"
+ERROR = "error.json"  # written by a job that raised (see lab1.run.record_failure)
 
 
 def atomic_write(path: Path, write: Any, suffix: str = "") -> None:
@@ -108,6 +109,8 @@ def read_metrics(out_dir: Path) -> dict[str, Any] | None:
 
 
 def write_metrics(out_dir: Path, record: dict[str, Any]) -> None:
-    """Write metrics.json: the mark of a finished run, so call it last."""
+    """Write metrics.json: the mark of a finished run, so call it last. An earlier failure
+    of this job (its error.json) is past."""
     text = json.dumps(record, indent=2, allow_nan=False) + "\n"
     atomic_write(out_dir / METRICS, lambda p: p.write_text(text))
+    (out_dir / ERROR).unlink(missing_ok=True)

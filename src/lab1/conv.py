@@ -90,7 +90,7 @@ class Conv2D(Layer):
         self.db = grads[:, size:] if self.bias else None
         # [W b] per filter: the patches carry a column of ones, so one matmul adds the bias
         # forward and yields db beside dW backward
-        self.Wb = np.empty((k, self.filters, size // self.filters + self.bias))
+        self.Wb = np.empty((k, self.filters, self.channels * self.kernel**2 + self.bias))
         self.dWb = np.empty_like(self.Wb)
 
     def _pad(self, x: Array) -> Array:

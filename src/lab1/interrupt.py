@@ -12,7 +12,9 @@ the end.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from types import FrameType
@@ -35,9 +37,17 @@ def install() -> None:
         signal.signal(signal.SIGINT, _handler)
 
 
-def seen() -> bool:
-    """Whether Ctrl-C has arrived in this process."""
-    return _seen.is_set()
+@contextlib.contextmanager
+def ends_with(message: str) -> Iterator[None]:
+    """Run a command's body with Ctrl-C recorded; Ctrl-C at any point, even one that some
+    library swallowed, ends the command with ``message`` on stderr and exit 130."""
+    install()
+    try:
+        yield
+        check()
+    except KeyboardInterrupt:
+        print(message, file=sys.stderr)
+        sys.exit(130)
 
 
 def check() -> None:

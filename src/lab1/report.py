@@ -13,7 +13,6 @@ import argparse
 import concurrent.futures
 import contextlib
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from hydra.core.override_parser.types import Quote, QuotedString
 
 from lab1 import console, findings, interrupt
 from lab1.results import Sweep, load_sweep
@@ -91,6 +91,7 @@ EXTRA = Section(
     _by_axis,
 )
 SWEEPS = ("baseline", *(s.sweep for s in DISCUSSION), "bias", EXTRA.sweep)
+INTERRUPTED = "lab1.report: interrupted; every finished run is kept (run the same command again)"
 
 
 # Relative cost of each sweep at the defaults (CPU seconds measured here, the baseline's
@@ -108,7 +109,6 @@ COST = {
 # Every discussion sweep holds the baseline's runs (its default value at each seed), so
 # these start once the baseline is done and copy those runs (``reuse=``) instead of
 # training them again; conv (image data) shares none and starts beside the baseline.
-INTERRUPTED = "lab1.report: interrupted; every finished run is kept (run the same command again)"
 REUSES_BASELINE = frozenset(SWEEPS) - {"baseline", "conv"}
 
 
@@ -124,9 +124,7 @@ def order() -> list[str]:
 
 def hydra_string(text: str) -> str:
     """``text`` as a quoted Hydra override value (a path with spaces, commas or quotes)."""
-    # only backslashes before a quote (or the closing one) are escapes in Hydra's grammar
-    escaped = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", text)
-    return "'" + re.sub(r"(\\+)$", lambda m: m.group(1) * 2, escaped) + "'"
+    return QuotedString(text, Quote.single).with_quotes()
 
 
 def sweep_command(name: str, root: Path, args: argparse.Namespace) -> list[str]:
@@ -422,7 +420,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the missing sweeps, collect them, write the report."""
     console.protect_stdout()
-    interrupt.install()
     args = parse(argv)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -436,12 +433,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def cli() -> None:
     """``main`` with Ctrl-C, at any point, as one line and exit 130."""
-    try:
+    with interrupt.ends_with(INTERRUPTED):
         code = main()
-        interrupt.check()  # one that some library swallowed
-    except KeyboardInterrupt:
-        print(INTERRUPTED, file=sys.stderr)
-        sys.exit(130)
     sys.exit(code)
 
 

@@ -18,9 +18,7 @@ import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
-from lab1.artifacts import METRICS
-
-ERROR = "error.json"  # written by a job that raised (see lab1.run)
+from lab1.artifacts import ERROR, METRICS
 
 
 def _hidden(c: dict[str, Any]) -> str:

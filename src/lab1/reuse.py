@@ -70,5 +70,4 @@ def copy_run(src: Path, dst: Path, figures: bool) -> dict[str, Any] | None:
     except OSError:  # the source changed under us: train instead
         return None
     artifacts.write_metrics(dst, record)
-    (dst / "error.json").unlink(missing_ok=True)
     return record

@@ -78,7 +78,6 @@ def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
 
         plots.draw_all(r, describe(cfg), out_dir)
     artifacts.write_metrics(out_dir, record)
-    (out_dir / "error.json").unlink(missing_ok=True)  # an earlier failure of this job is past
     return record
 
 
@@ -96,7 +95,7 @@ def record_failure(out_dir: Path, err: BaseException) -> str:
         if not (out_dir / artifacts.METRICS).exists():
             payload = json.dumps({"error": text}) + "\n"
             out_dir.mkdir(parents=True, exist_ok=True)
-            artifacts.atomic_write(out_dir / "error.json", lambda p: p.write_text(payload))
+            artifacts.atomic_write(out_dir / artifacts.ERROR, lambda p: p.write_text(payload))
     except OSError:
         pass  # nowhere to record it: the console line is all there is
     return text
