@@ -208,3 +208,13 @@ def test_conv_keeps_patches_only_of_read_only_inputs():
     assert not np.allclose(layer.forward(other), first)
     other[...] = frozen
     assert np.array_equal(layer.forward(other), first)  # changed in place: recomputed
+
+
+def test_figure_titles_name_every_non_default_part_of_the_cnn():
+    from lab1.run import describe
+
+    title = describe(
+        make_cfg("dataset=bars", "model=cnn", "model.pool=2", "model.padding=1", "model.stride=2")
+    )
+    assert "cnn 8x3x3, stride 2, padding 1, pool 2, hidden 10" in title
+    assert "cnn 8x3x3, hidden 10" in describe(make_cfg("dataset=bars", "model=cnn"))

@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import ticker  # noqa: E402
 
 from lab1.network import predict  # noqa: E402
 from lab1.population import MemberResult  # noqa: E402
@@ -71,12 +72,12 @@ def comparison(r: MemberResult, title: str, path: Path) -> None:
 def learning_curve(r: MemberResult, title: str, path: Path) -> None:
     """Loss (log scale) and accuracy against epoch."""
     h = r.history
-    fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
-    _margins(fig, 0.85, 0.2, 0.5, 0.95 if r.diverged else 0.7, hspace=0.08)
     raw = h["loss"]
     # values past the ceiling (a diverging run) would overflow a log axis: leave them out, say so
     shown = np.isfinite(raw) & (raw <= LOSS_CEILING)
     loss = np.where(shown, np.maximum(raw, LOSS_FLOOR), np.nan)
+    fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
+    _margins(fig, 0.85, 0.2, 0.5, 0.95 if r.diverged else 0.7, hspace=0.08)
     dots = {"marker": "o", "ms": 3} if len(raw) <= 30 else {}  # a short history: show every point
     ax_loss.plot(h["epoch"], loss, color="tab:purple", **dots)
     if (~shown).any():
@@ -93,6 +94,10 @@ def learning_curve(r: MemberResult, title: str, path: Path) -> None:
         )
     if np.isfinite(loss).any():
         ax_loss.set_yscale("log")
+        if np.nanmax(loss) < 10 * np.nanmin(loss):  # less than a decade: minor ticks are labelled
+            short = ticker.FuncFormatter(lambda v, _: f"{v:.3g}")  # 0.252, not 2.52x10^-1 (too wide)
+            ax_loss.yaxis.set_major_formatter(short)
+            ax_loss.yaxis.set_minor_formatter(short)
     ax_loss.set_ylabel("loss")
     ax_loss.grid(alpha=0.3)
     ax_acc.plot(h["epoch"], 100 * h["accuracy"], color="tab:green", **dots)

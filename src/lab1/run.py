@@ -19,8 +19,13 @@ def describe(cfg: DictConfig) -> str:
     """A short title for figures: dataset, optimizer, learning rate, network, activation."""
     if cfg.model.name == "cnn":
         m = cfg.model
-        pool = f", pool {m.pool}" if m.pool else ""
-        net = f"cnn {m.filters}x{m.kernel}x{m.kernel}{pool}, hidden {m.hidden}"
+        extras = (
+            (f"stride {m.stride}", m.stride != 1),
+            (f"padding {m.padding}", m.padding),
+            (f"pool {m.pool}", m.pool),
+        )
+        front = "".join(f", {text}" for text, shown in extras if shown)
+        net = f"cnn {m.filters}x{m.kernel}x{m.kernel}{front}, hidden {m.hidden}"
     else:
         hidden = list(cfg.hidden) if not isinstance(cfg.hidden, int) else f"{cfg.hidden}x{cfg.depth}"
         net = f"hidden {hidden}"
