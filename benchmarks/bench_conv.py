@@ -18,9 +18,10 @@ import time
 import numpy as np
 from hydra import compose, initialize_config_module
 
-import lab1.config  # noqa: F401
-from lab1.conv import Conv2D
-from lab1.population import train_configs
+import lab1.config  # noqa: F401  (registers the schemas)
+from lab1.config import CONFIG_PACKAGE, VERSION_BASE
+from lab1.job.population import train_configs
+from lab1.nn.conv import Conv2D
 
 
 def naive_forward(x, w, b, stride, pad):
@@ -98,7 +99,7 @@ def conv_part(repeats: int) -> None:
 
 
 def cnn_part(epochs: int) -> None:
-    with initialize_config_module("lab1.conf", version_base=None):
+    with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         for k in (1, 16):
             cfgs = [
                 compose("config", ["dataset=bars", "model=cnn", f"seed={s}", f"epochs={epochs}"])

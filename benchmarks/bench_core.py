@@ -18,9 +18,10 @@ import warnings
 
 from hydra import compose, initialize_config_module
 
-import lab1.config  # noqa: F401
+import lab1.config  # noqa: F401  (registers the schemas)
+from lab1.config import CONFIG_PACKAGE, VERSION_BASE
 from lab1.data import make_dataset
-from lab1.population import train_configs
+from lab1.job.population import train_configs
 
 
 def lab1_rate(cfg) -> float:
@@ -63,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'dataset':8} {'lab1 ep/s':>11} {'sklearn ep/s':>13} {'ratio':>7}")
     for dataset in ("xor", "linear"):
-        with initialize_config_module("lab1.conf", version_base=None):
+        with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
             cfg = compose(
                 "config", overrides=[f"dataset={dataset}", f"epochs={args.epochs}", "plots.per_job=false"]
             )

@@ -27,7 +27,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 LRS = ",".join(f"{lr:.4g}" for lr in [0.05 * 1.25**i for i in range(16)])
 
@@ -103,12 +102,10 @@ def report_work(sweeps: Path) -> dict[str, float]:
 
     from omegaconf import OmegaConf
 
-    from lab1.data import make_dataset
-    from lab1.population import net_spec
-    from lab1.vectorized import conv_units
+    from lab1.config import MODELS, net_spec
+    from lab1.data import shape
 
     totals = {"exp": 0.0, "tanh": 0.0, "mac": 0.0}
-    datasets: dict[str, Any] = {}  # the data's shape does not depend on the seed
     trained: set[str] = set()  # a run copied into another sweep (reuse=) was trained once
     for metrics in sweeps.glob("*/*/*/metrics.json"):
         record = json.loads(metrics.read_text())
@@ -116,23 +113,20 @@ def report_work(sweeps: Path) -> dict[str, float]:
             continue
         trained.add(record["config_hash"])
         cfg = OmegaConf.load(metrics.parent / ".hydra" / "config.yaml")
-        key = OmegaConf.to_yaml(cfg.dataset)
-        if key not in datasets:
-            datasets[key] = make_dataset(cfg.dataset, 0)
-        data = datasets[key]
-        spec = net_spec(cfg, data.X.shape[1], data.image)
-        hidden = sum(spec.sizes[1:-1]) + conv_units(cfg)  # the convolution's outputs pass the activation too
+        samples, width, image = shape(cfg.dataset)  # the data's shape does not depend on the seed
+        spec = net_spec(cfg, width, image)
+        hidden = sum(spec.sizes[1:-1]) + MODELS[cfg.model.name].conv_units(cfg)  # the convolution's outputs pass the activation too
         per_epoch = {spec.activation: hidden}
         per_epoch[spec.output_activation] = per_epoch.get(spec.output_activation, 0) + spec.sizes[-1]
         epochs = record["epochs_run"]
         if spec.conv is None:
             pairs = list(zip(spec.sizes[:-1], spec.sizes[1:]))
             totals["mac"] += (
-                epochs * len(data.y) * sum(a * b * (2 if i == 0 else 3) for i, (a, b) in enumerate(pairs))
+                epochs * samples * sum(a * b * (2 if i == 0 else 3) for i, (a, b) in enumerate(pairs))
             )
         for activation, units in per_epoch.items():
             if activation in ACTIVATION_FUNC:
-                totals[ACTIVATION_FUNC[activation]] += epochs * len(data.y) * units
+                totals[ACTIVATION_FUNC[activation]] += epochs * samples * units
     return totals
 
 
@@ -142,7 +136,7 @@ def matmul_rate(k: int = 5, n: int = 100) -> float:
     as in lab1's processes."""
     import numpy as np
 
-    from lab1.blas import limit_threads
+    from lab1.nn.blas import limit_threads
 
     limit_threads()
     a = np.random.default_rng(0).normal(size=(k, n, n))
@@ -178,8 +172,9 @@ def population_part(repeats: int) -> None:
     from hydra import compose, initialize_config_module
 
     import lab1.config  # noqa: F401
+    from lab1.config import CONFIG_PACKAGE, VERSION_BASE
     from lab1.data import make_dataset
-    from lab1.population import train_configs
+    from lab1.job.population import train_configs
 
     sys.path.insert(0, str(Path(__file__).parent))
     from reference_population import train_reference
@@ -187,7 +182,7 @@ def population_part(repeats: int) -> None:
     print(
         f"{'population':18s} {'lab1':>12s} {'reference':>12s} {'ratio':>6s}   (member-epochs/s, one process)"
     )
-    with initialize_config_module("lab1.conf", version_base=None):
+    with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         for dataset in ("xor", "linear"):
             for k in (1, 8, 64, 256):
                 epochs = max(100, 100_000 // k // (1 if dataset == "xor" else 4))

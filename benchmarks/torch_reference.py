@@ -120,11 +120,12 @@ def main() -> None:
     from hydra import compose, initialize_config_module
 
     import lab1.config  # noqa: F401  (registers the schemas)
-    from lab1.population import train_configs
+    from lab1.config import CONFIG_PACKAGE, VERSION_BASE
+    from lab1.job.population import train_configs
 
     width = max(len(" ".join(c)) for c in CASES)
     print(f"{'case':{width}s} {'lab1 loss':>12s} {'torch loss':>12s} {'max rel param diff':>19s}")
-    with initialize_config_module("lab1.conf", version_base=None):
+    with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         for case in CASES:
             cfg = compose("config", [*case, f"epochs={args.epochs}", "early_stop=null"])
             (member,) = train_configs([cfg])

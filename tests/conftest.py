@@ -14,11 +14,12 @@ from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
 import lab1.config  # noqa: F401  (registers the schemas)
+from lab1.config import CONFIG_PACKAGE, VERSION_BASE
 
 
 def make_cfg(*overrides: str) -> DictConfig:
     """The real composed config with overrides, as Hydra would build it."""
-    with initialize_config_module("lab1.conf", version_base=None):
+    with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         return compose("config", overrides=list(overrides))
 
 

@@ -8,7 +8,7 @@ import sys
 
 PROBE = """
 import os, ctypes, numpy, lab1
-from lab1.blas import SETTERS, _openblas_files
+from lab1.nn.blas import SETTERS, _openblas_files
 getters = [n.replace("set_", "get_") for n in SETTERS]
 threads = None
 for path in _openblas_files():

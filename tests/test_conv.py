@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lab1.conv import Conv2D, Flatten, MaxPool2D, Reshape
 from lab1.data import make_dataset
-from lab1.network import ConvSpec, NetSpec, Network, initialise
-from lab1.population import train_configs
+from lab1.job.population import train_configs
+from lab1.nn.conv import Conv2D, Flatten, MaxPool2D, Reshape
+from lab1.nn.network import ConvSpec, NetSpec, Network, initialise
 from tests.conftest import make_cfg, run_cli
 from tests.test_gradients import TOL, numeric_grad, rel_error
 
@@ -211,7 +211,7 @@ def test_conv_keeps_patches_only_of_read_only_inputs():
 
 
 def test_figure_titles_name_every_non_default_part_of_the_cnn():
-    from lab1.run import describe
+    from lab1.job.run import describe
 
     title = describe(
         make_cfg("dataset=bars", "model=cnn", "model.pool=2", "model.padding=1", "model.stride=2")

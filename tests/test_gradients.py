@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lab1.activations import ACTIVATIONS
-from lab1.layers import Activation, Dense
-from lab1.losses import FUSED, LOSSES
-from lab1.network import NetSpec, Network
-from lab1.train import objective
+from lab1.nn.activations import ACTIVATIONS
+from lab1.nn.layers import Activation, Dense
+from lab1.nn.losses import FUSED, LOSSES
+from lab1.nn.network import NetSpec, Network
+from lab1.nn.train import objective
 
 H = 1e-6
 TOL = 1e-6

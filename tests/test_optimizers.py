@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lab1.optimizers import hyperparameter_names, make_optimizer
+from lab1.nn.optimizers import hyperparameter_names, make_optimizer
 
 GRADS = [[0.5, -1.0, 2.0], [0.1, 0.3, -0.7], [-0.4, 0.2, 0.05]]  # three steps
 THETA0 = [1.0, -2.0, 0.5]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_module
 
-from lab1.config import group_choices
+from lab1.config import CONFIG_PACKAGE, VERSION_BASE, group_choices
 from tests.conftest import run_cli
 
 FAST = ["epochs=300", "print_every=0", "plots.per_job=false"]
@@ -72,7 +72,7 @@ def test_summary_groups_over_seeds(mission):
 def test_fast_yaml_reads_as_omegaconf_does(mission, tmp_path):
     from omegaconf import OmegaConf
 
-    from lab1.results import load_yaml
+    from lab1.sweep.results import load_yaml
 
     _, _, sw = mission
     files = sorted(sw.glob("*/.hydra/*.yaml"))
@@ -201,7 +201,7 @@ def test_every_sweep_file_composes():
     assert {"lr", "hidden", "no_activation", "optimizers", "activations", "bias", "baseline", "conv"} <= set(
         names
     )
-    with initialize_config_module("lab1.conf", version_base=None):
+    with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         for name in names:
             cfg = compose("config", overrides=[f"+sweep={name}"], return_hydra_config=True)
             params = cfg.hydra.sweeper.params
@@ -209,7 +209,7 @@ def test_every_sweep_file_composes():
             assert params.dataset == ("bars" if name == "conv" else "linear,xor"), name
             assert params.seed == "range(5)", name
             assert cfg.early_stop is None, name
-    with initialize_config_module("lab1.conf", version_base=None):
+    with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         lr = compose("config", overrides=["+sweep=lr"], return_hydra_config=True).hydra.sweeper.params.lr
     values = [float(v) for v in lr.split(",")]
     assert min(values) == 1e-4 and max(values) >= 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lab1.population import train_configs
+from lab1.job.population import train_configs
 from tests.conftest import make_cfg
 
 

@@ -12,7 +12,10 @@ from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from lab1.vectorized import JobComposer, chunk_cost, chunks, makespan, plan, spread, workers
+from lab1.config import CONFIG_PACKAGE, VERSION_BASE
+from lab1.sweep.compose import JobComposer
+from lab1.sweep.cost import chunk_cost, makespan
+from lab1.sweep.plan import chunks, plan, spread, workers
 from tests.conftest import make_cfg, run_cli
 
 FAST = ["print_every=0", "plots.per_job=false"]
@@ -85,7 +88,7 @@ def test_job_directories_are_written_as_a_normal_run(mixed):
 
 
 def test_composer_matches_hydra_and_composes_once_per_group_choice():
-    with initialize_config_module("lab1.conf", version_base=None):
+    with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         master = compose("config", overrides=["print_every=0"], return_hydra_config=True)
         loader = GlobalHydra.instance().config_loader()
 

@@ -1,4 +1,4 @@
-"""``python -m lab1``: the thin Hydra entry point over ``lab1.run.run``."""
+"""``python -m lab1``: the thin Hydra entry point over ``lab1.job.run.run``."""
 
 from __future__ import annotations
 
@@ -14,14 +14,19 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from lab1 import interrupt
-from lab1.config import ConfigError, precheck_overrides  # also registers the schemas
-from lab1.console import protect_stdout
-from lab1.run import discard_refused_sweep, record_failure, run
+from lab1.config import (  # also registers the schemas
+    CONFIG_PACKAGE,
+    VERSION_BASE,
+    ConfigError,
+    precheck_overrides,
+)
+from lab1.job.console import protect_stdout
+from lab1.job.run import discard_refused_sweep, record_failure, run
 
 INTERRUPTED = "interrupted; every finished job is kept (run the same command again to resume a sweep)"
 
 
-@hydra.main(version_base=None, config_path="pkg://lab1.conf", config_name="config")
+@hydra.main(version_base=VERSION_BASE, config_path=f"pkg://{CONFIG_PACKAGE}", config_name="config")
 def main(cfg: DictConfig) -> float:
     """Compose the config, train, and return the objective for sweepers."""
     hc = HydraConfig.get()

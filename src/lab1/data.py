@@ -6,7 +6,8 @@ As the handout says, training and testing use the same data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,10 +168,22 @@ def make_dataset(cfg: Any, seed: int) -> Dataset:
     return generate(cfg, seed)
 
 
-SEEDED: frozenset[str] = frozenset({"linear", "bars"})
-IMAGES: frozenset[str] = frozenset(
-    {"bars"}
-)  # datasets whose rows are images  # datasets that differ between seeds
+SEEDED: frozenset[str] = frozenset({"linear", "bars"})  # datasets that differ between seeds
+IMAGES: frozenset[str] = frozenset({"bars"})  # datasets whose rows are images
+
+
+def shape(cfg: Any) -> tuple[int, int, tuple[int, int, int] | None]:
+    """(samples, features, image shape or None) of a dataset config, read from the dataset
+    itself (seed 0: no dataset's size depends on its seed); remembered per config."""
+    key = json.dumps({k: (list(v) if isinstance(v, Sequence) and not isinstance(v, str) else v)
+                      for k, v in dict(cfg).items()}, sort_keys=True, default=str)
+    if key not in _SHAPES:
+        data = make_dataset(cfg, 0)
+        _SHAPES[key] = (data.X.shape[0], data.X.shape[1], data.image)
+    return _SHAPES[key]
+
+
+_SHAPES: dict[str, tuple[int, int, tuple[int, int, int] | None]] = {}
 
 
 def depends_on_seed(name: str) -> bool:

@@ -1,6 +1,6 @@
 """``hydra/launcher=vectorized``: a Hydra launcher that trains a sweep's jobs as populations.
 
-A thin wrapper over ``lab1.vectorized``: compose the jobs, write each job's ``.hydra``
+A thin wrapper over ``lab1.sweep.execute``: compose the jobs, write each job's ``.hydra``
 snapshot as Hydra's ``run_job`` does, train groups of alike jobs as one population each,
 write every job's directory as a single run would, and return one ``JobReturn`` per job.
 """
@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper, BasicSweeperConf
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.utils import JobReturn, JobStatus, _save_config, configure_log, setup_globals
+from hydra.core.utils import JobReturn, JobStatus, configure_log, setup_globals
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+from lab1.internals import basic_sweeper, save_config
+
+BasicSweeper, BasicSweeperConf = basic_sweeper()
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +57,13 @@ class Lab1Sweeper(BasicSweeper):
     """The basic sweeper (same grid, same order), whose batch check composes each job once.
 
     Hydra's check composes every job from scratch and throws the result away; this one
-    composes them with ``lab1.vectorized.JobComposer`` (in full once per set of group
+    composes them with ``lab1.sweep.compose.JobComposer`` (in full once per set of group
     choices) and hands the configs to the vectorized launcher, so no job is composed twice.
     """
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose every job of the batch (raising as Hydra would) and keep the configs."""
-        from lab1.vectorized import JobComposer, remember
+        from lab1.sweep.compose import JobComposer, remember
 
         loader, master = self.hydra_context.config_loader, self.config
         composer = JobComposer(lambda overrides: loader.load_sweep_config(master, overrides))
@@ -69,7 +72,7 @@ class Lab1Sweeper(BasicSweeper):
 
 
 class VectorizedLauncher(Launcher):
-    """Train alike jobs of a sweep at once; see ``lab1.vectorized``."""
+    """Train alike jobs of a sweep at once; see ``lab1.sweep.execute``."""
 
     def __init__(
         self, max_members: int = 256, chunk_bytes: int = 4194304, progress: Any = None, n_jobs: int = -1
@@ -88,8 +91,8 @@ class VectorizedLauncher(Launcher):
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """Compose, validate, resume, group, train and write every job; one JobReturn each."""
         from lab1.config import ConfigError
-        from lab1.run import discard_refused_sweep
-        from lab1.vectorized import run_sweep
+        from lab1.job.run import discard_refused_sweep
+        from lab1.sweep.execute import run_sweep
 
         setup_globals()
         assert self.config is not None and self.hydra_context is not None
@@ -135,9 +138,9 @@ class VectorizedLauncher(Launcher):
         out_dir.mkdir(parents=True, exist_ok=True)
         if config.hydra.output_subdir is not None:
             sub = out_dir / str(config.hydra.output_subdir)
-            _save_config(task_cfg, "config.yaml", sub)
-            _save_config(hydra_cfg, "hydra.yaml", sub)
-            _save_config(config.hydra.overrides.task, "overrides.yaml", sub)
+            save_config(task_cfg, "config.yaml", sub)
+            save_config(hydra_cfg, "hydra.yaml", sub)
+            save_config(config.hydra.overrides.task, "overrides.yaml", sub)
         (out_dir / f"{config.hydra.job.name}.log").touch()  # Hydra's job log, as run_job leaves it
 
     def _finish(self, config: DictConfig, task_cfg: DictConfig, status: str, value: Any) -> JobReturn:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lab1.results import Sweep, fmt, sort_key
+from lab1.sweep.results import Sweep, fmt, sort_key
 
 
 def _finite(values: pd.Series) -> np.ndarray:

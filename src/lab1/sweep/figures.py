@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from lab1.plots import LOSS_CEILING, LOSS_FLOOR  # noqa: E402
-from lab1.results import Sweep, fmt, label, sort_key  # noqa: E402
+from lab1.job.plots import LOSS_CEILING, LOSS_FLOOR  # noqa: E402
+from lab1.sweep.results import Sweep, fmt, label, sort_key  # noqa: E402
 
 DATASET_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
 

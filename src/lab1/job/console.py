@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from lab1.population import MemberResult
+from lab1.job.population import MemberResult
 
 PROGRESS_MIN_EPOCHS = 20000  # shorter runs finish too fast for a bar to help
 

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig
 
-from lab1.config import hidden_sizes, log_interval
+from lab1.config import log_interval, net_spec
 from lab1.data import Dataset, depends_on_seed, make_dataset
-from lab1.network import ConvSpec, NetSpec, Network, initialise
-from lab1.optimizers import hyperparameter_names, make_optimizer
-from lab1.train import TrainResult, TrainSpec, train
+from lab1.nn.network import NetSpec, Network, initialise
+from lab1.nn.optimizers import hyperparameter_names, make_optimizer
+from lab1.nn.train import TrainResult, TrainSpec, train
 
 Array = np.ndarray
 
@@ -40,21 +40,6 @@ class MemberResult:
     wall_seconds: float
     population: int
     spec: NetSpec
-
-
-def net_spec(cfg: DictConfig, n_in: int, image: tuple[int, int, int] | None = None) -> NetSpec:
-    """The network shape a config asks for (a CNN needs the image shape of the data)."""
-    m = cfg.model
-    cnn = m.name == "cnn"
-    return NetSpec(
-        sizes=(n_in, int(m.hidden), 1) if cnn else (n_in, *hidden_sizes(cfg), 1),
-        activation=cfg.activation,
-        output_activation=cfg.output_activation,
-        bias=bool(cfg.bias),
-        slope=float(cfg.leaky_slope),
-        image=image if cnn else None,
-        conv=ConvSpec(int(m.filters), int(m.kernel), int(m.stride), int(m.padding), m.pool) if cnn else None,
-    )
 
 
 def train_spec(cfg: DictConfig) -> TrainSpec:

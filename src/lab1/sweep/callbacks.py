@@ -14,8 +14,8 @@ class CollectResults(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Runs in the launching process after every job has returned."""
-        from lab1 import console
-        from lab1.collect import collect
+        from lab1.job import console
+        from lab1.sweep.collect import collect
 
         root = Path(config.hydra.sweep.dir)
         if root.is_dir():

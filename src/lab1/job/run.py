@@ -10,25 +10,15 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from lab1 import artifacts, console, interrupt, reuse
-from lab1.config import reuse_dirs, validate
-from lab1.population import MemberResult, train_configs
+from lab1 import interrupt
+from lab1.config import MODELS, reuse_dirs, validate
+from lab1.job import artifacts, console, reuse
+from lab1.job.population import MemberResult, train_configs
 
 
 def describe(cfg: DictConfig) -> str:
     """A short title for figures: dataset, optimizer, learning rate, network, activation."""
-    if cfg.model.name == "cnn":
-        m = cfg.model
-        extras = (
-            (f"stride {m.stride}", m.stride != 1),
-            (f"padding {m.padding}", m.padding),
-            (f"pool {m.pool}", m.pool),
-        )
-        front = "".join(f", {text}" for text, shown in extras if shown)
-        net = f"cnn {m.filters}x{m.kernel}x{m.kernel}{front}, hidden {m.hidden}"
-    else:
-        hidden = list(cfg.hidden) if not isinstance(cfg.hidden, int) else f"{cfg.hidden}x{cfg.depth}"
-        net = f"hidden {hidden}"
+    net = MODELS[cfg.model.name].title(cfg)
     return f"{cfg.dataset.name}, {cfg.optim.name} lr={cfg.lr:g}, {net}, {cfg.activation}, seed {cfg.seed}"
 
 
@@ -79,7 +69,7 @@ def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
     record = artifacts.write_run(out_dir, r, int(cfg.epochs))
     record["config_hash"] = fingerprint(cfg)
     if cfg.plots.per_job:
-        from lab1 import plots  # matplotlib loads only for a job that draws
+        from lab1.job import plots  # matplotlib loads only for a job that draws
 
         plots.draw_all(r, describe(cfg), out_dir)
     artifacts.write_metrics(out_dir, record)

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
-from lab1.artifacts import ERROR, METRICS
+from lab1.job.artifacts import ERROR, METRICS
 
 
 def _hidden(c: dict[str, Any]) -> str:

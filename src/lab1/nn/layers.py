@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab1.activations import get_activation
+from lab1.nn.activations import get_activation
 
 Array = np.ndarray
 

@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 
-from lab1.network import predict  # noqa: E402
-from lab1.population import MemberResult  # noqa: E402
+from lab1.job.population import MemberResult  # noqa: E402
+from lab1.nn.network import predict  # noqa: E402
 
 CLASS_COLORS = ("tab:red", "tab:blue")  # class 0, class 1, as the handout's plot
 LOSS_FLOOR, LOSS_CEILING = 1e-16, 1e30  # plotted loss range

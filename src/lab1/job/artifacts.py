@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from lab1.population import MemberResult
+from lab1.job.population import MemberResult
 
 METRICS = "metrics.json"
 ERROR = "error.json"  # written by a job that raised (see lab1.run.record_failure)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab1.losses import FUSED, LOSSES
-from lab1.network import Network, init_rng
-from lab1.optimizers import Optimizer
+from lab1.nn.losses import FUSED, LOSSES
+from lab1.nn.network import Network, init_rng
+from lab1.nn.optimizers import Optimizer
 
 Array = np.ndarray
 SHUFFLE_STREAM = 2  # SeedSequence spawn key of the mini-batch shuffling stream

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from lab1.results import fmt, sort_key
+from lab1.sweep.results import fmt, sort_key
 
 
 def _names(values: Sequence, axis: str) -> str:

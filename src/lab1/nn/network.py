@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab1.conv import Conv2D, Flatten, MaxPool2D, Reshape, out_size
-from lab1.layers import Activation, Dense, FeatureMajor, Layer
+from lab1.nn.conv import Conv2D, Flatten, MaxPool2D, Reshape, out_size
+from lab1.nn.layers import Activation, Dense, FeatureMajor, Layer
 
 Array = np.ndarray
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from lab1.layers import Layer, ViewLayer, _immutable
+from lab1.nn.layers import Layer, ViewLayer, _immutable
 
 Array = np.ndarray
 

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from lab1 import artifacts
+from lab1.job import artifacts
 
 DATA_FILES = ("history.csv", "predictions.csv", "params_init.npz", "params.npz")
 

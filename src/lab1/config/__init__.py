@@ -1,0 +1,27 @@
+"""Configuration: the schema of every key, the value checks and the override pre-check.
+
+Importing this package registers the schemas and the ``sweep`` group with Hydra. The
+values themselves live in ``conf/`` and ``sweeps/``.
+"""
+
+from lab1.config.checks import CHECKS, log_interval, reuse_dirs, validate
+from lab1.config.errors import ConfigError
+from lab1.config.models import MODELS, hidden_sizes, net_spec
+from lab1.config.overrides import config_groups, group_choices, precheck_overrides
+from lab1.config.schema import CONFIG_PACKAGE, VERSION_BASE
+
+__all__ = [
+    "CONFIG_PACKAGE",
+    "VERSION_BASE",
+    "CHECKS",
+    "MODELS",
+    "ConfigError",
+    "config_groups",
+    "group_choices",
+    "hidden_sizes",
+    "log_interval",
+    "net_spec",
+    "precheck_overrides",
+    "reuse_dirs",
+    "validate",
+]

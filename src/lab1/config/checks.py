@@ -1,0 +1,205 @@
+"""Value checks: what types cannot say (ranges, names, combinations), one rule per key.
+
+``CHECKS`` is the one home of every key's rule and of the words that describe it; the
+override pre-check and the error messages read it from here. ``validate`` raises a
+``ConfigError`` that names the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from lab1.config.errors import ConfigError
+from lab1.config.models import MODELS
+from lab1.config.schema import Config, DatasetConfig, ModelConfig
+from lab1.data import DATASETS, DataError, read_csv
+from lab1.nn.activations import ACTIVATIONS
+from lab1.nn.losses import ALLOWED_OUTPUTS, LOSSES
+from lab1.nn.network import INITS
+from lab1.nn.optimizers import OPTIMIZERS, hyperparameter_names
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _choice(names: Any) -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: v in names), "one of " + ", ".join(names)
+
+
+MAX_WIDTH = 10000  # units per hidden layer: two layers this wide hold 10^8 weights (0.8 GB)
+
+
+def _width_ok(w: Any) -> bool:
+    return _is_int(w) and 1 <= w <= MAX_WIDTH
+
+
+def _hidden_ok(v: Any) -> bool:
+    if isinstance(v, (list, tuple, ListConfig)):
+        return 0 < len(v) <= 100 and all(_width_ok(w) for w in v)
+    return _width_ok(v)
+
+
+def reuse_dirs(value: Any) -> list[Any]:
+    """The entries of a ``reuse`` value: one path, a list of them, or none ("" or null)."""
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, (list, tuple, ListConfig)) else [value]
+
+
+def _reuse_ok(v: Any) -> bool:
+    return all(isinstance(d, str) and Path(d).is_dir() for d in reuse_dirs(v))
+
+
+_POSITIVE = (lambda v: _is_num(v) and v > 0, "a finite number > 0")
+_NON_NEGATIVE = (lambda v: _is_num(v) and v >= 0, "a finite number >= 0")
+_UNIT = (lambda v: _is_num(v) and 0 <= v < 1, "a number in [0, 1)")
+_BOOL = (lambda v: isinstance(v, bool), "true or false")
+
+# key -> (check, what is allowed); a key absent from the config is skipped.
+CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "dataset.name": _choice(DATASETS),
+    "dataset.n": (lambda v: _is_int(v) and 1 <= v <= 10**7, "an integer from 1 to 10000000"),
+    "optim.name": _choice(OPTIMIZERS),
+    "dataset.size": (lambda v: _is_int(v) and v >= 2, "an integer >= 2"),
+    "dataset.bar": (lambda v: _is_int(v) and v >= 1, "an integer >= 1 and <= dataset.size"),
+    "dataset.noise": _NON_NEGATIVE,
+    "model.name": _choice(MODELS),
+    "model.filters": (lambda v: _is_int(v) and 1 <= v <= 1024, "an integer from 1 to 1024"),
+    "model.kernel": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "model.stride": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "model.padding": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
+    "model.pool": (lambda v: v is None or (_is_int(v) and v >= 1), "null (no pooling) or an integer >= 1"),
+    "model.hidden": (_width_ok, f"an integer from 1 to {MAX_WIDTH}"),
+    "lr": _POSITIVE,
+    "hidden": (_hidden_ok, f"an integer from 1 to {MAX_WIDTH} or a non-empty list of them"),
+    "depth": (lambda v: _is_int(v) and 1 <= v <= 100, "an integer from 1 to 100"),
+    "activation": _choice(ACTIVATIONS),
+    "output_activation": _choice(ACTIVATIONS),
+    "leaky_slope": (_is_num, "a finite number"),
+    "loss": _choice(LOSSES),
+    "init": _choice(INITS),
+    "epochs": (lambda v: _is_int(v) and 0 <= v <= 10**9, "an integer from 0 to 1000000000"),
+    "batch_size": (lambda v: v is None or (_is_int(v) and v >= 1), "null (full batch) or >= 1"),
+    "seed": (lambda v: _is_int(v) and 0 <= v < 2**32, "an integer in [0, 2**32)"),
+    "print_every": (lambda v: _is_int(v) and v >= 0, "an integer >= 0 (0 prints nothing)"),
+    "log_every": (lambda v: v is None or (_is_int(v) and v >= 1), "null (automatic) or >= 1"),
+    "early_stop": (lambda v: v is None or (_is_num(v) and v >= 0), "null (off) or a number >= 0"),
+    "objective": _choice(("loss", "accuracy")),
+    "optim.weight_decay": _NON_NEGATIVE,
+    "optim.momentum": _UNIT,
+    "optim.dampening": (lambda v: _is_num(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    "optim.lr_decay": _NON_NEGATIVE,
+    "optim.initial_accumulator_value": _NON_NEGATIVE,
+    "optim.eps": _POSITIVE,
+    "optim.alpha": _UNIT,
+    "optim.beta1": _UNIT,
+    "optim.beta2": _UNIT,
+    "bias": _BOOL,
+    "resume": _BOOL,
+    "reuse": (_reuse_ok, "an existing directory, a list of them, or null"),
+    "plots.per_job": _BOOL,
+    "progress": (lambda v: v is None or isinstance(v, bool), "null (on a terminal), true or false"),
+    "optim.nesterov": _BOOL,
+    "optim.amsgrad": _BOOL,
+    "optim.centered": _BOOL,
+}
+
+
+def _lookup(cfg: DictConfig | dict, key: str) -> tuple[bool, Any]:
+    node: Any = cfg
+    for part in key.split("."):
+        if not isinstance(node, (dict, DictConfig)) or part not in node or node[part] == MISSING:
+            return False, None
+        node = node[part]
+    if isinstance(node, ListConfig):
+        node = list(node)
+    return True, node
+
+
+class _AttrDict(dict):
+    """A resolved config as nested dicts read by attribute, as a DictConfig is read."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _attr_dicts(value: Any) -> Any:
+    """Containers from ``OmegaConf.to_container`` with every dict an ``_AttrDict``."""
+    if isinstance(value, dict):
+        return _AttrDict({k: _attr_dicts(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_attr_dicts(v) for v in value]
+    return value
+
+
+def _required(cfg: DictConfig) -> list[str]:
+    """Every key the run needs: the schema's, the optimizer's and the dataset's and model's."""
+    keys = [f.name for f in fields(Config)]
+    keys += [f"dataset.{f.name}" for f in fields(DatasetConfig)]
+    keys += [f"model.{f.name}" for f in fields(ModelConfig)]
+    optim = cfg.get("optim")
+    if isinstance(optim, (dict, DictConfig)) and optim.get("name") in OPTIMIZERS:
+        scalars, flags = hyperparameter_names(optim.name)
+        keys += [f"optim.{k}" for k in ("name", *scalars, *flags) if k != "lr"]
+    return keys
+
+
+def validate(cfg: DictConfig) -> None:
+    """Raise ConfigError for the first value outside what is allowed.
+
+    The checks read a resolved plain copy, ten times faster than the DictConfig itself (a
+    sweep validates every job); an interpolation that cannot be resolved is refused here.
+    """
+    try:
+        cfg = _attr_dicts(OmegaConf.to_container(cfg, resolve=True))
+    except OmegaConfBaseException as err:  # e.g. lr=${oops}: name the key and the reason
+        key, reason = getattr(err, "full_key", None) or "a value", str(err).splitlines()[0]
+        raise ConfigError.plain(f"{key}: its interpolation cannot be resolved ({reason})") from None
+    for key in _required(cfg):
+        if not _lookup(cfg, key)[0]:
+            raise ConfigError.plain(
+                f"{key} is missing (removed with ~{key}?); lab1 needs every key of its config"
+            )
+    for key, (check, allowed) in CHECKS.items():
+        present, value = _lookup(cfg, key)
+        if present and not check(value):
+            raise ConfigError(key, value, allowed)
+    allowed_outputs = ALLOWED_OUTPUTS[cfg.loss]
+    if allowed_outputs is not None and cfg.output_activation not in allowed_outputs:
+        raise ConfigError(
+            "output_activation",
+            cfg.output_activation,
+            f"loss={cfg.loss} needs one of {', '.join(allowed_outputs)}",
+        )
+    if cfg.dataset.name == "csv":
+        try:
+            read_csv(cfg.dataset.path, cfg.dataset.label, cfg.dataset.features)
+        except DataError as err:
+            raise ConfigError.plain(str(err)) from None
+    if cfg.dataset.name == "bars" and cfg.dataset.bar > cfg.dataset.size:
+        raise ConfigError("dataset.bar", cfg.dataset.bar, f"at most dataset.size={cfg.dataset.size}")
+    MODELS[cfg.model.name].check(cfg)
+    if cfg.optim.get("nesterov") and not cfg.optim.get("momentum"):
+        raise ConfigError("optim.nesterov", True, "Nesterov momentum needs optim.momentum > 0")
+
+
+def log_interval(cfg: DictConfig) -> int:
+    """History interval: ``log_every``, or one that keeps about 1000 rows."""
+    if cfg.log_every is not None:
+        return int(cfg.log_every)
+    return max(1, -(-int(cfg.epochs) // 1000))

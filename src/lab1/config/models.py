@@ -1,0 +1,116 @@
+"""The ``model`` group's choices in one table: how each turns a config into a network.
+
+Everything that differs between the MLP and the CNN (the network spec, the figure title,
+the extra checks, the sizes the launcher's cost model needs) is read from ``MODELS``;
+nothing else of lab1 compares ``model.name`` with a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lab1.config.errors import ConfigError
+from lab1.data import IMAGES
+from lab1.nn.conv import out_size
+from lab1.nn.network import ConvSpec, NetSpec
+
+
+def hidden_sizes(cfg: Any) -> tuple[int, ...]:
+    """Hidden widths: ``hidden`` repeated ``depth`` times, or the list as given."""
+    if isinstance(cfg.hidden, int):
+        return (int(cfg.hidden),) * int(cfg.depth)
+    return tuple(int(w) for w in cfg.hidden)
+
+
+def _spec(cfg: Any, sizes: tuple[int, ...], image: Any = None, conv: ConvSpec | None = None) -> NetSpec:
+    return NetSpec(
+        sizes=sizes,
+        activation=cfg.activation,
+        output_activation=cfg.output_activation,
+        bias=bool(cfg.bias),
+        slope=float(cfg.leaky_slope),
+        image=image,
+        conv=conv,
+    )
+
+
+def _mlp_spec(cfg: Any, n_in: int, image: Any) -> NetSpec:
+    return _spec(cfg, (n_in, *hidden_sizes(cfg), 1))
+
+
+def _cnn_spec(cfg: Any, n_in: int, image: Any) -> NetSpec:
+    m = cfg.model
+    conv = ConvSpec(int(m.filters), int(m.kernel), int(m.stride), int(m.padding), m.pool)
+    return _spec(cfg, (n_in, int(m.hidden), 1), image, conv)
+
+
+def _mlp_title(cfg: Any) -> str:
+    hidden = f"{cfg.hidden}x{cfg.depth}" if isinstance(cfg.hidden, int) else list(cfg.hidden)
+    return f"hidden {hidden}"
+
+
+def _cnn_title(cfg: Any) -> str:
+    m = cfg.model
+    extras = ((f"stride {m.stride}", m.stride != 1), (f"padding {m.padding}", m.padding), (f"pool {m.pool}", m.pool))
+    front = "".join(f", {text}" for text, shown in extras if shown)
+    return f"cnn {m.filters}x{m.kernel}x{m.kernel}{front}, hidden {m.hidden}"
+
+
+def _no_check(cfg: Any) -> None:
+    return None
+
+
+def _cnn_check(cfg: Any) -> None:
+    if cfg.dataset.name not in IMAGES:
+        raise ConfigError("model", "cnn", f"an image dataset (dataset={' or '.join(sorted(IMAGES))})")
+    m, side = cfg.model, int(cfg.dataset.size) + 2 * int(cfg.model.padding)
+    if m.kernel > side:
+        raise ConfigError("model.kernel", m.kernel, f"at most the padded image side {side}")
+
+
+def _no_conv(cfg: Any) -> int:
+    return 0
+
+
+def _cnn_conv_units(cfg: Any) -> int:
+    m = cfg.model
+    side = out_size(int(cfg.dataset.size), int(m.kernel), int(m.stride), int(m.padding))
+    return int(m.filters) * side * side
+
+
+def _mlp_dense(cfg: Any, n_in: int) -> tuple[int, ...]:
+    return (n_in, *hidden_sizes(cfg), 1)
+
+
+def _cnn_dense(cfg: Any, n_in: int) -> tuple[int, ...]:
+    return (_cnn_conv_units(cfg), int(cfg.model.hidden), 1)
+
+
+@dataclass(frozen=True)
+class Model:
+    """What lab1 needs to know of one ``model`` choice."""
+
+    spec: Callable[[Any, int, Any], NetSpec]  # (cfg, flat input width, image shape) -> network
+    title: Callable[[Any], str]  # the network part of a figure title
+    check: Callable[[Any], None]  # raise ConfigError for a combination it cannot train
+    conv_units: Callable[[Any], int]  # convolution outputs per sample (0: none)
+    dense_widths: Callable[[Any, int], tuple[int, ...]]  # dense layers' widths, input to output
+    kernel_area: Callable[[Any], int]  # weights of one convolution filter per channel (0: none)
+
+
+MODELS: dict[str, Model] = {
+    "mlp": Model(_mlp_spec, _mlp_title, _no_check, _no_conv, _mlp_dense, _no_conv),
+    "cnn": Model(_cnn_spec, _cnn_title, _cnn_check, _cnn_conv_units, _cnn_dense, lambda cfg: int(cfg.model.kernel) ** 2),
+}
+
+
+def model_of(cfg: Any) -> Model:
+    """The table entry of ``cfg.model.name`` (validated configs only)."""
+    return MODELS[cfg.model.name]
+
+
+def net_spec(cfg: Any, n_in: int, image: tuple[int, int, int] | None = None) -> NetSpec:
+    """The network shape a config asks for (a CNN needs the image shape of the data)."""
+    return model_of(cfg).spec(cfg, n_in, image)

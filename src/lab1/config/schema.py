@@ -1,0 +1,169 @@
+"""Structured configs: the type of every key, registered in Hydra's ConfigStore.
+
+The values and their comments live in ``conf/`` (one home); the dataclasses here declare
+every key and its type, so Hydra refuses a wrong type. Only the dataset and model schemas
+carry values: those of the keys a dataset or model file does not set. The report's sweeps
+(``sweeps/``, the package ``lab1.conf.sweep``) are registered here as the ``sweep`` group,
+because an editable install maps that package outside ``conf/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, OmegaConf
+
+CONFIG_PACKAGE = "lab1.conf"  # conf/, shipped as this package (pyproject.toml)
+SWEEPS_PACKAGE = "lab1.conf.sweep"  # sweeps/, shipped as this package
+VERSION_BASE = "1.3"  # the Hydra defaults lab1 is written for (hydra-core is pinned to 1.3)
+
+
+@dataclass
+class DatasetConfig:
+    """Which dataset and its size (``n`` is used by ``linear`` and ``bars``; the rest by ``bars``)."""
+
+    name: str = "xor"
+    n: int = 100
+    size: int = 5  # bars: image side in pixels
+    bar: int = 3  # bars: bar length
+    noise: float = 0.1  # bars: pixel noise std
+    path: str | None = None  # csv: the file, as given (relative to where you run)
+    label: str = "label"  # csv: the 0/1 label column
+    features: list[str] | None = None  # csv: feature columns; null: every other column
+
+
+@dataclass
+class OptimConfig:
+    """Fields every optimizer has; ``lr`` here is the default for the top-level ``lr``."""
+
+    name: str = MISSING
+    lr: float = MISSING
+    weight_decay: float = MISSING
+
+
+@dataclass
+class SGDConfig(OptimConfig):
+    """torch.optim.SGD (``momentum`` > 0 gives heavy-ball or Nesterov momentum)."""
+
+    momentum: float = MISSING
+    dampening: float = MISSING
+    nesterov: bool = MISSING
+
+
+@dataclass
+class AdagradConfig(OptimConfig):
+    """torch.optim.Adagrad."""
+
+    lr_decay: float = MISSING
+    initial_accumulator_value: float = MISSING
+    eps: float = MISSING
+
+
+@dataclass
+class RMSpropConfig(OptimConfig):
+    """torch.optim.RMSprop."""
+
+    alpha: float = MISSING
+    eps: float = MISSING
+    momentum: float = MISSING
+    centered: bool = MISSING
+
+
+@dataclass
+class AdamConfig(OptimConfig):
+    """torch.optim.Adam; torch's ``betas=(b1, b2)`` are ``beta1`` and ``beta2`` here."""
+
+    beta1: float = MISSING
+    beta2: float = MISSING
+    eps: float = MISSING
+    amsgrad: bool = MISSING
+
+
+@dataclass
+class ModelConfig:
+    """The network: ``mlp`` (hidden/depth at the top level) or ``cnn`` (the keys below)."""
+
+    name: str = "mlp"
+    filters: int = 8  # cnn: convolution filters
+    kernel: int = 3  # cnn: square kernel side
+    stride: int = 1
+    padding: int = 0
+    pool: int | None = None  # cnn: max-pool window (and stride); null: no pooling
+    hidden: int = 10  # cnn: units of the hidden linear layer after the convolution
+
+
+@dataclass
+class PlotsConfig:
+    """Which figures a job draws."""
+
+    per_job: bool = MISSING  # comparison, learning curve and decision boundary per run
+
+
+@dataclass
+class Config:
+    """Top-level keys of a run."""
+
+    dataset: Any = MISSING  # one of conf/dataset/*
+    optim: Any = MISSING  # one of conf/optim/*
+    model: ModelConfig = field(default_factory=ModelConfig)  # one of conf/model/*
+    lr: float = MISSING  # learning rate; defaults to the optimizer's own (${optim.lr})
+    hidden: Any = MISSING  # width of every hidden layer (int) or each layer's width (list)
+    depth: int = MISSING  # number of hidden layers when ``hidden`` is an int
+    activation: str = MISSING  # hidden activation
+    leaky_slope: float = MISSING  # negative slope of leaky_relu
+    output_activation: str = MISSING
+    loss: str = MISSING
+    init: str = MISSING
+    bias: bool = MISSING
+    epochs: int = MISSING
+    batch_size: int | None = MISSING  # None: full batch
+    seed: int = MISSING
+    print_every: int = MISSING  # epochs between "epoch e loss : L" lines; 0 prints none
+    log_every: int | None = MISSING  # history interval; None: at most ~1000 rows
+    early_stop: float | None = MISSING  # stop once the loss is at most this; None: never
+    objective: str = MISSING  # what the task returns to a sweeper: loss or accuracy
+    progress: bool | None = MISSING  # tqdm bar; None: only on a terminal for long runs
+    resume: bool = MISSING  # reuse a finished run of the same config found in the job directory
+    reuse: Any = MISSING  # directories to copy a finished run of this config from
+    plots: PlotsConfig = field(default_factory=PlotsConfig)
+
+
+def register_configs() -> None:
+    """Put the schemas in Hydra's ConfigStore (the YAML files extend them)."""
+    cs = ConfigStore.instance()
+    cs.store(name="config_schema", node=Config)
+    cs.store(group="dataset", name="dataset_schema", node=DatasetConfig)
+    cs.store(group="model", name="model_schema", node=ModelConfig)
+    for name, node in {
+        "sgd_schema": SGDConfig,
+        "adagrad_schema": AdagradConfig,
+        "rmsprop_schema": RMSpropConfig,
+        "adam_schema": AdamConfig,
+    }.items():
+        cs.store(group="optim", name=name, node=node)
+
+
+
+
+def sweep_files() -> dict[str, Any]:
+    """The report's sweep files by name (``sweeps/NAME.yaml``)."""
+    root = resources.files(SWEEPS_PACKAGE)
+    return {p.name[: -len(".yaml")]: p for p in root.iterdir() if p.name.endswith(".yaml")}
+
+
+def register_sweeps() -> None:
+    """Store every sweep file as ``sweep/NAME`` in the package its ``# @package`` line names."""
+    cs = ConfigStore.instance()
+    for name, path in sorted(sweep_files().items()):
+        text = path.read_text()
+        package = next(
+            (line.split("@package", 1)[1].strip() for line in text.splitlines() if "# @package" in line), None
+        )
+        cs.store(group="sweep", name=name, node=OmegaConf.create(text), package=package)
+
+
+register_configs()
+register_sweeps()

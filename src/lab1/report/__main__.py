@@ -1,0 +1,72 @@
+"""``python -m lab1.report``: run what is missing of the report's sweeps, then write the report.
+
+Each sweep of ``sweeps/`` runs as ``python -m lab1 +sweep=NAME`` into
+``<out>/sweeps/<fidelity>/NAME`` (see ``runner``), so a second call reuses every finished
+job. The report is ``<out>/report.md`` with its figures beside it (see ``document``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lab1 import interrupt
+from lab1.job import console
+from lab1.report.document import SWEEPS, write_report
+from lab1.report.runner import run_sweeps
+from lab1.sweep.results import load_sweep
+
+INTERRUPTED = "lab1.report: interrupted; every finished run is kept (run the same command again)"
+
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line flags."""
+    p = argparse.ArgumentParser(prog="python -m lab1.report", description=__doc__.splitlines()[0])
+    p.add_argument("--epochs", type=int, default=20000, help="epochs of every run (default 20000)")
+    p.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per setting (default 5)")
+    p.add_argument("--out", type=Path, default=Path("outputs/report"), help="report directory")
+    p.add_argument(
+        "--launcher", default=None, help="launcher of the sweeps: vectorized (default), basic, joblib, ..."
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="sweeps run at a time (default 2; each sweep also uses every core)",
+    )
+    p.add_argument("--fresh", action="store_true", help="retrain every run instead of reusing finished ones")
+    args = p.parse_args(argv)
+    if args.epochs < 1:
+        p.error(f"--epochs {args.epochs}: must be an integer >= 1")
+    if args.jobs < 1:
+        p.error(f"--jobs {args.jobs}: must be an integer >= 1")
+    if args.seeds < 1:
+        p.error(f"--seeds {args.seeds}: must be an integer >= 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the missing sweeps, collect them, write the report."""
+    console.protect_stdout()
+    args = parse(argv)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    base = out / "sweeps" / f"epochs{args.epochs}_seeds{args.seeds}"
+    seconds = run_sweeps(base, list(SWEEPS), args)
+    sweeps = {name: load_sweep(base / name) for name in SWEEPS}
+    path = write_report(sweeps, out, args, seconds)
+    print(f"lab1.report: wrote {path}")
+    return 0
+
+
+def cli() -> None:
+    """``main`` with Ctrl-C, at any point, as one line and exit 130."""
+    with interrupt.ends_with(INTERRUPTED):
+        code = main()
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    cli()

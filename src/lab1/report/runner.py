@@ -1,0 +1,189 @@
+"""Run the report's sweeps: each as ``python -m lab1 +sweep=NAME`` in a subprocess.
+
+``--jobs`` sweeps run at a time, the longest first by the launcher's cost model, so the
+last ones to start are short. A second call reuses every finished job and skips a sweep
+that already completed with the same command. Ctrl-C reaches each running sweep once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hydra.core.override_parser.types import Quote, QuotedString
+
+from lab1 import interrupt
+from lab1.report.estimate import sweep_cost
+
+# Sweeps on the baseline's data hold the baseline's runs (its default value at each seed),
+# so they start once the baseline is done and copy those runs (``reuse=``) instead of
+# training them again; these share none and start at once.
+NO_BASELINE_RUNS = frozenset({"baseline", "conv"})
+
+
+def reuses_baseline(name: str, args: argparse.Namespace) -> bool:
+    """Whether this sweep copies the baseline's runs (not with --fresh, which retrains all)."""
+    return name not in NO_BASELINE_RUNS and not args.fresh
+
+
+def order(names: list[str], args: argparse.Namespace) -> list[str]:
+    """The order sweeps start in: those that wait for nothing, then the costliest first."""
+    cost = {name: sweep_cost(name, args.epochs, args.seeds) for name in names}
+    return sorted(names, key=lambda name: (name not in NO_BASELINE_RUNS, -cost[name]))
+
+
+def hydra_string(text: str) -> str:
+    """``text`` as a quoted Hydra override value (a path with spaces, commas or quotes)."""
+    return QuotedString(text, Quote.single).with_quotes()
+
+
+def sweep_command(name: str, root: Path, args: argparse.Namespace) -> list[str]:
+    """The ``python -m lab1`` command of one sweep."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "lab1",
+        f"+sweep={name}",
+        f"hydra.sweep.dir={hydra_string(str(root))}",
+        f"seed=range({args.seeds})",
+        f"epochs={args.epochs}",
+        "print_every=0",
+        "progress=false",
+    ]
+    if reuses_baseline(name, args):
+        cmd.append(f"reuse=[{hydra_string(str(root.parent / 'baseline'))}]")
+    if args.launcher:
+        cmd.append(f"launcher={args.launcher}")
+    if args.fresh:
+        cmd.append("resume=false")
+    return cmd
+
+
+def _last_line(path: Path) -> str:
+    """The last non-empty line of a log (the sweep's own error message, if any)."""
+    lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "(empty log)"
+
+
+@dataclass
+class Runner:
+    """The sweeps a report call has started, so Ctrl-C can stop them all."""
+
+    stop: threading.Event = field(default_factory=threading.Event)  # start no more sweeps
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    running: set[subprocess.Popen] = field(default_factory=set)
+    ended: dict[str, threading.Event] = field(default_factory=dict)  # by sweep name
+
+    def _ended(self, name: str) -> threading.Event:
+        with self.lock:
+            event = self.ended.setdefault(name, threading.Event())
+            if self.stop.is_set():  # stopping: nobody waits, even for a sweep never started
+                event.set()
+            return event
+
+    def end(self, name: str) -> None:
+        """Mark a sweep as over (finished, failed or skipped)."""
+        self._ended(name).set()
+
+    def wait_for(self, name: str) -> None:
+        """Block until that sweep is over or the runner is stopping."""
+        self._ended(name).wait()
+
+    def run(self, cmd: list[str], log_path: Path, announce: str) -> int | None:
+        """Run a sweep in its own session (Ctrl-C reaches it once, through ``interrupt``),
+        its output appended to ``log_path``; its exit code, or None once stopping."""
+        with self.lock:
+            if self.stop.is_set():
+                return None
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(log_path, "a") as log:  # the sweep keeps its own copy of the file
+                proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.running.add(proc)
+        print(announce, flush=True)
+        code = proc.wait()
+        with self.lock:
+            self.running.discard(proc)
+        return code
+
+    def interrupt(self, grace: float = 15.0) -> None:
+        """Start nothing more; pass Ctrl-C on to every running sweep and its workers, and
+        end any still running after ``grace`` seconds (SIGTERM: a job cut off has no
+        metrics.json yet, so nothing finished is lost)."""
+        with self.lock:
+            self.stop.set()
+            procs = list(self.running)
+            for event in self.ended.values():  # release sweeps waiting for another
+                event.set()
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+        deadline = time.monotonic() + grace
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+
+
+def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -> tuple[bool, str | None]:
+    """Run one sweep unless it completed before with the same command (or the runner is
+    stopping); returns (ran, error)."""
+    cmd = sweep_command(name, root, args)
+    marker = root / ".complete"
+    key = " ".join(cmd[2:])
+    if not args.fresh and marker.exists() and marker.read_text() == key:
+        print(f"lab1.report: {name}: complete, reused", flush=True)
+        return False, None
+    log_path = root.parent / f"{name}.log"
+    code = runner.run(cmd, log_path, f"lab1.report: {name}: running ({' '.join(cmd[2:4])} ...)")
+    if code is None:  # an earlier sweep failed, or Ctrl-C: start nothing new
+        return False, None
+    if code != 0:
+        runner.stop.set()
+        return True, f"sweep {name} failed (exit {code}): {_last_line(log_path)}\n  full log: {log_path}"
+    marker.write_text(key)
+    return True, None
+
+
+def run_sweeps(base: Path, names: list[str], args: argparse.Namespace) -> float:
+    """Run the missing sweeps, ``args.jobs`` at a time, in ``order``; returns wall seconds.
+
+    A sweep that reuses the baseline's runs starts once the baseline is over. After a sweep
+    fails no other starts; those already running finish and keep their runs, then the
+    report exits with the failures. Ctrl-C stops every running sweep; each keeps its
+    finished jobs, which the next call reuses.
+    """
+    runner = Runner()
+
+    def one(name: str) -> tuple[bool, str | None]:
+        try:
+            if reuses_baseline(name, args):
+                runner.wait_for("baseline")
+            return run_sweep(name, base / name, args, runner)
+        finally:
+            runner.end(name)
+
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(one, name) for name in order(names, args)]
+        try:
+            for _ in interrupt.as_completed(futures):
+                pass
+        except KeyboardInterrupt:
+            runner.interrupt()
+            raise
+    done = [f.result() for f in futures]
+    errors = [error for _, error in done if error]
+    if errors:
+        sys.exit("\n".join(f"lab1.report: error: {e}" for e in errors))
+    return time.perf_counter() - start if any(ran for ran, _ in done) else 0.0

@@ -1,0 +1,72 @@
+"""The cost model: rough bytes and nanoseconds of training a chunk of a population.
+
+The launcher sizes chunks and picks its number of worker processes with it, and the
+report orders its sweeps by it. Its constants are measured on this project's networks by
+``benchmarks/bench_sweep.py`` (part ``population``), which prints estimate against measurement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omegaconf import DictConfig
+
+from lab1.config import MODELS
+from lab1.data import shape
+
+
+def _samples(cfg: DictConfig) -> int:
+    """Training samples of a job's dataset."""
+    return shape(cfg.dataset)[0]
+
+
+def _widths(cfg: DictConfig) -> tuple[int, ...]:
+    """Widths of the dense layers, from their input to the output."""
+    return MODELS[cfg.model.name].dense_widths(cfg, shape(cfg.dataset)[1])
+
+
+def _weights(widths: tuple[int, ...]) -> int:
+    """Weights and biases of dense layers of these widths."""
+    return sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+
+
+def member_bytes(cfg: DictConfig) -> int:
+    """Rough bytes of one member's arrays in training: activations, gradients, parameters, state
+    (a convolution's outputs, where there is one, dominate: six arrays of them)."""
+    n, conv_units = _samples(cfg), MODELS[cfg.model.name].conv_units(cfg)
+    if conv_units:
+        return 8 * 6 * n * conv_units
+    widths = _widths(cfg)
+    return 8 * (4 * n * sum(widths[1:]) + 5 * _weights(widths))
+
+
+EPOCH_NS = 110_000.0  # the numpy calls of one epoch of a population (K >= 2), whatever its size
+FIGURES_NS = 600e6  # one job's per-run figures (three, about 0.2 s each here)
+PARALLEL_NS = 500e6  # less estimated work than this runs in one process (a pool costs ~0.1 s)
+
+
+def member_ns(cfg: DictConfig) -> float:
+    """Rough nanoseconds one member adds to an epoch: about 10 per sample and unit (the
+    activation's exp and elementwise work) and 0.6 per sample and weight (the three matrix
+    products), the convolution's patches counted as three products of its kernel."""
+    model = MODELS[cfg.model.name]
+    widths, conv_units = _widths(cfg), model.conv_units(cfg)
+    units = sum(widths[1:]) + conv_units
+    weights = _weights(widths) + 3 * conv_units * model.kernel_area(cfg)
+    return _samples(cfg) * (10.0 * units + 0.6 * weights)
+
+
+def chunk_cost(chunk: list[tuple[Any, DictConfig]]) -> float:
+    """Rough nanoseconds to train a chunk, epochs x (per-epoch calls + its members' work),
+    and to draw its members' per-run figures."""
+    cfg = chunk[0][1]
+    figures = FIGURES_NS * sum(bool(c.plots.per_job) for _, c in chunk)
+    return (int(cfg.epochs) + 1) * (EPOCH_NS + len(chunk) * member_ns(cfg)) + figures
+
+
+def makespan(chunk_list: list[list[Any]], workers: int) -> float:
+    """Estimated wall nanoseconds when the costliest chunks go first to whichever worker is free."""
+    loads = [0.0] * workers
+    for cost in sorted((chunk_cost(c) for c in chunk_list), reverse=True):
+        loads[loads.index(min(loads))] += cost
+    return max(loads)

@@ -1,0 +1,134 @@
+"""A sweep trained as populations: the vectorized launcher's body.
+
+The Hydra launcher in ``hydra_plugins.lab1_launcher`` is a thin wrapper over ``run_sweep``.
+Jobs that share everything but seed, learning rate, optimizer scalars and init scheme form
+one group (``plan.group_key``); each group is trained as one population, in chunks of at
+most ``max_members`` members and about ``chunk_bytes`` of arrays, and every job's directory
+is then written exactly as a single run writes it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from lab1 import interrupt
+from lab1.config import ConfigError, validate
+from lab1.job import console, reuse, run
+from lab1.sweep.compose import JobComposer, recall, task_config
+from lab1.sweep.plan import plan, spread, workers
+from lab1.sweep.pool import Pending, train_and_save, train_in_workers
+
+SETTINGS = {  # the launcher's own settings: (check, what is allowed)
+    "max_members": (lambda v: v >= 1, "an integer >= 1"),
+    "chunk_bytes": (lambda v: v >= 1, "an integer >= 1 (bytes)"),
+    "n_jobs": (lambda v: v == -1 or v >= 1, "-1 (one per core) or an integer >= 1"),
+}
+
+
+def check_settings(max_members: int, chunk_bytes: int, n_jobs: int) -> None:
+    """Raise ConfigError for a launcher setting outside what is allowed."""
+    values = {"max_members": max_members, "chunk_bytes": chunk_bytes, "n_jobs": n_jobs}
+    for name, (check, allowed) in SETTINGS.items():
+        if not check(values[name]):
+            raise ConfigError(f"hydra.launcher.{name}", values[name], allowed)
+
+
+def run_sweep(
+    job_overrides: list[list[str]],
+    initial_idx: int,
+    load: Callable[[list[str]], DictConfig],
+    locate: Callable[[DictConfig, int], Path],
+    snapshot: Callable[[DictConfig, DictConfig, Path], None],
+    finish: Callable[[DictConfig, DictConfig, str, Any], Any],
+    max_members: int = 256,
+    chunk_bytes: int = 4194304,
+    progress: bool | None = None,
+    n_jobs: int = -1,
+) -> list[Any]:
+    """Every job of one batch: returns ``finish(config, task_cfg, status, value)`` per job, in order.
+
+    ``locate(config, idx)`` numbers a job and returns its directory; ``snapshot(config,
+    task_cfg, out_dir)`` writes its ``.hydra`` files. In one process a chunk's snapshots are
+    written before it trains; with worker processes every chunk is handed out first and the
+    snapshots are written here while the workers train (all before this returns). A job
+    cut off between finishing and its snapshot is still found finished by resume, which
+    then writes the snapshot.
+    """
+    check_settings(max_members, chunk_bytes, n_jobs)
+    composer = JobComposer(load)
+    configs = [recall(o) or composer.compose(o) for o in job_overrides]
+    cfgs = [task_config(c) for c in configs]
+    for cfg in cfgs:  # refuse a bad value (ConfigError) before anything is written or trained
+        validate(cfg)
+    bar = console.JobBar(len(cfgs), progress)
+    outcome: dict[int, tuple[str, Any]] = {}
+    pending = _keep_finished(configs, cfgs, initial_idx, locate, snapshot, bar, outcome)
+    _train(pending, snapshot, bar, outcome, max_members, chunk_bytes, n_jobs)
+    bar.close()
+    return [finish(config, cfg, *outcome[i]) for i, (config, cfg) in enumerate(zip(configs, cfgs))]
+
+
+def _keep_finished(
+    configs: list[DictConfig],
+    cfgs: list[DictConfig],
+    initial_idx: int,
+    locate: Callable[[DictConfig, int], Path],
+    snapshot: Callable[[DictConfig, DictConfig, Path], None],
+    bar: console.JobBar,
+    outcome: dict[int, tuple[str, Any]],
+) -> list[Pending]:
+    """Number and locate every job; record those resume or reuse finds finished, return the rest."""
+    pending: list[Pending] = []
+    index = reuse.Index()
+    for i, (config, cfg) in enumerate(zip(configs, cfgs)):
+        out_dir = locate(config, initial_idx + i)
+        found = run.earlier_run(cfg, out_dir, index)
+        if found is not None:
+            snapshot(config, cfg, out_dir)  # Hydra rewrites a job's snapshot on every launch
+            outcome[i] = ("ok", run.objective_value(cfg, found[0]))
+            bar.kept(out_dir, found[1])
+        else:
+            pending.append(Pending(i, config, cfg, out_dir))
+    return pending
+
+
+def _train(
+    pending: list[Pending],
+    snapshot: Callable[[DictConfig, DictConfig, Path], None],
+    bar: console.JobBar,
+    outcome: dict[int, tuple[str, Any]],
+    max_members: int,
+    chunk_bytes: int,
+    n_jobs: int,
+) -> None:
+    """Plan the pending jobs into chunks and train them, here or in worker processes."""
+    chunk_list = plan([(p, p.cfg) for p in pending], max_members, chunk_bytes)
+    n = workers(n_jobs, chunk_list)
+    chunk_list = spread(chunk_list, n) if n > 1 else chunk_list
+
+    def snapshots(members: list[Pending]) -> None:
+        for p in members:
+            snapshot(p.config, p.cfg, p.out_dir)
+
+    def record(members: list[Pending], results: list[tuple[str, Any]]) -> None:
+        for p, (status, value) in zip(members, results):
+            if status == "ok":
+                outcome[p.idx] = ("ok", run.objective_value(p.cfg, value))
+                bar.finished(p.out_dir, value)
+            else:  # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
+                outcome[p.idx] = ("ok", math.nan)
+                bar.failed(p.out_dir, value)
+
+    member_lists = [[p for p, _ in chunk] for chunk in chunk_list]
+    if n == 1:
+        for members in member_lists:
+            snapshots(members)
+            interrupt.check()
+            record(members, train_and_save([p.cfg for p in members], [p.out_dir for p in members]))
+    else:
+        train_in_workers(n, member_lists, snapshots, record)

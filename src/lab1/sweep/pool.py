@@ -1,0 +1,133 @@
+"""Worker processes: train chunks of a sweep in parallel and write their jobs' directories.
+
+Workers are forked with Ctrl-C blocked and then ignore it; the launching process stops
+them. A chunk that fails as a population is retried job by job, so a bad job fails alone.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from lab1 import interrupt
+from lab1.job.population import MemberResult, train_configs
+from lab1.sweep.compose import plain
+
+
+@dataclass
+class Pending:
+    """A job still to train: where its results go."""
+
+    idx: int
+    config: DictConfig  # full, with hydra
+    cfg: DictConfig  # the task's part
+    out_dir: Path
+
+
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the launching process, which stops them. They start with
+    SIGINT blocked (see ``_interrupt_blocked``), so none arrives before it is ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def _interrupt_blocked() -> Iterator[None]:
+    """Hold Ctrl-C back while worker processes are forked; it is delivered afterwards."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _pool(n: int) -> concurrent.futures.ProcessPoolExecutor:
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    return concurrent.futures.ProcessPoolExecutor(n, mp_context=context, initializer=_ignore_interrupt)
+
+
+def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseException]:
+    """Train a chunk (validated by ``run_sweep``) as one population; if that fails, each
+    job alone, so one bad job fails alone."""
+    try:
+        return list(train_configs(cfgs))
+    except Exception:  # noqa: BLE001 - retried one by one below, where the error is kept
+        if len(cfgs) == 1:
+            raise
+    out: list[MemberResult | BaseException] = []
+    for cfg in cfgs:
+        try:
+            out += train_configs([cfg])
+        except Exception as err:  # noqa: BLE001 - recorded as that job's failure
+            out.append(err)
+    return out
+
+
+def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path]) -> list[tuple[str, Any]]:
+    """Train a chunk and write each job's directory as a single run does.
+
+    Runs in a worker process, so the writing (and any per-job figures) is shared out too.
+    Returns per job ``("ok", metrics record)`` or ``("failed", error text)``; a failed
+    job has its ``error.json`` and the others are unaffected.
+    """
+    from lab1.job import run
+
+    out: list[tuple[str, Any]] = []
+    for cfg, out_dir, result in zip(cfgs, out_dirs, _train_with_fallback(cfgs)):
+        if not isinstance(result, BaseException):
+            try:
+                out.append(("ok", run.save(out_dir, cfg, result)))
+                continue
+            except Exception as err:  # noqa: BLE001 - recorded as this job's failure
+                result = err
+        out.append(("failed", run.record_failure(out_dir, result)))
+    return out
+
+
+def train_in_workers(
+    n: int,
+    chunk_list: list[list[Pending]],
+    snapshots: Callable[[list[Pending]], None],
+    record: Callable[[list[Pending], list[tuple[str, Any]]], None],
+) -> None:
+    """Hand every chunk to ``n`` worker processes, which train it and write its jobs; write
+    the snapshots here meanwhile, then record each chunk as it finishes. Ctrl-C stops the
+    workers (a job cut off has no metrics.json yet)."""
+    if any(p.cfg.plots.per_job for members in chunk_list for p in members):
+        from lab1.job import plots  # noqa: F401 - loaded once here, inherited by every forked worker
+    pool = _pool(n)
+    try:
+        futures = {}
+        with _interrupt_blocked():  # the pool forks its workers in submit
+            for members in chunk_list:
+                for p in members:
+                    p.out_dir.mkdir(parents=True, exist_ok=True)
+                cfgs = [plain(p.cfg) for p in members]
+                futures[pool.submit(train_and_save, cfgs, [p.out_dir for p in members])] = members
+        for members in chunk_list:
+            snapshots(members)
+        interrupt.check()
+        for future in interrupt.as_completed(futures):
+            record(futures[future], future.result())
+    except KeyboardInterrupt:
+        for child in multiprocessing.active_children():
+            child.terminate()
+        raise
+    finally:
+        # wait for the pool's manager thread even after Ctrl-C (the workers are gone, so it
+        # ends at once): left running, Python 3.11's exit hook can race it and print an
+        # OSError traceback after lab1's one line
+        pool.shutdown(wait=True, cancel_futures=True)
