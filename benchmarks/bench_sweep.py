@@ -115,7 +115,9 @@ def report_work(sweeps: Path) -> dict[str, float]:
         cfg = OmegaConf.load(metrics.parent / ".hydra" / "config.yaml")
         samples, width, image = shape(cfg.dataset)  # the data's shape does not depend on the seed
         spec = net_spec(cfg, width, image)
-        hidden = sum(spec.sizes[1:-1]) + MODELS[cfg.model.name].conv_units(cfg)  # the convolution's outputs pass the activation too
+        hidden = sum(spec.sizes[1:-1]) + MODELS[cfg.model.name].conv_units(
+            cfg
+        )  # the convolution's outputs pass the activation too
         per_epoch = {spec.activation: hidden}
         per_epoch[spec.output_activation] = per_epoch.get(spec.output_activation, 0) + spec.sizes[-1]
         epochs = record["epochs_run"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lab1.data import make_dataset
-from tests.conftest import make_cfg
+from tests.helpers import make_cfg
 
 
 def handout_generate_linear(n=100):

@@ -1,6 +1,6 @@
 """The fence: every private Hydra and OmegaConf API that lab1 uses, and nothing else.
 
-Each is wrapped once here and has a test in ``tests/test_internals.py``, so a Hydra or
+Each is wrapped once here and has a test in ``tests/test_house.py``, so a Hydra or
 OmegaConf release that changes one fails there first, by name. ``pyproject.toml`` pins
 ``hydra-core`` and ``omegaconf`` below their next minor version, as Hydra's own plugins
 pin ``hydra-core``. No other module of lab1 imports ``hydra._internal``, ``omegaconf._utils``

@@ -154,7 +154,7 @@ def _required(cfg: DictConfig) -> list[str]:
     keys += [f"model.{f.name}" for f in fields(ModelConfig)]
     optim = cfg.get("optim")
     if isinstance(optim, (dict, DictConfig)) and optim.get("name") in OPTIMIZERS:
-        scalars, flags = hyperparameter_names(optim.name)
+        scalars, flags = hyperparameter_names(optim["name"])
         keys += [f"optim.{k}" for k in ("name", *scalars, *flags) if k != "lr"]
     return keys
 

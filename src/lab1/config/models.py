@@ -53,7 +53,11 @@ def _mlp_title(cfg: Any) -> str:
 
 def _cnn_title(cfg: Any) -> str:
     m = cfg.model
-    extras = ((f"stride {m.stride}", m.stride != 1), (f"padding {m.padding}", m.padding), (f"pool {m.pool}", m.pool))
+    extras = (
+        (f"stride {m.stride}", m.stride != 1),
+        (f"padding {m.padding}", m.padding),
+        (f"pool {m.pool}", m.pool),
+    )
     front = "".join(f", {text}" for text, shown in extras if shown)
     return f"cnn {m.filters}x{m.kernel}x{m.kernel}{front}, hidden {m.hidden}"
 
@@ -102,7 +106,9 @@ class Model:
 
 MODELS: dict[str, Model] = {
     "mlp": Model(_mlp_spec, _mlp_title, _no_check, _no_conv, _mlp_dense, _no_conv),
-    "cnn": Model(_cnn_spec, _cnn_title, _cnn_check, _cnn_conv_units, _cnn_dense, lambda cfg: int(cfg.model.kernel) ** 2),
+    "cnn": Model(
+        _cnn_spec, _cnn_title, _cnn_check, _cnn_conv_units, _cnn_dense, lambda cfg: int(cfg.model.kernel) ** 2
+    ),
 }
 
 

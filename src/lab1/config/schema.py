@@ -9,7 +9,8 @@ because an editable install maps that package outside ``conf/``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from typing import Any
 
@@ -19,6 +20,12 @@ from omegaconf import MISSING, OmegaConf
 CONFIG_PACKAGE = "lab1.conf"  # conf/, shipped as this package (pyproject.toml)
 SWEEPS_PACKAGE = "lab1.conf.sweep"  # sweeps/, shipped as this package
 VERSION_BASE = "1.3"  # the Hydra defaults lab1 is written for (hydra-core is pinned to 1.3)
+
+# Keys that change what a job prints, draws, returns or where it looks for earlier runs,
+# not what it computes: the config hash leaves them out, and so do job directory names
+# and the swept axes of results.csv (with the groups that choose how jobs run).
+PRESENTATION = ("print_every", "progress", "plots", "objective", "resume", "reuse")
+LAUNCH_GROUPS = ("sweep", "launcher", "search")
 
 
 @dataclass
@@ -131,9 +138,27 @@ class Config:
     plots: PlotsConfig = field(default_factory=PlotsConfig)
 
 
+def presentation_overrides() -> list[str]:
+    """Every override key of ``PRESENTATION`` and ``LAUNCH_GROUPS`` (``plots`` and ``plots.per_job``)."""
+    top = {f.name: f for f in fields(Config)}
+    out: list[str] = []
+    for key in PRESENTATION:
+        factory = top[key].default_factory
+        node = factory() if factory is not dataclasses.MISSING else None
+        out += [key, *(f"{key}.{f.name}" for f in fields(node))] if dataclasses.is_dataclass(node) else [key]
+    return [*out, *LAUNCH_GROUPS]
+
+
 def register_configs() -> None:
-    """Put the schemas in Hydra's ConfigStore (the YAML files extend them)."""
+    """Put the schemas in Hydra's ConfigStore (the YAML files extend them), and the job
+    directory names' ``exclude_keys`` as ``job_names`` (``conf/config.yaml`` lists it)."""
     cs = ConfigStore.instance()
+    exclude = {"exclude_keys": presentation_overrides()}
+    cs.store(
+        name="job_names",
+        node={"hydra": {"job": {"config": {"override_dirname": exclude}}}},
+        package="_global_",
+    )
     cs.store(name="config_schema", node=Config)
     cs.store(group="dataset", name="dataset_schema", node=DatasetConfig)
     cs.store(group="model", name="model_schema", node=ModelConfig)
@@ -144,8 +169,6 @@ def register_configs() -> None:
         "adam_schema": AdamConfig,
     }.items():
         cs.store(group="optim", name=name, node=node)
-
-
 
 
 def sweep_files() -> dict[str, Any]:

@@ -16,7 +16,7 @@ import numpy as np
 from lab1.job.population import MemberResult
 
 METRICS = "metrics.json"
-ERROR = "error.json"  # written by a job that raised (see lab1.run.record_failure)
+ERROR = "error.json"  # written by a job that raised (see lab1.job.run.record_failure)
 
 
 def atomic_write(path: Path, write: Any, suffix: str = "") -> None:
@@ -55,7 +55,8 @@ def metrics(r: MemberResult, epochs: int) -> dict[str, Any]:
 
 
 def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
+    # numpy's stub: mypy matches **arrays against savez's allow_pickle: bool as well
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")  # type: ignore[arg-type]
 
 
 def full_params(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

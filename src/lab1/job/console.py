@@ -53,7 +53,7 @@ class PipeSafe:
 def protect_stdout() -> None:
     """Make ``sys.stdout`` a ``PipeSafe`` (a command-line entry point calls this first)."""
     if not isinstance(sys.stdout, PipeSafe):
-        sys.stdout = PipeSafe(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = PipeSafe(sys.stdout)
 
 
 def emit(line: str) -> None:

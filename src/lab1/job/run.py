@@ -11,7 +11,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from lab1 import interrupt
-from lab1.config import MODELS, reuse_dirs, validate
+from lab1.config import MODELS, PRESENTATION, reuse_dirs, validate
 from lab1.job import artifacts, console, reuse
 from lab1.job.population import MemberResult, train_configs
 
@@ -30,15 +30,11 @@ def objective_value(cfg: DictConfig, record: dict[str, Any]) -> float:
     return float(loss) if loss is not None and math.isfinite(loss) else math.inf
 
 
-# keys that change what a job prints, draws or where it looks for earlier runs, not what it computes
-PRESENTATION_KEYS = ("print_every", "progress", "plots", "objective", "resume", "reuse")
-
-
 def fingerprint(cfg: DictConfig) -> str:
     """A hash of every resolved config value that affects the results of a job."""
     values = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(values, dict)
-    for key in PRESENTATION_KEYS:
+    for key in PRESENTATION:
         values.pop(key, None)
     text = json.dumps(values, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -27,9 +27,9 @@ class ActivationFn:
     backward: Callable[[Array, Array, Array, Array, float, Array], Array]  # (z, a, grad, out, slope, tmp)
 
 
-# 1 / e: np.reciprocal has less call overhead, np.divide(1, e) a SIMD loop; measured here
-# the crossover is near 3000 elements (one xor network: 0.6 us against 1.7 us; a population
-# of five 100-wide networks on 100 points: 40 us against 23 us)
+# 1 / e: np.reciprocal below this many elements (less call overhead), np.divide(1, e) above
+# (a SIMD loop); the same bits either way. benchmarks/bench_core.py (one network) and
+# bench_sweep.py --parts population (wide populations) measure both sides of the crossover.
 RECIPROCAL_BELOW = 3000
 
 

@@ -134,6 +134,7 @@ class Conv2D(Layer):
         np.matmul(dflat.swapaxes(-1, -2), self.cols, out=self.dWb)  # (K, F, C*kh*kw [+ 1])
         self.dW[...] = self.dWb[..., : self.dW.shape[-1]]
         if self.bias:
+            assert self.db is not None  # bind makes db whenever there is a bias
             self.db[...] = self.dWb[..., -1]
         if not need_dx:
             return None

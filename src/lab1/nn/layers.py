@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -75,7 +76,7 @@ class ViewLayer(Layer):
         """``view(x)``, made once per input object."""
         if x is not self._last[0]:
             self._last = (x, self.view(x))
-        return self._last[1]
+        return cast(Array, self._last[1])  # set with the input just above (None only before any)
 
 
 class FeatureMajor(ViewLayer):

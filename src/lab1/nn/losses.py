@@ -28,7 +28,7 @@ def _mean_squares(e: Array) -> Array:
     """(K,) mean over samples of each member's squared errors ``e`` ``(K, n, m)``."""
     n = e.shape[1]
     if e.shape[0] == 1:  # one member: a dot product is the cheapest reduction
-        flat = e.reshape(-1)
+        flat: Array = e.reshape(-1)
         return np.array([np.dot(flat, flat) / n])
     flat = e.reshape(e.shape[0], 1, -1)  # each member's errors as a row: K dot products in one matmul
     return np.matmul(flat, flat.swapaxes(-1, -2)).reshape(-1) / n

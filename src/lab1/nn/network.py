@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -103,10 +104,10 @@ class Network:
         if self.squeeze:
             if x is not self._input[0]:  # keep one 2-D view per input, so layers can see it is unchanged
                 self._input = (x, x[0])
-            x = self._input[1]
+            x = cast(Array, self._input[1])  # set with the input just above
         for layer in self.layers:
             x = layer.forward(x)
-        z = self.layers[-1].z
+        z = cast(Activation, self.layers[-1]).z  # every spec ends in an output activation
         if self.squeeze:
             x, z = x[None], z[None]
         self.logits = z.swapaxes(-1, -2)
@@ -119,8 +120,10 @@ class Network:
         if self.squeeze:
             dout = dout[0]
         first = self.first_trainable  # no gradient is needed below it
+        grad: Array | None = dout
         for i in range(len(layers) - 1, first - 1, -1):
-            dout = layers[i].backward(dout, need_dx=i > first)
+            assert grad is not None  # every layer above ``first`` returned dL/dx
+            grad = layers[i].backward(grad, need_dx=i > first)
 
     def unpack(self, row: Array) -> dict[str, Array]:
         """One member's flat parameter row by name (``W1, b1, ...``), W as ``(fan_in, fan_out)``."""
@@ -173,7 +176,7 @@ def init_rng(seed: int, stream: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,)))
 
 
-def initialise(net: Network, seeds: Sequence[int], scheme: str) -> None:
+def initialise(net: Network, seeds: Sequence[int] | Array, scheme: str) -> None:
     """Draw each member's weights from its own seed; biases start at zero."""
     if scheme not in INITS:
         raise ValueError(f"unknown init {scheme!r}; choose one of {', '.join(INITS)}")

@@ -8,6 +8,7 @@ may each have their own learning rate, momentum, betas, and so on. State arrays 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -70,12 +71,14 @@ class SGD(Optimizer):
         self.t += 1
         g = self._decayed(theta, grad)
         if self.use_momentum:
+            buf = self.buf
+            assert buf is not None  # allocated by init_state whenever use_momentum
             if self.t == 1:
-                self.buf[...] = g
+                buf[...] = g
             else:
-                self.buf *= self.momentum
-                self.buf += (1.0 - self.dampening) * g
-            g = g + self.momentum * self.buf if self.nesterov else self.buf
+                buf *= self.momentum
+                buf += (1.0 - self.dampening) * g
+            g = g + self.momentum * buf if self.nesterov else buf
         theta -= self.lr * g
 
 
@@ -173,8 +176,10 @@ class Adam(Optimizer):
         self.v += (1.0 - self.beta2) * (g * g)
         v = self.v
         if self.amsgrad:
-            np.maximum(self.v_max, self.v, out=self.v_max)
-            v = self.v_max
+            v_max = self.v_max
+            assert v_max is not None  # allocated by init_state whenever amsgrad
+            np.maximum(v_max, self.v, out=v_max)
+            v = v_max
         step_size = self.lr / (1.0 - self.beta1**self.t)
         denom = np.sqrt(v)
         denom /= np.sqrt(1.0 - self.beta2**self.t)
@@ -206,6 +211,8 @@ def make_optimizer(
     """Build an optimizer from ``(K, 1)`` scalar columns and flags, with its state allocated."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-    opt = OPTIMIZERS[name](**scalars, **flags)
+    # hyperparameters go by name: their types are the dataclass fields', not checked here
+    cls: Callable[..., Optimizer] = OPTIMIZERS[name]
+    opt = cls(**scalars, **flags)
     opt.init_state(shape)
     return opt

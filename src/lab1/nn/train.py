@@ -117,6 +117,58 @@ class _Recorder:
             self.log(epoch, members, loss, acc)
 
 
+class _Members:
+    """Which members still train, which reached 100%, and why each one stopped."""
+
+    def __init__(self, rec: _Recorder, opt: Optimizer, y_true: Array, early_stop: float | None) -> None:
+        k = rec.net.k
+        self.rec, self.opt, self.y_true, self.k = rec, opt, y_true, k
+        self.y_bytes = y_true.tobytes()
+        self.active = np.ones(k, dtype=bool)
+        self.diverged = np.zeros(k, dtype=bool)
+        self.early = np.zeros(k, dtype=bool)
+        self.reached = np.full(k, -1, dtype=np.int64)
+        self.threshold = np.full(k, -np.inf if early_stop is None else early_stop)
+        self.stop_early = early_stop is not None
+        self.pending = self.active.copy()  # still training and not yet at 100% accuracy
+        self.n_active = self.n_pending = k  # their counts as Python ints: no numpy call per epoch
+
+    def retire(self, epoch: int, members: Array, p: Array, loss: Array, why: Array) -> None:
+        """Record the members' final state, mark why they stopped, stop updating them."""
+        self.rec.finish(epoch, members, p, loss, accuracy(p, self.y_true))
+        why |= members
+        self.active[members] = self.pending[members] = False
+        self.n_active, self.n_pending = int(self.active.sum()), int(self.pending.sum())
+        _freeze(self.opt, members)
+
+    def check_finite(self, epoch: int, net: Network, p: Array, loss: Array) -> None:
+        """Retire members whose loss is no longer finite (diverged), and make them finite."""
+        if not math.isfinite(loss[0] if self.k == 1 else loss.sum()):
+            bad = ~np.isfinite(loss) & self.active
+            if bad.any():
+                self.retire(epoch, bad, p, loss, self.diverged)
+                _silence(net, self.opt, bad)
+
+    def check_reached(self, epoch: int, p: Array) -> None:
+        """Note the first epoch at which each member classifies every sample right."""
+        if self.n_pending == 1 and self.k == 1:  # one network: compare the bytes of its classes
+            if (p > 0.5).tobytes() == self.y_bytes:
+                self.reached[0], self.pending[0], self.n_pending = epoch, False, 0
+        elif self.n_pending:
+            new = all_correct(p, self.y_true) & self.pending
+            if new.any():
+                self.reached[new] = epoch
+                self.pending &= ~new
+                self.n_pending = int(self.pending.sum())
+
+    def check_early(self, epoch: int, p: Array, loss: Array) -> None:
+        """Retire members whose loss is at most ``early_stop``."""
+        if self.stop_early:
+            hit = (loss <= self.threshold) & self.active
+            if hit.any():
+                self.retire(epoch, hit, p, loss, self.early)
+
+
 def train(
     net: Network,
     opt: Optimizer,
@@ -134,60 +186,27 @@ def train(
     seeds = np.zeros(k, dtype=np.int64) if seeds is None else np.asarray(seeds)
     value_and_grad = objective(spec.loss, spec.output_activation)
     y_true = y > 0.5
-    y_bytes = y_true.tobytes()
     rec = _Recorder(net, n, spec.log_every)
-    active = np.ones(k, dtype=bool)
-    diverged = np.zeros(k, dtype=bool)
-    early = np.zeros(k, dtype=bool)
-    reached = np.full(k, -1, dtype=np.int64)
-    threshold = np.full(k, -np.inf if spec.early_stop is None else spec.early_stop)
+    m = _Members(rec, opt, y_true, spec.early_stop)
     batch = spec.batch_size if spec.batch_size and spec.batch_size < n else None
     rngs = [init_rng(int(s), SHUFFLE_STREAM) for s in seeds] if batch else []
     progress_every = max(1, spec.epochs // 200)
-
-    pending = active.copy()  # still training and not yet at 100% accuracy
-    n_active = n_pending = k  # their counts as Python ints: no numpy call per epoch
-    stop_early = spec.early_stop is not None
     log_every = spec.log_every
-
-    def retire(epoch: int, members: Array, p: Array, loss: Array, why: Array) -> None:
-        """Record the members' final state, mark why they stopped, stop updating them."""
-        nonlocal n_active, n_pending
-        rec.finish(epoch, members, p, loss, accuracy(p, y_true))
-        why |= members
-        active[members] = pending[members] = False
-        n_active, n_pending = int(active.sum()), int(pending.sum())
-        _freeze(opt, members)
 
     with np.errstate(all="ignore"):
         for epoch in range(spec.epochs + 1):
             p = net.forward(X)
             loss, grad, from_logits = value_and_grad(net, p, y)
-            if not math.isfinite(loss[0] if k == 1 else loss.sum()):
-                bad = ~np.isfinite(loss) & active
-                if bad.any():
-                    retire(epoch, bad, p, loss, diverged)
-                    _silence(net, opt, bad)
-            if n_pending == 1 and k == 1:  # one network: compare the bytes of its classes
-                if (p > 0.5).tobytes() == y_bytes:
-                    reached[0], pending[0], n_pending = epoch, False, 0
-            elif n_pending:
-                new = all_correct(p, y_true) & pending
-                if new.any():
-                    reached[new] = epoch
-                    pending &= ~new
-                    n_pending = int(pending.sum())
+            m.check_finite(epoch, net, p, loss)
+            m.check_reached(epoch, p)
             if epoch % log_every == 0:
-                rec.log(epoch, active if n_active < k else None, loss, accuracy(p, y_true))
+                rec.log(epoch, m.active if m.n_active < k else None, loss, accuracy(p, y_true))
             if print_every and epoch % print_every == 0 and on_print is not None:
                 on_print(epoch, loss)
-            if stop_early:
-                hit = (loss <= threshold) & active
-                if hit.any():
-                    retire(epoch, hit, p, loss, early)
-            if epoch == spec.epochs or not n_active:
-                if n_active:
-                    rec.finish(epoch, active, p, loss, accuracy(p, y_true))
+            m.check_early(epoch, p, loss)
+            if epoch == spec.epochs or not m.n_active:
+                if m.n_active:
+                    rec.finish(epoch, m.active, p, loss, accuracy(p, y_true))
                 break
             if batch is None:
                 net.backward(grad, from_logits)
@@ -196,7 +215,11 @@ def train(
                 _minibatch_epoch(net, opt, X, y, batch, rngs, value_and_grad)
             if on_progress is not None and (epoch + 1) % progress_every == 0:
                 on_progress(epoch + 1)
+    return _result(rec, m, k, time.perf_counter() - start)
 
+
+def _result(rec: _Recorder, m: _Members, k: int, seconds: float) -> TrainResult:
+    """The recorded rows and snapshots as a TrainResult."""
     epochs = np.array([r[0] for r in rec.rows], dtype=np.int64)
     return TrainResult(
         theta=rec.theta,
@@ -204,13 +227,13 @@ def train(
         loss=rec.loss,
         accuracy=rec.acc,
         epochs_run=rec.epochs_run,
-        epochs_to_100=reached,
-        diverged=diverged,
-        early_stopped=early,
+        epochs_to_100=m.reached,
+        diverged=m.diverged,
+        early_stopped=m.early,
         history_epoch=epochs,
         history_loss=np.array([r[1] for r in rec.rows]).reshape(len(epochs), k),
         history_accuracy=np.array([r[2] for r in rec.rows]).reshape(len(epochs), k),
-        wall_seconds=time.perf_counter() - start,
+        wall_seconds=seconds,
     )
 
 

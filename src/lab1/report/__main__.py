@@ -20,7 +20,6 @@ from lab1.sweep.results import load_sweep
 INTERRUPTED = "lab1.report: interrupted; every finished run is kept (run the same command again)"
 
 
-
 def parse(argv: list[str] | None) -> argparse.Namespace:
     """Command-line flags."""
     p = argparse.ArgumentParser(prog="python -m lab1.report", description=__doc__.splitlines()[0])

@@ -75,6 +75,8 @@ EXTRA = Section(
     _by_axis,
 )
 SWEEPS = ("baseline", *(s.sweep for s in DISCUSSION), "bias", EXTRA.sweep)
+
+
 def _figures(sweep: Sweep, name: str, out: Path) -> list[str]:
     """Copy a sweep's figures next to the report; returns Markdown image lines."""
     lines = []
@@ -111,7 +113,9 @@ def _baseline(sweep: Sweep, out: Path) -> list[str]:
                 lines.append(f"![{dataset} {fig[:-4].replace('_', ' ')}](baseline_{dataset}_{fig})")
         pred = pd.read_csv(src / "predictions.csv")
         listing = [
-            f"Iter{i} | Ground truth: {int(r.label)} | prediction: {r.probability:.5f}"
+            # pandas-stubs type itertuples fields as any scalar, some of which int() refuses
+            f"Iter{i} | Ground truth: {int(r.label)} "  # type: ignore[arg-type]
+            f"| prediction: {r.probability:.5f}"
             for i, r in enumerate(pred.itertuples())
         ]
         listing.append(f"loss={job['loss']:.10g} accuracy={100 * job['accuracy']:.2f}%")

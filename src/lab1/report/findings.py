@@ -1,6 +1,6 @@
 """Sentences of findings computed from a sweep summary: nothing here is canned text.
 
-Every function takes the summary of ``lab1.summary.summarise`` (one row per dataset and
+Every function takes the summary of ``lab1.sweep.summary.summarise`` (one row per dataset and
 setting) and returns sentences whose numbers, settings and even verdicts come from it.
 """
 
@@ -56,7 +56,8 @@ def axis_findings(summary: pd.DataFrame, axis: str, dataset: str) -> list[str]:
             f"On {dataset}, {_names(list(all_ok[axis]), axis)} reached 100% accuracy in {every}; {speed}."
         )
     else:
-        best = rows.loc[rows["accuracy_mean"].fillna(-1).idxmax()]
+        # pandas-stubs: .loc takes no plain Hashable, the label type idxmax returns
+        best = rows.loc[rows["accuracy_mean"].fillna(-1).idxmax()]  # type: ignore[call-overload]
         out.append(
             f"On {dataset}, no setting reached 100% accuracy in every seed; the best final accuracy "
             f"was {_pct(best['accuracy_mean'])} on average, with {axis}={fmt(best[axis])}."
@@ -74,13 +75,13 @@ def axis_findings(summary: pd.DataFrame, axis: str, dataset: str) -> list[str]:
         )
     rose = rows[rows["loss_rose"] > 0]
     if len(rose):
-        parts = []
+        failures = []
         for _, r in rose.iterrows():
             what = f"{int(r['loss_rose'])}/{int(r['runs'])} seeds ended with a higher loss than they started"
             if r["diverged"]:
                 what += f" ({int(r['diverged'])} with a loss that overflowed: diverged)"
-            parts.append(f"{axis}={fmt(r[axis])}: {what}")
-        out.append("Training failed outright for " + "; ".join(parts) + ".")
+            failures.append(f"{axis}={fmt(r[axis])}: {what}")
+        out.append("Training failed outright for " + "; ".join(failures) + ".")
     return out
 
 

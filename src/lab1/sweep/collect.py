@@ -1,6 +1,6 @@
 """``python -m lab1.collect SWEEP_DIR``: rebuild a sweep's table, summary and figures.
 
-The same function runs at the end of every multirun (see ``lab1.callbacks``).
+The same function runs at the end of every multirun (see ``lab1.sweep.callbacks``).
 """
 
 from __future__ import annotations
@@ -86,4 +86,3 @@ def main(argv: list[str] | None = None) -> int:
         done = collect(root)
         console.emit(f"lab1.collect: {root}: {done.counts}; wrote {', '.join(p.name for p in done.files)}")
     return 0
-

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
@@ -55,7 +56,8 @@ class JobComposer:
                 (self.parsed[line],) = self.parser.parse_overrides([line])
         parsed = [self.parsed[line] for line in overrides]
         values = [o for o in parsed if self._is_value(o)]
-        structural = sorted(o.input_line for o in parsed if not self._is_value(o))
+        # an override's input_line is the line it was parsed from
+        structural = sorted(line for line, o in zip(overrides, parsed) if not self._is_value(o))
         key = (tuple(structural), tuple(sorted(o.key_or_group for o in values)))
         template = self.templates.get(key)
         if template is None:
@@ -89,9 +91,9 @@ def recall(overrides: Sequence[str]) -> DictConfig | None:
 
 def plain(cfg: DictConfig) -> DictConfig:
     """A resolved copy without parents or interpolations, cheap to send to a worker process."""
-    return OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
+    return OmegaConf.create(cast(dict[str, Any], OmegaConf.to_container(cfg, resolve=True)))
 
 
 def task_config(config: DictConfig) -> DictConfig:
     """The config a task function receives: everything but ``hydra``."""
-    return OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
+    return OmegaConf.masked_copy(config, [str(k) for k in config if k != "hydra"])

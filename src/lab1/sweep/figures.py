@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 from lab1.job.plots import LOSS_CEILING, LOSS_FLOOR  # noqa: E402
 from lab1.sweep.results import Sweep, fmt, label, sort_key  # noqa: E402
@@ -57,7 +58,7 @@ def learning_curves(sweep: Sweep, path: Path) -> None:
         if sweep.axes
         else table.groupby("dataset").size().max()
     )
-    handles: dict[str, object] = {}
+    handles: dict[str, Line2D] = {}
     for ax, dataset in zip(panels[0], datasets):
         for setting, color in zip(settings, colors):
             mask = table["dataset"] == dataset

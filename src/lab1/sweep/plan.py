@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -21,8 +21,8 @@ def group_key(cfg: DictConfig) -> tuple:
         int(cfg.dataset.n),
         int(cfg.epochs),
         hidden_sizes(cfg),
-        tuple(OmegaConf.to_container(cfg.model).items()),
-        tuple(OmegaConf.to_container(cfg.dataset).items()),
+        tuple(cast(dict[str, Any], OmegaConf.to_container(cfg.model)).items()),
+        tuple(cast(dict[str, Any], OmegaConf.to_container(cfg.dataset)).items()),
         cfg.activation,
         float(cfg.leaky_slope),
         cfg.output_activation,

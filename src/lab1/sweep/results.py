@@ -18,6 +18,8 @@ import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
+from lab1.config import presentation_overrides
+from lab1.internals import yaml_implicit_resolvers
 from lab1.job.artifacts import ERROR, METRICS
 
 
@@ -43,18 +45,7 @@ CONFIG_COLUMNS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "seed": lambda c: c["seed"],
 }
 NOT_AXES = ("seed", "dataset")  # overrides that are not compared as settings
-# overrides that choose how jobs run or what they print, not what they compute: no column
-PRESENTATION = (
-    "sweep",
-    "launcher",
-    "search",
-    "print_every",
-    "progress",
-    "plots.per_job",
-    "resume",
-    "reuse",
-    "objective",
-)
+PRESENTATION = frozenset(presentation_overrides())  # overrides that are not settings: no column
 
 
 @dataclass
@@ -77,9 +68,7 @@ def _fast_loader() -> type | None:
     """OmegaConf's YAML rules (its float pattern, no timestamps, no repeated keys) on
     libyaml's C parser; None where either is missing (then ``OmegaConf.load`` reads)."""
     try:
-        from omegaconf._utils import get_yaml_loader
-
-        resolvers = get_yaml_loader().yaml_implicit_resolvers
+        resolvers = yaml_implicit_resolvers()
         base = yaml.CSafeLoader
     except (ImportError, AttributeError):
         return None

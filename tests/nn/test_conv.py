@@ -9,8 +9,7 @@ from lab1.data import make_dataset
 from lab1.job.population import train_configs
 from lab1.nn.conv import Conv2D, Flatten, MaxPool2D, Reshape
 from lab1.nn.network import ConvSpec, NetSpec, Network, initialise
-from tests.conftest import make_cfg, run_cli
-from tests.test_gradients import TOL, numeric_grad, rel_error
+from tests.helpers import TOL, make_cfg, numeric_grad, rel_error, run_cli
 
 
 def naive_conv(x, w, b, stride, padding):

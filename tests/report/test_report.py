@@ -18,7 +18,7 @@ from lab1.report.document import SWEEPS
 from lab1.report.runner import NO_BASELINE_RUNS
 from lab1.sweep.results import load_sweep
 from lab1.sweep.summary import summarise
-from tests.conftest import run_cli, wait_for
+from tests.helpers import run_cli, wait_for
 
 ARGS = ["--epochs", "100", "--seeds", "1", "--out", "rep"]
 

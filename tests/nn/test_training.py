@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lab1.job.population import train_configs
-from tests.conftest import make_cfg
+from tests.helpers import make_cfg
 
 
 @pytest.mark.parametrize("dataset", ["linear", "xor"])

@@ -1,4 +1,4 @@
-"""Shared helpers: compose the real configs, run the real CLI in a subprocess."""
+"""Helpers shared by the tests: compose the real configs, run the real CLI, check gradients."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+import numpy as np
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
@@ -45,14 +45,32 @@ def single_run_dir(root: Path) -> Path:
     return dirs[0]
 
 
-@pytest.fixture
-def cfg_factory():
-    return make_cfg
-
-
 def wait_for(condition: Callable[[], bool], seconds: float = 120) -> bool:
     """Poll until ``condition()`` holds (files appearing, processes gone), not a fixed wait."""
     deadline = time.monotonic() + seconds
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.05)
     return condition()
+
+
+H = 1e-6
+TOL = 1e-6
+
+
+def rel_error(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a) + np.abs(b)), 1e-12))
+
+
+def numeric_grad(f, x: np.ndarray) -> np.ndarray:
+    """Central differences of the scalar f() with respect to every entry of x (in place)."""
+    g = np.zeros_like(x)
+    flat, gflat = x.reshape(-1), g.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + H
+        up = f()
+        flat[i] = old - H
+        down = f()
+        flat[i] = old
+        gflat[i] = (up - down) / (2 * H)
+    return g

@@ -11,7 +11,7 @@ import pytest
 from hydra import compose, initialize_config_module
 
 from lab1.config import CONFIG_PACKAGE, VERSION_BASE, group_choices
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 FAST = ["epochs=300", "print_every=0", "plots.per_job=false"]
 TIMING = ["wall_seconds", "epochs_per_second"]

@@ -10,28 +10,7 @@ from lab1.nn.layers import Activation, Dense
 from lab1.nn.losses import FUSED, LOSSES
 from lab1.nn.network import NetSpec, Network
 from lab1.nn.train import objective
-
-H = 1e-6
-TOL = 1e-6
-
-
-def rel_error(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a) + np.abs(b)), 1e-12))
-
-
-def numeric_grad(f, x: np.ndarray) -> np.ndarray:
-    """Central differences of the scalar f() with respect to every entry of x (in place)."""
-    g = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), g.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + H
-        up = f()
-        flat[i] = old - H
-        down = f()
-        flat[i] = old
-        gflat[i] = (up - down) / (2 * H)
-    return g
+from tests.helpers import TOL, numeric_grad, rel_error
 
 
 def _away_from_kinks(z: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from lab1.__main__ import cli
-from tests.conftest import run_cli, single_run_dir
+from tests.helpers import run_cli, single_run_dir
 
 FILES = [
     ".hydra/config.yaml",

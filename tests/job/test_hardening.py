@@ -22,7 +22,7 @@ from lab1.__main__ import cli
 from lab1.config import ConfigError, validate
 from lab1.data import DataError, read_csv
 from lab1.job.run import run
-from tests.conftest import make_cfg, run_cli, wait_for
+from tests.helpers import make_cfg, run_cli, wait_for
 
 # ---------------------------------------------------------------- CSV data
 

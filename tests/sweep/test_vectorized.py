@@ -16,7 +16,7 @@ from lab1.config import CONFIG_PACKAGE, VERSION_BASE
 from lab1.sweep.compose import JobComposer
 from lab1.sweep.cost import chunk_cost, makespan
 from lab1.sweep.plan import chunks, plan, spread, workers
-from tests.conftest import make_cfg, run_cli
+from tests.helpers import make_cfg, run_cli
 
 FAST = ["print_every=0", "plots.per_job=false"]
 MIXED = ["dataset=xor", "epochs=150", "optim=sgd,adam", "lr=0.05,0.5", "hidden=3,6", "seed=0,1"]

@@ -1,0 +1,150 @@
+"""The house rules that hold the layout together: layers, the fence, plugins, one home per fact."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from lab1.config import PRESENTATION, presentation_overrides
+from lab1.job.run import fingerprint
+from tests.helpers import make_cfg
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
+
+
+def _lint_imports() -> str:
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
+    assert exe is not None, "import-linter is a test extra"
+    return exe
+
+
+def test_import_contracts_are_kept():
+    """import-linter's own run: report > sweep > job > config > nn, and nn imports no lab1."""
+    proc = subprocess.run([_lint_imports()], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 kept, 0 broken" in proc.stdout
+
+
+def test_hydra_discovers_the_launcher_and_the_sweeper():
+    from hydra.core.plugins import Plugins
+    from hydra.plugins.launcher import Launcher
+    from hydra.plugins.sweeper import Sweeper
+
+    launchers = {cls.__name__ for cls in Plugins.instance().discover(Launcher)}
+    sweepers = {cls.__name__ for cls in Plugins.instance().discover(Sweeper)}
+    assert "VectorizedLauncher" in launchers
+    assert "Lab1Sweeper" in sweepers
+
+
+PRIVATE = ("hydra._internal", "omegaconf._utils", "_save_config", "._value(", "_apply_overrides_to_config")
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")))
+def test_private_apis_only_in_the_fence(path):
+    text = (SRC / path).read_text()
+    if path == "lab1/internals.py":
+        assert all(name in text for name in PRIVATE)
+        return
+    assert not [name for name in PRIVATE if name in text], path
+
+
+def test_fence_apply_overrides_and_dirname():
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from lab1.internals import apply_overrides, override_dirname
+
+    cfg = make_cfg()
+    parsed = OverridesParser.create().parse_overrides(["lr=0.5", "hidden=[4,16]", "print_every=0"])
+    apply_overrides(parsed, cfg)
+    assert cfg.lr == 0.5 and list(cfg.hidden) == [4, 16]
+    assert override_dirname(parsed, "=", ",", ["print_every"]) == "hidden=[4,16],lr=0.5"
+
+
+def test_fence_save_config(tmp_path):
+    from lab1.internals import save_config
+
+    save_config(OmegaConf.create({"a": 1, "b": [2, 3]}), "x.yaml", tmp_path / "sub")
+    assert OmegaConf.load(tmp_path / "sub" / "x.yaml") == {"a": 1, "b": [2, 3]}
+
+
+def test_fence_yaml_resolvers_and_to_bool():
+    from omegaconf import ValidationError
+
+    from lab1.internals import to_bool, yaml_implicit_resolvers
+
+    resolvers = yaml_implicit_resolvers()
+    assert "1" in resolvers and "." in resolvers  # the float pattern starts with digits and dots
+    assert to_bool("yes") is True and to_bool("off") is False
+    with pytest.raises(ValidationError):
+        to_bool("abc")
+
+
+def test_fence_basic_sweeper_is_hydras_current_class():
+    import importlib
+
+    from lab1.internals import basic_sweeper
+
+    sweeper, conf = basic_sweeper()
+    module = importlib.import_module("hydra._internal.core_plugins.basic_sweeper")
+    assert sweeper is module.BasicSweeper and conf is module.BasicSweeperConf
+
+
+def test_no_symlink_is_tracked():
+    proc = subprocess.run(["git", "ls-files", "-s"], cwd=ROOT, capture_output=True, text=True, check=True)
+    links = [line.split("\t")[1] for line in proc.stdout.splitlines() if line.startswith("120000")]
+    assert links == []
+
+
+def test_presentation_keys_have_one_home():
+    """Job directory names, results.csv's axes and the config hash leave out the same keys."""
+    from lab1.sweep.results import PRESENTATION as RESULT_KEYS
+
+    composed = make_cfg("hydra.job.name=x", "+sweep=lr")  # the sweep group is registered
+    assert "plots.per_job" in presentation_overrides() and "launcher" in presentation_overrides()
+    assert set(RESULT_KEYS) == set(presentation_overrides())
+    other = {"print_every": 7, "progress": True, "plots.per_job": False, "objective": "accuracy"}
+    other |= {"resume": False, "reuse": ["/tmp"]}
+    assert {key.split(".")[0] for key in other} == set(PRESENTATION)
+    hashes = {fingerprint(composed)}
+    for key, value in other.items():
+        changed = composed.copy()
+        OmegaConf.update(changed, key, value, merge=False)
+        hashes.add(fingerprint(changed))
+    assert len(hashes) == 1
+    changed = composed.copy()
+    changed.lr = 0.5
+    assert fingerprint(changed) not in hashes
+
+
+def test_job_names_exclude_the_presentation_keys():
+    from hydra import compose, initialize_config_module
+
+    from lab1.config import CONFIG_PACKAGE, VERSION_BASE
+
+    with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
+        cfg = compose("config", return_hydra_config=True)
+    assert list(cfg.hydra.job.config.override_dirname.exclude_keys) == presentation_overrides()
+
+
+def _functions(path: Path) -> list[tuple[str, int]]:
+    tree = ast.parse(path.read_text())
+    return [
+        (node.name, node.end_lineno - node.lineno + 1)  # type: ignore[operator]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+
+
+def test_modules_and_functions_read_in_one_sitting():
+    """No module of src over 300 lines, no function over 60."""
+    for path in SRC.rglob("*.py"):
+        assert len(path.read_text().splitlines()) <= 300, path
+        long = [(name, n) for name, n in _functions(path) if n > 60]
+        assert not long, (path, long)
