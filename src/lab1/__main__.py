@@ -20,6 +20,8 @@ from lab1.config import (  # also registers the schemas
     ConfigError,
     precheck_overrides,
 )
+from lab1.config.effects import check_effect
+from lab1.config.extras import check_extras
 from lab1.job.console import protect_stdout
 from lab1.job.run import discard_refused_sweep, record_failure, run
 
@@ -32,7 +34,10 @@ def main(cfg: DictConfig) -> float:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     try:
-        return run(cfg, out_dir)
+        check_effect(cfg, hc.overrides.task)
+        multirun = hc.mode == RunMode.MULTIRUN
+        job = f"{hc.job.num + 1} {out_dir.name}" if multirun else None
+        return run(cfg, out_dir, log=out_dir / f"{hc.job.name}.log", job=job)
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
         discard_unstarted(out_dir)
@@ -58,11 +63,34 @@ def discard_unstarted(out_dir: Path) -> None:
             out_dir.rmdir()
 
 
+def choices(args: list[str]) -> list[tuple[str, str]]:
+    """(key, value) of every ``key=value`` argument, ``+`` stripped (``launcher=joblib``)."""
+    pairs = [arg.lstrip("+").partition("=") for arg in args if "=" in arg and not arg.startswith("-")]
+    return [(key, value) for key, _, value in pairs]
+
+
+def refuse_saved_run(args: list[str]) -> None:
+    """Refuse Hydra's usual rerun, ``--config-dir <run>/.hydra --config-name config``: lab1's
+    own config.yaml comes first on the search path, so it would train the defaults."""
+    for i, arg in enumerate(args):
+        flag, eq, value = arg.partition("=")
+        if flag not in ("--config-dir", "-cd"):
+            continue
+        given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
+        if (Path(given) / "config.yaml").is_file() and (Path(given) / "overrides.yaml").is_file():
+            raise ConfigError.plain(
+                f"--config-dir {given} would train lab1's defaults, not that run; "
+                f"to train it again bit for bit: python -m lab1.rerun {Path(given).parent}"
+            )
+
+
 def cli() -> None:
     """Check group choices, then hand over to Hydra."""
     protect_stdout()
     try:
+        refuse_saved_run(sys.argv[1:])
         precheck_overrides(sys.argv[1:])
+        check_extras(choices(sys.argv[1:]))
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
         sys.exit(2)

@@ -158,6 +158,15 @@ DATASETS: dict[str, Callable[[Any, int], Dataset]] = {
     "csv": csv,
 }
 
+# the dataset.* keys each dataset reads (beside name); any other has no effect on it
+KEYS: dict[str, frozenset[str]] = {
+    "linear": frozenset({"n"}),
+    "xor": frozenset(),
+    "xor4": frozenset(),
+    "bars": frozenset({"n", "size", "bar", "noise"}),
+    "csv": frozenset({"path", "label", "features"}),
+}
+
 
 def make_dataset(cfg: Any, seed: int) -> Dataset:
     """Generate the dataset ``cfg.name`` for ``seed``; an unknown name lists the valid ones."""

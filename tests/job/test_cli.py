@@ -35,10 +35,12 @@ def test_single_run_writes_every_file(tmp_path):
     assert sum(line.startswith("epoch ") and " loss : " in line for line in lines) == 4  # 0,1000,2000,3000
     iters = [line for line in lines if line.startswith("Iter")]
     assert len(iters) == 21 and "| Ground truth: 0 | prediction: " in iters[0]
-    assert lines[-1].startswith("loss=") and lines[-1].endswith("%")
+    assert lines[-2].startswith("loss=") and lines[-2].endswith("%")
     assert "Traceback" not in proc.stderr and "RuntimeWarning" not in proc.stderr
 
     run = single_run_dir(tmp_path)
+    assert lines[-1] == f"lab1: wrote {run}"  # a single run ends with where it saved its files
+    assert (run / "lab1.log").read_text().splitlines() == lines  # and its log holds what it printed
     for name in FILES:
         assert (run / name).is_file(), name
     m = json.loads((run / "metrics.json").read_text())
@@ -57,7 +59,7 @@ def test_single_run_writes_every_file(tmp_path):
     assert list(pred.columns) == ["x0", "x1", "label", "probability", "predicted"]
     assert len(pred) == 21
     assert m["accuracy"] == pytest.approx((pred.label == pred.predicted).mean())
-    assert lines[-1] == f"loss={m['loss']:.10g} accuracy={100 * m['accuracy']:.2f}%"
+    assert lines[-2] == f"loss={m['loss']:.10g} accuracy={100 * m['accuracy']:.2f}%"
     hist = pd.read_csv(run / "history.csv")
     assert list(hist.columns) == ["epoch", "loss", "accuracy"]
     assert hist.epoch.iloc[0] == 0 and hist.epoch.iloc[-1] == 3000 and len(hist) <= 1001

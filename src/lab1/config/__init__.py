@@ -4,6 +4,7 @@ Importing this package registers the schemas and the ``sweep`` group with Hydra.
 values themselves live in ``conf/`` and ``sweeps/``.
 """
 
+from lab1.config import help as _help  # noqa: F401  (registers the --help page)
 from lab1.config.checks import CHECKS, log_interval, reuse_dirs, validate
 from lab1.config.errors import ConfigError
 from lab1.config.models import MODELS, hidden_sizes, net_spec

@@ -102,12 +102,30 @@ class Model:
     conv_units: Callable[[Any], int]  # convolution outputs per sample (0: none)
     dense_widths: Callable[[Any, int], tuple[int, ...]]  # dense layers' widths, input to output
     kernel_area: Callable[[Any], int]  # weights of one convolution filter per channel (0: none)
+    keys: frozenset[str]  # the width keys it reads (model.* or top-level); another has no effect
+    hint: str  # where its widths are set, for a key it does not read
 
 
 MODELS: dict[str, Model] = {
-    "mlp": Model(_mlp_spec, _mlp_title, _no_check, _no_conv, _mlp_dense, _no_conv),
+    "mlp": Model(
+        _mlp_spec,
+        _mlp_title,
+        _no_check,
+        _no_conv,
+        _mlp_dense,
+        _no_conv,
+        frozenset({"hidden", "depth"}),
+        "the MLP's widths are hidden= (a width or a list such as [4,16]) and depth=",
+    ),
     "cnn": Model(
-        _cnn_spec, _cnn_title, _cnn_check, _cnn_conv_units, _cnn_dense, lambda cfg: int(cfg.model.kernel) ** 2
+        _cnn_spec,
+        _cnn_title,
+        _cnn_check,
+        _cnn_conv_units,
+        _cnn_dense,
+        lambda cfg: int(cfg.model.kernel) ** 2,
+        frozenset({f"model.{k}" for k in ("filters", "kernel", "stride", "padding", "pool", "hidden")}),
+        "the CNN's sizes are model.filters, model.kernel, model.stride, model.padding, model.pool, model.hidden",
     ),
 }
 

@@ -1,4 +1,4 @@
-"""The command line's overrides, checked before Hydra composes: group choices and words.
+"""The command line's overrides, checked before Hydra composes: grammar, keys, group choices, words.
 
 Hydra's own messages for these list its search path or a type error; lab1's are single
 lines, and a refused multirun leaves no sweep directory.
@@ -13,6 +13,14 @@ from omegaconf import ValidationError
 
 from lab1.config.checks import CHECKS
 from lab1.config.errors import ConfigError
+from lab1.config.keys_known import (
+    default_choice,
+    is_hydra_key,
+    known_keys,
+    optim_keys,
+    unknown_key_message,
+    wrong_optim_key_message,
+)
 from lab1.config.schema import CONFIG_PACKAGE, sweep_files
 from lab1.internals import to_bool
 
@@ -69,25 +77,162 @@ def _conversions(text: str) -> list[Any]:
     return out
 
 
-def precheck_overrides(args: list[str]) -> None:
-    """Reject an unknown config-group choice (``optim=lbfgs``) or a word where a checked key
-    wants a number (``lr=abc``) before Hydra composes.
+MALFORMED_HINT = "write key=value, key=a,b,c for a sweep, or key=[a,b] for a list"
+_PAIRS = {"[": "]", "{": "}", "(": ")"}
 
-    Hydra's own messages for these list its search path or a type error; these are single
-    lines, and a refused multirun leaves no sweep directory. Anything this cannot parse is
-    left for Hydra to report.
-    """
+
+def _bracket_problem(text: str, whole: str) -> str | None:
+    """An unclosed or unmatched bracket or quote of the value ``text`` of the override
+    ``whole``, in words; None if balanced."""
+    stack: list[str] = []
+    quote = ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _PAIRS:
+            stack.append(ch)
+        elif ch in _PAIRS.values():
+            if not stack:
+                return f"has a closing {ch!r} with no opening bracket before it"
+            if _PAIRS[stack.pop()] != ch:
+                return f"closes a bracket with {ch!r} that another kind opened"
+    if quote:
+        return f"has an unclosed quote {quote}: end the text with {quote}"
+    if stack:
+        closing = "".join(_PAIRS[c] for c in reversed(stack))
+        return f"has an unclosed bracket {stack[-1]!r}: close it ({whole}{closing})"
+    return None
+
+
+def diagnose(text: str) -> str:
+    """What is malformed in an override Hydra's parser refused, in one plain line."""
+    key, eq, value = text.partition("=")
+    if not eq:
+        return f"override {text!r} has no '=': write key=value (or ~key to delete a key)"
+    if value.startswith("="):
+        return f"override {text!r} has '==': write one '=' ({key}={value.lstrip('=')})"
+    problem = _bracket_problem(value, text)
+    if problem:
+        return f"override {text!r} {problem}"
+    if value.rstrip().endswith(","):
+        fixed = value.rstrip().rstrip(",")
+        return f"override {text!r} has a trailing comma: remove it ({key}={fixed}) or add the next value"
+    if ",," in value.replace(" ", ""):
+        return f"override {text!r} has an empty value between two commas"
+    return f"{text!r} is not a valid override ({MALFORMED_HINT})"
+
+
+def parse_each(texts: list[str]) -> list[Any]:
+    """Hydra's parse of every override, one at a time, so a malformed one is named."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    try:
-        overrides = OverridesParser.create().parse_overrides(
-            [a for a in args if not a.startswith("-") and "=" in a]
-        )
-    except Exception:  # noqa: BLE001 - Hydra reports malformed overrides itself
+    parser = OverridesParser.create()
+    parsed = []
+    for text in texts:
+        try:
+            parsed.append(parser.parse_override(text))
+        except Exception:  # noqa: BLE001 - Hydra's parser errors name grammar tokens, not the problem
+            raise ConfigError.plain(diagnose(text)) from None
+    return parsed
+
+
+# Hydra's flags that take the next argument as their value (--info's value is optional).
+_VALUED = {"-c", "--cfg", "-p", "--package", "-cp", "--config-path", "-cn", "--config-name"}
+_VALUED |= {"-cd", "--config-dir", "--experimental-rerun"}
+_OWN_CONFIG_FLAGS = {
+    "-cp",
+    "--config-path",
+    "-cn",
+    "--config-name",
+    "-cd",
+    "--config-dir",
+    "--experimental-rerun",
+}
+
+
+def command_line_overrides(args: list[str]) -> tuple[list[str], bool] | None:
+    """The overrides among ``args`` (what is not one of Hydra's flags or a flag's value),
+    and whether the config is lab1's own (no --config-name/-path/-dir). None: leave it all
+    to Hydra (shell completion, --version)."""
+    overrides: list[str] = []
+    own = True
+    skip = False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        flag = arg.split("=", 1)[0]
+        if flag in ("--version", "-sc", "--shell-completion"):
+            return None
+        if arg.startswith("-"):
+            own = own and flag not in _OWN_CONFIG_FLAGS
+            optional = arg in ("-i", "--info") and i + 1 < len(args) and "=" not in args[i + 1]
+            skip = arg in _VALUED or optional
+            continue
+        overrides.append(arg)
+    return overrides, own
+
+
+def _optim_choices(overrides: list[Any]) -> list[str] | None:
+    """The optimizers the overrides leave chosen; None when a sweep, search or sweeper
+    params may choose one (every optimizer's keys are then allowed)."""
+    chosen: list[str] | None = None
+    for o in overrides:
+        key = o.key_or_group.lstrip("+~")
+        if (
+            key in ("sweep", "search")
+            or key.startswith("hydra.sweeper")
+            or (key == "optim" and o.is_delete())
+        ):
+            return None
+        if key == "optim":
+            chosen = [v for v in _values(o) if isinstance(v, str)] or None
+    if chosen is None:
+        default = default_choice("optim")
+        return [default] if default else None
+    return chosen
+
+
+def check_keys(overrides: list[Any]) -> None:
+    """Refuse a key lab1 does not have (``lrr=0.1``, ``optimizer=adam``), naming the nearest
+    known ones, and an optimizer key the chosen optimizer lacks (``optim.beta1`` with sgd)."""
+    groups = config_groups()
+    known = set(known_keys(groups))
+    choices = _optim_choices(overrides)
+    for override in overrides:
+        key = override.key_or_group.lstrip("+~")
+        if not key or is_hydra_key(key):
+            continue
+        if key not in known:
+            raise ConfigError.plain(unknown_key_message(key, groups))
+        if key.startswith("optim.") and not override.is_delete():
+            for choice in choices or []:
+                keys = optim_keys(choice)
+                if keys is not None and key not in keys:
+                    raise ConfigError.plain(wrong_optim_key_message(key, choice, keys))
+
+
+def precheck_overrides(args: list[str]) -> None:
+    """Reject a malformed override (``lr=1e-2,``), an unknown key (``lrr=0.1``), an unknown
+    config-group choice (``optim=lbfgs``) or a word where a checked key wants a number
+    (``lr=abc``) before Hydra composes.
+
+    Hydra's own messages for these list its search path, a type error or its grammar's
+    tokens; these are single lines, and a refused multirun leaves no sweep directory.
+    """
+    split = command_line_overrides(args)
+    if split is None:
         return
+    texts, own_config = split
+    overrides = parse_each(texts)
     for override in overrides:
         if not override.key_or_group.lstrip("+~"):
             raise ConfigError.plain(f"override {override.input_line!r} has no key: write key=value")
+    if own_config:
+        check_keys(overrides)
+    for override in overrides:
         key = override.key_or_group.lstrip("+~")
         if override.is_delete():
             continue

@@ -130,7 +130,8 @@ class Config:
     seed: int = MISSING
     print_every: int = MISSING  # epochs between "epoch e loss : L" lines; 0 prints none
     log_every: int | None = MISSING  # history interval; None: at most ~1000 rows
-    early_stop: float | None = MISSING  # stop once the loss is at most this; None: never
+    early_stop: Any = MISSING  # stop once the loss is at most this; null or false: never
+    stop_accuracy: float | None = MISSING  # stop once the accuracy is at least this; null: never
     objective: str = MISSING  # what the task returns to a sweeper: loss or accuracy
     progress: bool | None = MISSING  # tqdm bar; None: only on a terminal for long runs
     resume: bool = MISSING  # reuse a finished run of the same config found in the job directory

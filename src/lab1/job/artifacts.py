@@ -46,6 +46,7 @@ def metrics(r: MemberResult, epochs: int) -> dict[str, Any]:
         "diverged": r.diverged,
         "diverged_epoch": r.epochs_run if r.diverged else None,
         "early_stopped": r.early_stopped,
+        "stopped_by": r.stopped_by,
         "n_samples": int(len(r.dataset.y)),
         "n_params": int(sum(v.size for v in r.params.values())),
         "population": r.population,

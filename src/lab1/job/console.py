@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,18 +63,58 @@ def emit(line: str) -> None:
     sys.stdout.flush()
 
 
-def print_loss(epoch: int, loss: np.ndarray) -> None:
-    """``epoch <e> loss : <loss>``."""
-    emit(f"epoch {epoch} loss : {float(loss[0]):.10g}")
+class JobLog:
+    """Where a job's lines go: appended to its log file (``lab1.log``), and printed too
+    unless ``echo`` is off (a multirun's job prints one line; its listing stays in the log)."""
+
+    def __init__(self, path: Path | None = None, echo: bool = True) -> None:
+        self.path, self.echo = path, echo
+
+    def line(self, text: str) -> None:
+        """One line to the console (if echoing) and to the log file (if any)."""
+        if self.echo:
+            emit(text)
+        if self.path is not None:
+            with open(self.path, "a") as log:
+                log.write(text + "\n")
+
+    def loss(self, epoch: int, loss: np.ndarray) -> None:
+        """``epoch <e> loss : <loss>``."""
+        self.line(f"epoch {epoch} loss : {float(loss[0]):.10g}")
 
 
-def print_predictions(r: MemberResult) -> None:
-    """One line per sample, then the final loss and accuracy."""
-    for i, (label, prob) in enumerate(zip(r.dataset.y, r.prob)):
-        emit(f"Iter{i} | Ground truth: {int(label)} | prediction: {prob:.5f}")
+def listing(r: MemberResult, cfg: Any) -> list[str]:
+    """One line per sample, then the final loss and accuracy, and the early stop if any."""
+    lines = [
+        f"Iter{i} | Ground truth: {int(label)} | prediction: {prob:.5f}"
+        for i, (label, prob) in enumerate(zip(r.dataset.y, r.prob))
+    ]
     if r.diverged:
-        emit(f"diverged at epoch {r.epochs_run}: the loss became {r.loss}")
-    emit(f"loss={r.loss:.10g} accuracy={100 * r.accuracy:.2f}%")
+        lines.append(f"diverged at epoch {r.epochs_run}: the loss became {r.loss}")
+    lines.append(f"loss={r.loss:.10g} accuracy={100 * r.accuracy:.2f}%")
+    if r.stopped_by is not None:
+        lines.append(stop_text(r.stopped_by, r.epochs_run, cfg[r.stopped_by]))
+    return lines
+
+
+def result_text(record: dict[str, Any], cfg: Any) -> str:
+    """A finished job in one line: ``loss=0.0123 accuracy=100.00%[; early stop at ...]``."""
+    loss = record["loss"]
+    text = (
+        f"loss={f'{loss:.6g}' if loss is not None else 'diverged'} accuracy={100 * record['accuracy']:.2f}%"
+    )
+    stopped_by = record.get("stopped_by")
+    if stopped_by is not None:
+        text += f"; {stop_text(stopped_by, record['epochs_run'], cfg[stopped_by])}"
+    return text
+
+
+def stop_text(stopped_by: str | None, epoch: int, threshold: Any) -> str:
+    """``early stop at epoch 812: accuracy reached stop_accuracy=1`` ("" if not stopped early)."""
+    if stopped_by is None:
+        return ""
+    what = "loss fell to" if stopped_by == "early_stop" else "accuracy reached"
+    return f"early stop at epoch {epoch}: {what} {stopped_by}={threshold:g}"
 
 
 def kept(src: object | None) -> str:
@@ -81,11 +122,6 @@ def kept(src: object | None) -> str:
     if src is None:
         return "already holds a finished run of this config; kept it (resume=false retrains)"
     return f"copied the finished run of this config from {src} (resume=false retrains)"
-
-
-def print_kept(out_dir: object, src: object | None) -> None:
-    """Say that a finished run of the same config was kept (``src`` None) or copied in."""
-    emit(f"lab1: {out_dir}: {kept(src)}")
 
 
 def progress_bar(total: int, enabled: bool | None) -> tuple[Callable[[int], None] | None, Callable]:
@@ -117,11 +153,9 @@ class JobBar:
         if self.bar is not None:
             self.bar.update(1)
 
-    def finished(self, out_dir: object, record: dict) -> None:
+    def finished(self, out_dir: object, record: dict, cfg: Any) -> None:
         """A job trained and written."""
-        loss = record["loss"]
-        loss_text = f"{loss:.6g}" if loss is not None else "diverged"
-        self._line(out_dir, f"loss={loss_text} accuracy={100 * record['accuracy']:.2f}%")
+        self._line(out_dir, result_text(record, cfg))
 
     def kept(self, out_dir: object, src: object | None) -> None:
         """A job that found a finished run of its config: its own (``src`` None) or copied."""

@@ -17,7 +17,7 @@ from lab1.config import log_interval, net_spec
 from lab1.data import Dataset, depends_on_seed, make_dataset
 from lab1.nn.network import NetSpec, Network, initialise
 from lab1.nn.optimizers import hyperparameter_names, make_optimizer
-from lab1.nn.train import TrainResult, TrainSpec, train
+from lab1.nn.train import STOP_RULES, TrainResult, TrainSpec, train
 
 Array = np.ndarray
 
@@ -36,6 +36,7 @@ class MemberResult:
     epochs_to_100: int | None
     diverged: bool
     early_stopped: bool
+    stopped_by: str | None  # the key whose rule stopped it early: early_stop or stop_accuracy
     history: dict[str, Array]  # epoch, loss, accuracy
     wall_seconds: float
     population: int
@@ -49,7 +50,8 @@ def train_spec(cfg: DictConfig) -> TrainSpec:
         output_activation=cfg.output_activation,
         epochs=int(cfg.epochs),
         batch_size=cfg.batch_size,
-        early_stop=cfg.early_stop,
+        early_stop=None if cfg.early_stop is False else cfg.early_stop,
+        stop_accuracy=cfg.stop_accuracy,
         log_every=log_interval(cfg),
     )
 
@@ -112,6 +114,7 @@ def _member(
         epochs_to_100=int(r.epochs_to_100[i]) if r.epochs_to_100[i] >= 0 else None,
         diverged=bool(r.diverged[i]),
         early_stopped=bool(r.early_stopped[i]),
+        stopped_by=STOP_RULES[int(r.stop_rule[i])],
         history={
             "epoch": r.history_epoch[rows],
             "loss": r.history_loss[rows, i],

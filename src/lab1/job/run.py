@@ -60,8 +60,12 @@ def earlier_run(
     return (record, src) if record is not None else None
 
 
-def save(out_dir: Path, cfg: DictConfig, r: MemberResult) -> dict[str, Any]:
-    """Write a finished job's files (figures if enabled), metrics.json last."""
+def save(
+    out_dir: Path, cfg: DictConfig, r: MemberResult, log: console.JobLog | None = None
+) -> dict[str, Any]:
+    """Write a finished job's listing to its log, then its files (figures if enabled), metrics.json last."""
+    for line in console.listing(r, cfg):
+        (log or console.JobLog(echo=False)).line(line)
     record = artifacts.write_run(out_dir, r, int(cfg.epochs))
     record["config_hash"] = fingerprint(cfg)
     if cfg.plots.per_job:
@@ -92,20 +96,31 @@ def record_failure(out_dir: Path, err: BaseException) -> str:
     return text
 
 
-def run(cfg: DictConfig, out_dir: Path, verbose: bool = True) -> float:
-    """Train one job, print as the handout asks, write its run directory; return the objective."""
+def run(
+    cfg: DictConfig, out_dir: Path, verbose: bool = True, log: Path | None = None, job: str | None = None
+) -> float:
+    """Train one job, print as the handout asks, write its run directory; return the objective.
+
+    Every line also goes to ``log`` (the job's ``lab1.log``). A multirun's job (``job``: its
+    number and name) prints one line instead, as the vectorized launcher's jobs do; a
+    single run ends with the path of its run directory.
+    """
     interrupt.check()  # a Ctrl-C lost while Hydra wrote this job's snapshot
     validate(cfg)
+    out = console.JobLog(log, echo=verbose and job is None)
     if (found := earlier_run(cfg, out_dir)) is not None:
-        if verbose:
-            console.print_kept(out_dir, found[1])
+        out.line(f"lab1: {out_dir}: {console.kept(found[1])}")
+        if verbose and job is not None:
+            console.emit(f"lab1: job {job}: {console.kept(found[1])}")
         return objective_value(cfg, found[0])
-    on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if verbose else False)
+    on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if out.echo else False)
     try:
-        (result,) = train_configs([cfg], console.print_loss if verbose else None, on_progress)
+        (result,) = train_configs([cfg], out.loss if verbose else None, on_progress)
     finally:
         close()
-    if verbose:
-        console.print_predictions(result)
-    record = save(out_dir, cfg, result)
+    record = save(out_dir, cfg, result, out)
+    if verbose and job is not None:
+        console.emit(f"lab1: job {job}: {console.result_text(record, cfg)}")
+    elif verbose:
+        out.line(f"lab1: wrote {out_dir}")
     return objective_value(cfg, record)

@@ -3,7 +3,8 @@
 Epoch ``e`` (0-based) is the forward pass over all the data made with the parameters after
 ``e`` updates; epoch 0 is the initial network. A run of ``epochs`` epochs makes that many
 updates, so its last forward pass (epoch ``epochs``) measures the final network. A member
-stops early when its loss drops to ``early_stop`` or when its loss stops being finite
+stops early when its loss drops to ``early_stop``, when its accuracy reaches
+``stop_accuracy`` (``STOP_RULES`` names each), or when its loss stops being finite
 (``diverged``); its results are those of the epoch it stopped at.
 """
 
@@ -22,6 +23,7 @@ from lab1.nn.optimizers import Optimizer
 
 Array = np.ndarray
 SHUFFLE_STREAM = 2  # SeedSequence spawn key of the mini-batch shuffling stream
+STOP_RULES = (None, "early_stop", "stop_accuracy")  # what stopped a member early, by TrainResult.stop_rule
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class TrainSpec:
     epochs: int = 1000
     batch_size: int | None = None  # None or >= n: full batch
     early_stop: float | None = None  # stop a member once its loss <= this
+    stop_accuracy: float | None = None  # stop a member once its accuracy >= this
     log_every: int = 1  # history interval in epochs
 
 
@@ -48,6 +51,7 @@ class TrainResult:
     epochs_to_100: Array  # (K,) first epoch with 100% accuracy, -1 if never
     diverged: Array  # (K,) bool
     early_stopped: Array  # (K,) bool
+    stop_rule: Array  # (K,) index into STOP_RULES: 0 none, 1 early_stop, 2 stop_accuracy
     history_epoch: Array  # (T,)
     history_loss: Array  # (T, K), NaN where a member logged nothing
     history_accuracy: Array  # (T, K)
@@ -120,7 +124,7 @@ class _Recorder:
 class _Members:
     """Which members still train, which reached 100%, and why each one stopped."""
 
-    def __init__(self, rec: _Recorder, opt: Optimizer, y_true: Array, early_stop: float | None) -> None:
+    def __init__(self, rec: _Recorder, opt: Optimizer, y_true: Array, spec: TrainSpec) -> None:
         k = rec.net.k
         self.rec, self.opt, self.y_true, self.k = rec, opt, y_true, k
         self.y_bytes = y_true.tobytes()
@@ -128,8 +132,10 @@ class _Members:
         self.diverged = np.zeros(k, dtype=bool)
         self.early = np.zeros(k, dtype=bool)
         self.reached = np.full(k, -1, dtype=np.int64)
-        self.threshold = np.full(k, -np.inf if early_stop is None else early_stop)
-        self.stop_early = early_stop is not None
+        self.rule = np.zeros(k, dtype=np.int8)
+        self.threshold = np.full(k, -np.inf if spec.early_stop is None else spec.early_stop)
+        self.stop_accuracy = spec.stop_accuracy
+        self.stop_early = spec.early_stop is not None or spec.stop_accuracy is not None
         self.pending = self.active.copy()  # still training and not yet at 100% accuracy
         self.n_active = self.n_pending = k  # their counts as Python ints: no numpy call per epoch
 
@@ -162,11 +168,22 @@ class _Members:
                 self.n_pending = int(self.pending.sum())
 
     def check_early(self, epoch: int, p: Array, loss: Array) -> None:
-        """Retire members whose loss is at most ``early_stop``."""
-        if self.stop_early:
-            hit = (loss <= self.threshold) & self.active
+        """Retire members whose loss is at most ``early_stop`` or whose accuracy is at
+        least ``stop_accuracy``; the first rule that holds is the one recorded."""
+        if not self.stop_early:
+            return
+        for code, hit in enumerate(self._hits(p, loss), start=1):
+            hit &= self.active
             if hit.any():
+                self.rule[hit] = code
                 self.retire(epoch, hit, p, loss, self.early)
+
+    def _hits(self, p: Array, loss: Array) -> tuple[Array, Array]:
+        """(loss <= early_stop, accuracy >= stop_accuracy) per member."""
+        by_loss = loss <= self.threshold
+        if self.stop_accuracy is None:
+            return by_loss, np.zeros(self.k, dtype=bool)
+        return by_loss, accuracy(p, self.y_true) >= self.stop_accuracy
 
 
 def train(
@@ -187,7 +204,7 @@ def train(
     value_and_grad = objective(spec.loss, spec.output_activation)
     y_true = y > 0.5
     rec = _Recorder(net, n, spec.log_every)
-    m = _Members(rec, opt, y_true, spec.early_stop)
+    m = _Members(rec, opt, y_true, spec)
     batch = spec.batch_size if spec.batch_size and spec.batch_size < n else None
     rngs = [init_rng(int(s), SHUFFLE_STREAM) for s in seeds] if batch else []
     progress_every = max(1, spec.epochs // 200)
@@ -230,6 +247,7 @@ def _result(rec: _Recorder, m: _Members, k: int, seconds: float) -> TrainResult:
         epochs_to_100=m.reached,
         diverged=m.diverged,
         early_stopped=m.early,
+        stop_rule=m.rule,
         history_epoch=epochs,
         history_loss=np.array([r[1] for r in rec.rows]).reshape(len(epochs), k),
         history_accuracy=np.array([r[2] for r in rec.rows]).reshape(len(epochs), k),

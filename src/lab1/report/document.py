@@ -12,7 +12,7 @@ import pandas as pd
 
 from lab1.report import findings
 from lab1.sweep.results import Sweep
-from lab1.sweep.summary import display, markdown, summarise
+from lab1.sweep.summary import LOSS_ROSE, display, markdown, summarise
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,8 @@ def write_report(sweeps: dict[str, Sweep], out: Path, args: argparse.Namespace, 
         f"(seeds 0 to {args.seeds - 1}, {args.epochs} epochs each, early stopping off). "
         "Every table, figure and number below is computed from those runs; "
         f"this call spent {seconds:.0f} s running the sweeps. Training and testing use the same data, as the handout says. "
-        "In the tables, *reached 100%* counts the seeds whose accuracy was 100% at some epoch, and "
+        "In the tables, *reached 100%* counts the seeds whose accuracy was 100% at some epoch, "
+        f"*{LOSS_ROSE}* those whose final loss was finite but higher than before training, and "
         "*diverged* those whose loss overflowed to infinity or NaN.",
         "",
     ]

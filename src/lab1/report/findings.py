@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from lab1.sweep.results import fmt, sort_key
+from lab1.sweep.summary import ended_higher
 
 
 def _names(values: Sequence, axis: str) -> str:
@@ -73,11 +74,13 @@ def axis_findings(summary: pd.DataFrame, axis: str, dataset: str) -> list[str]:
         out.append(
             f"{_names(list(none_ok[axis]), axis)} never reached 100% in any seed (mean final accuracy {accs})."
         )
-    rose = rows[rows["loss_rose"] > 0]
-    if len(rose):
+    higher = ended_higher(rows)
+    if (higher > 0).any():
         failures = []
-        for _, r in rose.iterrows():
-            what = f"{int(r['loss_rose'])}/{int(r['runs'])} seeds ended with a higher loss than they started"
+        for (_, r), n in zip(rows.iterrows(), higher):
+            if not n:
+                continue
+            what = f"{int(n)}/{int(r['runs'])} seeds ended with a higher loss than they started"
             if r["diverged"]:
                 what += f" ({int(r['diverged'])} with a loss that overflowed: diverged)"
             failures.append(f"{axis}={fmt(r[axis])}: {what}")
@@ -161,10 +164,11 @@ def lr_answer(summary: pd.DataFrame) -> list[str]:
                 else "slow but enough"
             )
         )
+        higher = int(ended_higher(rows).iloc[-1])
         large_text = f"the largest, lr={fmt(large['lr'])}, " + (
-            f"ended above its starting loss in {int(large['loss_rose'])}/{int(large['runs'])} seeds "
+            f"ended above its starting loss in {higher}/{int(large['runs'])} seeds "
             f"(mean accuracy {_pct(large['accuracy_mean'])}): the steps overshoot"
-            if large["loss_rose"]
+            if higher
             else f"still trained (mean accuracy {_pct(large['accuracy_mean'])}), so the sweep did not reach a failing rate"
         )
         out.append(f"On {dataset}, {small_text}; {large_text}; {best}.")

@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from hydra.core.override_parser.types import Quote, QuotedString
 
@@ -28,6 +29,18 @@ from lab1.report.estimate import sweep_cost
 # so they start once the baseline is done and copy those runs (``reuse=``) instead of
 # training them again; these share none and start at once.
 NO_BASELINE_RUNS = frozenset({"baseline", "conv"})
+
+
+_SAY = threading.Lock()  # one progress line at a time, whichever thread prints it
+
+
+def say(line: str, stream: TextIO | None = None) -> None:
+    """Print one progress line whole: the line and its newline in a single write, flushed,
+    under a lock, so lines of sweeps running side by side never interleave."""
+    out = sys.stdout if stream is None else stream
+    with _SAY:
+        out.write(line + "\n")
+        out.flush()
 
 
 def reuses_baseline(name: str, args: argparse.Namespace) -> bool:
@@ -108,7 +121,7 @@ class Runner:
             with open(log_path, "a") as log:  # the sweep keeps its own copy of the file
                 proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             self.running.add(proc)
-        print(announce, flush=True)
+        say(announce)
         code = proc.wait()
         with self.lock:
             self.running.discard(proc)
@@ -142,7 +155,7 @@ def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -
     marker = root / ".complete"
     key = " ".join(cmd[2:])
     if not args.fresh and marker.exists() and marker.read_text() == key:
-        print(f"lab1.report: {name}: complete, reused", flush=True)
+        say(f"lab1.report: {name}: complete, reused")
         return False, None
     log_path = root.parent / f"{name}.log"
     code = runner.run(cmd, log_path, f"lab1.report: {name}: running ({' '.join(cmd[2:4])} ...)")

@@ -14,8 +14,8 @@ from pathlib import Path
 from lab1.job import console
 from lab1.job.artifacts import atomic_write
 from lab1.sweep.figures import draw_sweep
-from lab1.sweep.results import Sweep, load_sweep
-from lab1.sweep.summary import display, markdown, summarise
+from lab1.sweep.results import Sweep, fmt, load_sweep
+from lab1.sweep.summary import LOSS_ROSE, display, markdown, summarise
 
 
 @dataclass
@@ -33,19 +33,23 @@ class Collected:
 
 
 def summary_text(sweep: Sweep, figures: list[Path]) -> str:
-    """summary.md: what was swept, the grouped table, the figures."""
+    """summary.md: what was swept and what was fixed, the grouped table, the figures."""
     swept = ", ".join(sweep.axes) or "nothing but seeds and datasets"
-    lines = [
-        f"# Sweep summary: {sweep.root.name}",
-        "",
+    lines = [f"# Sweep summary: {sweep.root.name}", ""]
+    if sweep.fixed:
+        fixed = ", ".join(f"{key}={fmt(value)}" for key, value in sweep.fixed.items())
+        lines += [f"Fixed: {fixed} (the same in every run).", ""]
+    lines += [
         f"Swept: {swept}. Jobs: {len(sweep.table)} collected, {len(sweep.skipped)} skipped. "
         "Each row groups the seeds of one setting: mean ± std of the final loss and accuracy, "
-        "how many seeds reached 100% accuracy, the median epoch at which they did, and how many diverged.",
+        "how many seeds reached 100% accuracy, the median epoch at which they did, how many "
+        f"ended with a finite loss above their initial loss (*{LOSS_ROSE}*), and how many diverged "
+        "(their loss overflowed to infinity or NaN).",
         "",
     ]
     summary = summarise(sweep)
     if not summary.empty:
-        lines += [markdown(display(summary, sweep.axes)), ""]
+        lines += [markdown(display(summary, sweep.axes, sweep.fixed)), ""]
     for path in figures:
         lines += [f"![{path.stem}]({path.name})", ""]
     if sweep.skipped:

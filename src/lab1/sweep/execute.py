@@ -18,10 +18,11 @@ from omegaconf import DictConfig
 
 from lab1 import interrupt
 from lab1.config import ConfigError, validate
+from lab1.config.effects import check_effect
 from lab1.job import console, reuse, run
 from lab1.sweep.compose import JobComposer, recall, task_config
 from lab1.sweep.plan import plan, spread, workers
-from lab1.sweep.pool import Pending, train_and_save, train_in_workers
+from lab1.sweep.pool import Pending, logs, train_and_save, train_in_workers
 
 SETTINGS = {  # the launcher's own settings: (check, what is allowed)
     "max_members": (lambda v: v >= 1, "an integer >= 1"),
@@ -63,8 +64,9 @@ def run_sweep(
     composer = JobComposer(load)
     configs = [recall(o) or composer.compose(o) for o in job_overrides]
     cfgs = [task_config(c) for c in configs]
-    for cfg in cfgs:  # refuse a bad value (ConfigError) before anything is written or trained
+    for config, cfg in zip(configs, cfgs):  # refuse a bad value before anything is written or trained
         validate(cfg)
+        check_effect(cfg, config.hydra.overrides.task)
     bar = console.JobBar(len(cfgs), progress)
     outcome: dict[int, tuple[str, Any]] = {}
     pending = _keep_finished(configs, cfgs, initial_idx, locate, snapshot, bar, outcome)
@@ -119,7 +121,7 @@ def _train(
         for p, (status, value) in zip(members, results):
             if status == "ok":
                 outcome[p.idx] = ("ok", run.objective_value(p.cfg, value))
-                bar.finished(p.out_dir, value)
+                bar.finished(p.out_dir, value, p.cfg)
             else:  # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
                 outcome[p.idx] = ("ok", math.nan)
                 bar.failed(p.out_dir, value)
@@ -129,6 +131,8 @@ def _train(
         for members in member_lists:
             snapshots(members)
             interrupt.check()
-            record(members, train_and_save([p.cfg for p in members], [p.out_dir for p in members]))
+            record(
+                members, train_and_save([p.cfg for p in members], [p.out_dir for p in members], logs(members))
+            )
     else:
         train_in_workers(n, member_lists, snapshots, record)

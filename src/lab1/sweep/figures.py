@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -11,6 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from lab1.job.plots import LOSS_CEILING, LOSS_FLOOR  # noqa: E402
@@ -27,21 +30,35 @@ def _settings(table: pd.DataFrame, axes: list[str]) -> list[tuple]:
     return sorted((tuple(r) for r in rows), key=lambda r: tuple(sort_key(v) for v in r))
 
 
-def _colors(n: int, numeric: bool) -> list:
-    cmap = plt.get_cmap("viridis" if numeric else "tab10" if n <= 10 else "tab20")
-    if numeric:
-        return [cmap(x) for x in np.linspace(0.0, 0.9, max(n, 1))]
-    return [cmap(i % cmap.N) for i in range(n)]
+LINE_STYLES = ("-", "--", ":", "-.")
+NOTHING_REACHED = "no run reached 100% accuracy"
 
 
-def _numeric(table: pd.DataFrame, axes: list[str]) -> bool:
-    if len(axes) != 1:
-        return False
-    return bool(pd.to_numeric(table[axes[0]], errors="coerce").notna().all())
+def _style(i: int) -> tuple[Any, str]:
+    """Colour and line style of the i-th setting: tab10's ten colours in order, then the
+    same colours again with the next line style, so no two of 40 settings look alike."""
+    cmap = plt.get_cmap("tab10")
+    return cmap(i % 10), LINE_STYLES[(i // 10) % len(LINE_STYLES)]
+
+
+def _nothing(ax: Axes, text: str) -> None:
+    """A panel with nothing to plot says so in words: no ticks, frame or colour bar."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=10, color="0.3")
 
 
 def _title_axes(axes: list[str]) -> str:
     return " x ".join(axes) if axes else "seeds only"
+
+
+def _save(fig: Figure, path: Path) -> None:
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def learning_curves(sweep: Sweep, path: Path) -> None:
@@ -49,7 +66,6 @@ def learning_curves(sweep: Sweep, path: Path) -> None:
     table = sweep.table[sweep.table["status"] != "failed"]
     datasets = sorted(table["dataset"].unique(), key=sort_key)
     settings = _settings(table, sweep.axes)
-    colors = _colors(len(settings), _numeric(table, sweep.axes))
     fig, panels = plt.subplots(
         1, len(datasets), figsize=(5.2 * len(datasets) + 2.2, 4.4), squeeze=False, constrained_layout=True
     )
@@ -60,7 +76,8 @@ def learning_curves(sweep: Sweep, path: Path) -> None:
     )
     handles: dict[str, Line2D] = {}
     for ax, dataset in zip(panels[0], datasets):
-        for setting, color in zip(settings, colors):
+        for i, setting in enumerate(settings):
+            color, style = _style(i)
             mask = table["dataset"] == dataset
             for axis, value in zip(sweep.axes, setting):
                 mask &= table[axis] == value
@@ -78,7 +95,7 @@ def learning_curves(sweep: Sweep, path: Path) -> None:
             name = (
                 fmt(setting[0]) if len(sweep.axes) == 1 else label(dict(zip(sweep.axes, setting)), sweep.axes)
             )
-            (line,) = ax.plot(curves.index, mean, color=color, lw=1.4)
+            (line,) = ax.plot(curves.index, mean, color=color, ls=style, lw=1.4)
             if len(jobs) > 1:
                 ax.fill_between(curves.index, lo, hi, color=color, alpha=0.15, lw=0)
             handles.setdefault(name, line)
@@ -100,35 +117,44 @@ def learning_curves(sweep: Sweep, path: Path) -> None:
     fig.suptitle(
         f"Learning curves, swept: {_title_axes(sweep.axes)}\n({band})", fontsize=10
     )  # two lines: clear of the legend
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
-def bars(summary: pd.DataFrame, axes: list[str], path: Path) -> None:
+def _per_setting(rows: pd.DataFrame, axes: list[str], settings: list[tuple], col: str) -> list[float]:
+    """``col`` of each setting in ``rows`` (one dataset), NaN where the setting has no row."""
+    out = []
+    for s in settings:
+        m = np.ones(len(rows), dtype=bool)
+        for axis, value in zip(axes, s):
+            m &= (rows[axis] == value).to_numpy()
+        out.append(float(rows.loc[m, col].iloc[0]) if m.any() else np.nan)
+    return out
+
+
+def bars_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
     """Final accuracy and median epochs to 100% per setting, one bar per dataset."""
     datasets = sorted(summary["dataset"].unique(), key=sort_key)
     settings = _settings(summary, axes)
-    names = [label(dict(zip(axes, s)), axes) if axes else "all runs" for s in settings]
-    if len(axes) == 1:
-        names = [fmt(s[0]) for s in settings]
+    names = (
+        [fmt(s[0]) for s in settings]
+        if len(axes) == 1
+        else [label(dict(zip(axes, s)), axes) for s in settings]
+    )
     x = np.arange(len(settings))
     width = 0.8 / len(datasets)
     fig, (ax_acc, ax_ep) = plt.subplots(
         1, 2, figsize=(min(18.0, max(9.0, 1.2 * len(settings) + 4)), 4.6), constrained_layout=True
     )
+    reached = bool(np.isfinite(pd.to_numeric(summary["epochs_to_100_median"], errors="coerce")).any())
     for i, (dataset, color) in enumerate(zip(datasets, DATASET_COLORS * 4)):
         rows = summary[summary["dataset"] == dataset]
-        acc, err, epochs = [], [], []
-        for s in settings:
-            m = np.ones(len(rows), dtype=bool)
-            for axis, value in zip(axes, s):
-                m &= (rows[axis] == value).to_numpy()
-            r = rows[m]
-            acc.append(100 * r["accuracy_mean"].iloc[0] if len(r) else np.nan)
-            err.append(100 * r["accuracy_std"].iloc[0] if len(r) else np.nan)
-            epochs.append(r["epochs_to_100_median"].iloc[0] if len(r) else np.nan)
+        acc = 100 * np.array(_per_setting(rows, axes, settings, "accuracy_mean"))
+        err = 100 * np.array(_per_setting(rows, axes, settings, "accuracy_std"))
+        epochs = _per_setting(rows, axes, settings, "epochs_to_100_median")
         pos = x - 0.4 + width * (i + 0.5)
         ax_acc.bar(pos, acc, width, yerr=np.nan_to_num(err), capsize=2, color=color, label=dataset)
+        if not reached:
+            continue
         ax_ep.bar(pos, np.nan_to_num(epochs), width, color=color, label=dataset)
         for p, e in zip(pos, epochs):
             if not np.isfinite(e):
@@ -143,6 +169,8 @@ def bars(summary: pd.DataFrame, axes: list[str], path: Path) -> None:
         )
         ax.set_xlabel(_title_axes(axes))
         ax.grid(axis="y", alpha=0.3)
+    if not reached:
+        _nothing(ax_ep, f"median epochs to 100% accuracy:\n{NOTHING_REACHED}\n(in any seed or setting)")
     # outside the panels: inside, it covered bars
     fig.legend(
         *ax_acc.get_legend_handles_labels(),
@@ -152,66 +180,66 @@ def bars(summary: pd.DataFrame, axes: list[str], path: Path) -> None:
         frameon=False,
     )
     fig.suptitle(f"Outcome per setting, swept: {_title_axes(axes)} (dashed: the 90% pass mark)", fontsize=10)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
-def heatmap(summary: pd.DataFrame, axes: list[str], path: Path) -> None:
-    """Two swept axes: mean final accuracy and median epochs to 100%, one row per dataset."""
+def bars(summary: pd.DataFrame, axes: list[str], path: Path) -> None:
+    """``bars_figure`` saved to ``path``."""
+    _save(bars_figure(summary, axes), path)
+
+
+def _cells(ax: Axes, m: np.ndarray, scale: float) -> None:
+    """Each cell's value as text, "never" where it has none."""
+    box = {"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0}
+    for (i, j), v in np.ndenumerate(m):
+        text = "never" if not np.isfinite(v) else f"{v:.0f}" if scale == 1 else f"{v:.1f}"
+        ax.text(j, i, text, ha="center", va="center", fontsize=8, color="k", bbox=box)
+
+
+HEAT_METRICS = (
+    ("accuracy_mean", "final accuracy (%)", 100.0, "RdYlGn", (0, 100)),
+    ("epochs_to_100_median", "median epochs to 100%", 1.0, "viridis_r", None),
+)
+
+
+def heatmap_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
+    """Two swept axes: mean final accuracy and median epochs to 100%, one row per dataset.
+    An epochs panel whose every cell would read "never" says so in words instead."""
     a, b = axes
     datasets = sorted(summary["dataset"].unique(), key=sort_key)
     rows_v = sorted(summary[a].unique(), key=sort_key)
     cols_v = sorted(summary[b].unique(), key=sort_key)
+    width, height = max(9.0, 1.3 * len(cols_v) * 2 + 3), (0.55 * len(rows_v) + 1.6) * len(datasets)
     fig, grid = plt.subplots(
-        len(datasets),
-        2,
-        figsize=(
-            max(9.0, 1.3 * len(cols_v) * 2 + 3),
-            0.55 * len(rows_v) * len(datasets) + 1.6 * len(datasets),
-        ),
-        squeeze=False,
-        constrained_layout=True,
-    )
-    metrics = (
-        ("accuracy_mean", "final accuracy (%)", 100.0, "RdYlGn", (0, 100)),
-        ("epochs_to_100_median", "median epochs to 100%", 1.0, "viridis_r", None),
+        len(datasets), 2, figsize=(width, height), squeeze=False, constrained_layout=True
     )
     for row, dataset in zip(grid, datasets):
         sub = summary[summary["dataset"] == dataset]
-        for ax, (col, title, scale, cmap, limits) in zip(row, metrics):
+        for ax, (col, title, scale, cmap, limits) in zip(row, HEAT_METRICS):
             m = np.full((len(rows_v), len(cols_v)), np.nan)
             for _, r in sub.iterrows():
                 m[rows_v.index(r[a]), cols_v.index(r[b])] = scale * r[col]
-            vmin, vmax = (
-                limits
-                if limits
-                else (
-                    np.nanmin(m) if np.isfinite(m).any() else 0,
-                    np.nanmax(m) if np.isfinite(m).any() else 1,
-                )
-            )
+            ax.set_title(f"{dataset}: {title}", fontsize=9)
+            if not np.isfinite(m).any() and limits is None:  # every cell "never": no scale to show
+                _nothing(ax, NOTHING_REACHED)
+                continue
+            finite = m[np.isfinite(m)]
+            vmin, vmax = limits or ((finite.min(), finite.max()) if finite.size else (0, 1))
             ax.set_facecolor("0.9")  # cells with no value ("never")
             im = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
-            for i in range(len(rows_v)):
-                for j in range(len(cols_v)):
-                    text = (
-                        "never"
-                        if not np.isfinite(m[i, j])
-                        else f"{m[i, j]:.0f}"
-                        if scale == 1
-                        else f"{m[i, j]:.1f}"
-                    )
-                    box = {"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0}
-                    ax.text(j, i, text, ha="center", va="center", fontsize=8, color="k", bbox=box)
+            _cells(ax, m, scale)
             ax.set_xticks(range(len(cols_v)), [fmt(v) for v in cols_v])
             ax.set_yticks(range(len(rows_v)), [fmt(v) for v in rows_v])
             ax.set_xlabel(b)
             ax.set_ylabel(a)
-            ax.set_title(f"{dataset}: {title}", fontsize=9)
             fig.colorbar(im, ax=ax, shrink=0.85)
     fig.suptitle(f"Outcome per setting, swept: {a} x {b} (mean / median over seeds)", fontsize=10)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
+
+
+def heatmap(summary: pd.DataFrame, axes: list[str], path: Path) -> None:
+    """``heatmap_figure`` saved to ``path``."""
+    _save(heatmap_figure(summary, axes), path)
 
 
 def draw_sweep(sweep: Sweep, summary: pd.DataFrame, out_dir: Path) -> list[Path]:

@@ -32,6 +32,7 @@ def group_key(cfg: DictConfig) -> tuple:
         tuple(bool(cfg.optim[f]) for f in flags),
         cfg.batch_size,
         cfg.early_stop,
+        cfg.stop_accuracy,
         int(cfg.log_every) if cfg.log_every is not None else None,
     )
 

@@ -22,6 +22,11 @@ from lab1.job.population import MemberResult, train_configs
 from lab1.sweep.compose import plain
 
 
+def logs(members: list[Pending]) -> list[Path]:
+    """Each job's log file, ``<job name>.log`` in its directory as Hydra names it."""
+    return [p.out_dir / f"{p.config.hydra.job.name}.log" for p in members]
+
+
 @dataclass
 class Pending:
     """A job still to train: where its results go."""
@@ -76,20 +81,22 @@ def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseExce
     return out
 
 
-def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path]) -> list[tuple[str, Any]]:
+def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path], logs: list[Path]) -> list[tuple[str, Any]]:
     """Train a chunk and write each job's directory as a single run does.
 
     Runs in a worker process, so the writing (and any per-job figures) is shared out too.
     Returns per job ``("ok", metrics record)`` or ``("failed", error text)``; a failed
-    job has its ``error.json`` and the others are unaffected.
+    job has its ``error.json`` and the others are unaffected. Each job's listing goes to its
+    log file (``logs``), not to the console.
     """
     from lab1.job import run
+    from lab1.job.console import JobLog
 
     out: list[tuple[str, Any]] = []
-    for cfg, out_dir, result in zip(cfgs, out_dirs, _train_with_fallback(cfgs)):
+    for cfg, out_dir, log, result in zip(cfgs, out_dirs, logs, _train_with_fallback(cfgs)):
         if not isinstance(result, BaseException):
             try:
-                out.append(("ok", run.save(out_dir, cfg, result)))
+                out.append(("ok", run.save(out_dir, cfg, result, JobLog(log, echo=False))))
                 continue
             except Exception as err:  # noqa: BLE001 - recorded as this job's failure
                 result = err
@@ -116,7 +123,9 @@ def train_in_workers(
                 for p in members:
                     p.out_dir.mkdir(parents=True, exist_ok=True)
                 cfgs = [plain(p.cfg) for p in members]
-                futures[pool.submit(train_and_save, cfgs, [p.out_dir for p in members])] = members
+                futures[pool.submit(train_and_save, cfgs, [p.out_dir for p in members], logs(members))] = (
+                    members
+                )
         for members in chunk_list:
             snapshots(members)
         interrupt.check()

@@ -57,6 +57,8 @@ class Sweep:
     axes: list[str]  # override keys whose value varies across jobs, in first-seen order
     histories: dict[str, pd.DataFrame] = field(default_factory=dict)  # job -> epoch, loss, accuracy
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (job, why)
+    # override keys with one value in every job (not seed or dataset) -> that value
+    fixed: dict[str, Any] = field(default_factory=dict)
 
 
 def job_dirs(root: Path) -> list[Path]:
@@ -194,7 +196,19 @@ def load_sweep(root: Path) -> Sweep:
     table = pd.DataFrame(rows)
     if not table.empty:
         table = _order(table, axes)
-    return Sweep(root, table, axes, histories, skipped)
+    return Sweep(root, table, axes, histories, skipped, _fixed(table, seen))
+
+
+def _fixed(table: pd.DataFrame, seen: dict[str, set[str]]) -> dict[str, Any]:
+    """Override keys given one value for every job, as read back (``lr=10`` -> 10.0)."""
+    out: dict[str, Any] = {}
+    for key, values in seen.items():
+        if len(values) != 1 or key in NOT_AXES or key not in table.columns:
+            continue
+        column = table[key]
+        if column.notna().all() and column.map(fmt).nunique() == 1:  # in every job, the same
+            out[key] = column.iloc[0]
+    return out
 
 
 def _order(table: pd.DataFrame, axes: list[str]) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,14 +16,31 @@ def _finite(values: pd.Series) -> np.ndarray:
     return x[np.isfinite(x)]
 
 
+def loss_rose(runs: pd.DataFrame) -> pd.Series:
+    """The one rule for a run that failed to learn: its final loss is finite and higher than
+    its initial loss (``loss > initial_loss`` of metrics.json). A diverged run (final loss
+    null: it overflowed) is not counted here but under ``diverged``; a failed one has no
+    loss and is not counted either."""
+    if runs.empty:
+        return pd.Series(False, index=runs.index, dtype=bool)
+    start = pd.to_numeric(runs.get("initial_loss", pd.Series(np.nan, index=runs.index)), errors="coerce")
+    end = pd.to_numeric(runs.get("loss", pd.Series(np.nan, index=runs.index)), errors="coerce")
+    finished = (runs["status"] == "ok") if "status" in runs else pd.Series(True, index=runs.index)
+    return finished & np.isfinite(end) & np.isfinite(start) & (end > start)
+
+
+def ended_higher(summary: pd.DataFrame) -> pd.Series:
+    """Per summary row, the seeds that ended with a higher loss than they started: those
+    ``loss_rose`` counts plus the diverged ones, whose loss overflowed (the findings' count)."""
+    return summary["loss_rose"] + summary["diverged"]
+
+
 def _group_stats(g: pd.DataFrame) -> dict[str, Any]:
     """The numbers of one setting over its seeds."""
     finished = g[g["status"] != "failed"]
     loss = _finite(finished.get("loss", pd.Series(dtype=float)))
     acc = _finite(finished.get("accuracy", pd.Series(dtype=float)))
     reached = _finite(finished.get("epochs_to_100", pd.Series(dtype=float)))
-    start = pd.to_numeric(finished.get("initial_loss", pd.Series(dtype=float)), errors="coerce")
-    end = pd.to_numeric(finished.get("loss", pd.Series(dtype=float)), errors="coerce")
     diverged = int((finished["status"] == "diverged").sum())
     return {
         "runs": len(g),
@@ -35,7 +52,7 @@ def _group_stats(g: pd.DataFrame) -> dict[str, Any]:
         "reached_100": int(reached.size),
         "epochs_to_100_median": float(np.median(reached)) if reached.size else np.nan,
         "diverged": diverged,
-        "loss_rose": int((end > start).sum()) + diverged,  # ended above where it started
+        "loss_rose": int(loss_rose(g).sum()),  # a finite loss above where it started
     }
 
 
@@ -67,8 +84,14 @@ def _loss_text(mean: float, std: float) -> str:
     return f"{mean:.3g} ± {std:.2g}" if np.isfinite(std) else f"{mean:.3g}"
 
 
-def display(summary: pd.DataFrame, axes: Sequence[str]) -> pd.DataFrame:
-    """The summary as the text columns a reader sees."""
+LOSS_ROSE = "ended above initial loss"
+
+
+def display(
+    summary: pd.DataFrame, axes: Sequence[str], fixed: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """The summary as the text columns a reader sees; ``fixed`` (key -> the one value it
+    had in every run) adds a column per key, after the counts."""
     keys = [k for k in ("dataset", *axes) if k in summary.columns]
     out = pd.DataFrame({k: summary[k].map(fmt) for k in keys})
     out["runs"] = summary["runs"].astype(str)
@@ -80,9 +103,13 @@ def display(summary: pd.DataFrame, axes: Sequence[str]) -> pd.DataFrame:
     out["median epochs to 100%"] = [
         f"{m:.0f}" if np.isfinite(m) else "never" for m in summary["epochs_to_100_median"]
     ]
+    out[LOSS_ROSE] = [f"{r}/{n}" for r, n in zip(summary["loss_rose"], summary["runs"])]
     out["diverged"] = summary["diverged"].astype(str)
     if summary["failed"].any():
         out["failed"] = summary["failed"].astype(str)
+    for key, value in (fixed or {}).items():
+        if key not in out.columns:
+            out[key] = fmt(value)
     return out
 
 

@@ -1,0 +1,41 @@
+"""Keys set on the command line that the chosen dataset or model would ignore are refused.
+
+``dataset.n=50`` with ``dataset=xor`` (21 fixed points) or ``model.hidden=3`` with the MLP
+would train exactly what the user did not ask for. What each choice reads lives beside it:
+``data.KEYS`` for datasets, ``config.models.MODELS`` for models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from lab1.config.errors import ConfigError
+from lab1.config.models import MODELS
+from lab1.data import KEYS
+
+_WIDTH_KEYS = frozenset().union(*(m.keys for m in MODELS.values()))  # every model's width keys
+
+
+def override_keys(lines: Iterable[str]) -> list[str]:
+    """The keys that override lines set (``+``/``++`` stripped, deletions left out)."""
+    out = []
+    for line in lines:
+        key, sep, _ = str(line).partition("=")
+        if sep and not key.startswith("~"):
+            out.append(key.lstrip("+"))
+    return out
+
+
+def check_effect(cfg: Any, overrides: Iterable[str]) -> None:
+    """Raise ConfigError for an override the chosen dataset or model does not read."""
+    dataset, model = cfg.dataset.name, cfg.model.name
+    for key in override_keys(overrides):
+        group, _, field = key.partition(".")
+        if group == "dataset" and field and field != "name" and field not in KEYS.get(dataset, {field}):
+            reads = ", ".join(f"dataset.{k}" for k in sorted(KEYS[dataset])) or "none of dataset.*"
+            raise ConfigError.plain(
+                f"{key} has no effect with dataset={dataset}: it reads {reads}; remove {key} or choose another dataset"
+            )
+        if key in _WIDTH_KEYS and key not in MODELS[model].keys:
+            raise ConfigError.plain(f"{key} has no effect with model={model}: {MODELS[model].hint}")

@@ -1,0 +1,102 @@
+"""The keys a command line may set, read from the schema's dataclasses (their one home).
+
+``known_keys`` is every top-level field of ``Config``, every config group, and the fields
+of the dataset, model, plots and optimizer configs under their prefix; ``optim_keys`` is
+what one optimizer file (``optim=adam``) has, from the schema its defaults list names.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import fields
+from importlib import resources
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+
+from lab1.config.schema import CONFIG_PACKAGE, Config, DatasetConfig, ModelConfig, OptimConfig, PlotsConfig
+
+
+def _optimizer_configs(cls: type = OptimConfig) -> list[type]:
+    """``OptimConfig`` and every dataclass derived from it (SGDConfig, AdamConfig, ...)."""
+    subclasses: list[type] = cls.__subclasses__()
+    return [cls, *(c for sub in subclasses for c in _optimizer_configs(sub))]
+
+
+def section_keys() -> dict[str, list[str]]:
+    """The dotted keys under each top-level section: ``dataset.n``, ``optim.beta1``, ..."""
+    sections: dict[str, list[Any]] = {
+        "dataset": [DatasetConfig],
+        "model": [ModelConfig],
+        "plots": [PlotsConfig],
+        "optim": _optimizer_configs(),
+    }
+    return {
+        name: list(dict.fromkeys(f"{name}.{f.name}" for cls in classes for f in fields(cls)))
+        for name, classes in sections.items()
+    }
+
+
+def top_keys() -> list[str]:
+    """The top-level fields of ``Config``."""
+    return [f.name for f in fields(Config)]
+
+
+def known_keys(groups: list[str]) -> list[str]:
+    """Every key an override may name: top-level keys, config groups and sectioned keys."""
+    dotted = [k for keys in section_keys().values() for k in keys]
+    return list(dict.fromkeys([*top_keys(), *groups, *dotted]))
+
+
+def is_hydra_key(key: str) -> bool:
+    """Hydra's own keys (``hydra.run.dir``) and group overrides with a path (``hydra/launcher``)."""
+    return key == "hydra" or key.startswith("hydra.") or "/" in key
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def unknown_key_message(key: str, groups: list[str]) -> str:
+    """``lrr is not a lab1 key; did you mean lr?``, or the keys there are when none is close."""
+    close = difflib.get_close_matches(key, known_keys(groups), n=3)
+    if close:
+        return f"{key} is not a lab1 key; did you mean {_either(close)}?"
+    section = section_keys().get(key.split(".", 1)[0]) if "." in key else None
+    if section:
+        return f"{key} is not a lab1 key; the keys under {key.split('.', 1)[0]} are {', '.join(section)}"
+    top = [k for k in top_keys() if k not in groups]
+    return f"{key} is not a lab1 key; the keys are {', '.join(top)}; the groups are {', '.join(groups)}"
+
+
+def optim_keys(choice: str) -> list[str] | None:
+    """The keys of ``optim=CHOICE``: its file's and its schema's; None for no such file."""
+    path = resources.files(CONFIG_PACKAGE).joinpath("optim").joinpath(f"{choice}.yaml")
+    if not path.is_file():
+        return None
+    node = OmegaConf.create(path.read_text())
+    if not isinstance(node, DictConfig):
+        return None
+    keys = [str(k) for k in node.keys() if k != "defaults"]
+    for entry in node.get("defaults", []):
+        if isinstance(entry, str) and entry.endswith("_schema"):
+            schema = ConfigStore.instance().load(f"optim/{entry}.yaml").node
+            keys += [str(k) for k in schema.keys()]
+    return list(dict.fromkeys(f"optim.{k}" for k in keys))
+
+
+def default_choice(group: str) -> str | None:
+    """The choice of ``group`` in ``conf/config.yaml``'s defaults list (``optim: sgd``)."""
+    text = resources.files(CONFIG_PACKAGE).joinpath("config.yaml").read_text()
+    node = OmegaConf.create(text)
+    for entry in node.get("defaults", []) if isinstance(node, DictConfig) else []:
+        if isinstance(entry, DictConfig) and group in entry:
+            return str(entry[group])
+    return None
+
+
+def wrong_optim_key_message(key: str, choice: str, keys: list[str]) -> str:
+    """``optim.beta1 is not a key of optim=sgd; its keys are ...`` (a typo is caught before,
+    against every optimizer's keys: this is a key of another optimizer)."""
+    return f"{key} is not a key of optim={choice}; its keys are {', '.join(keys)}"

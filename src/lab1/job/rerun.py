@@ -1,0 +1,37 @@
+"""Train a saved run again from its directory, bit for bit: its ``.hydra/config.yaml`` is the
+whole config of the run, so nothing is composed again (lab1's defaults may have changed)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from lab1.config import ConfigError
+from lab1.job.run import run
+
+SNAPSHOT = ".hydra"
+
+
+def saved_config(run_dir: Path) -> DictConfig:
+    """The config a run was trained with; ConfigError if ``run_dir`` holds no lab1 run."""
+    path = run_dir / SNAPSHOT / "config.yaml"
+    if not path.is_file():
+        raise ConfigError.plain(
+            f"{run_dir} is not a run directory of lab1 (it has no {SNAPSHOT}/config.yaml)"
+        )
+    cfg = OmegaConf.load(path)
+    if not isinstance(cfg, DictConfig) or "optim" not in cfg or "dataset" not in cfg:
+        raise ConfigError.plain(f"{path} is not a lab1 config")
+    return cfg
+
+
+def rerun(run_dir: Path, out_dir: Path) -> float:
+    """Train the run saved in ``run_dir`` again into ``out_dir`` (with a copy of its snapshot)."""
+    cfg = saved_config(run_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise ConfigError.plain(f"{out_dir} is not empty; choose a new --out")
+    shutil.copytree(run_dir / SNAPSHOT, out_dir / SNAPSHOT)
+    cfg.reuse = []  # train it, never copy it (reuse is presentation-only: the config hash stays)
+    return run(cfg, out_dir, log=out_dir / "lab1.log")
