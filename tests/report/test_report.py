@@ -31,39 +31,90 @@ def report(tmp_path_factory):
     return root, proc
 
 
+SECTIONS = [  # the handout's structure, in order
+    "1 Introduction",
+    "2 Implementation details",
+    "A. Sigmoid function",
+    "B. Neural network architecture",
+    "C. Backpropagation",
+    "3 Experimental results",
+    "A. Screenshot and comparison figure",
+    "B. Accuracy of the prediction",
+    "C. Learning curve",
+    "D. Anything else",
+    "4 Discussion",
+    "A. Different learning rates",
+    "B. Different numbers of hidden units",
+    "C. Without activation functions",
+    "D. Anything else: weight initialisation",
+    "5 Questions",
+    "A. What are the activation functions for?",
+    "B. What happens if the learning rate is too large or too small?",
+    "C. What are weights and biases for?",
+    "6 Extra",
+    "A. Optimizers",
+    "B. Activation functions",
+    "C. Convolutional layers",
+]
+
+
+def _in_order(text: str, items: list[str]) -> None:
+    at = 0
+    for item in items:
+        found = text.find(item, at)
+        assert found >= 0, f"{item!r} missing or out of order"
+        at = found + len(item)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
 def test_report_has_every_section_and_figure(report):
     root, _ = report
     text = (root / "rep" / "report.md").read_text()
-    for heading in (
-        "## 1. Experimental results",
-        "### linear",
-        "### xor",
-        "## 2. Discussion",
-        "### A. Different learning rates",
-        "### B. Different numbers of hidden units",
-        "### C. Without activation functions",
-        "### D1. Other optimizers",
-        "### D2. Other activation functions",
-        "### Extra: convolutional layers",
-        "## 3. Questions",
-        "**1. What are the activation functions for?**",
-        "**2. What happens if the learning rate is too large or too small?**",
-        "**3. What are weights and biases for?**",
-    ):
-        assert heading in text, heading
+    headings = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("##")]
+    _in_order("\n".join(headings), SECTIONS)
     images = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
     for image in images:
         assert (root / "rep" / image).is_file(), image
-    for name in ("lr", "hidden", "no_activation", "optimizers", "activations", "bias", "conv"):
+    for name in ("lr", "hidden", "no_activation", "init", "optimizers", "activations", "bias", "conv"):
         assert any(i.startswith(f"{name}_learning_curves") for i in images), name
         assert any(i.startswith(name) and ("bars" in i or "heatmap" in i) for i in images), name
     for dataset in ("linear", "xor"):
         for fig in ("comparison", "learning_curve", "decision_boundary"):
             assert f"baseline_{dataset}_{fig}.png" in images
-    assert text.count("**Findings.**") == 6
-    assert "conv_filters.png" in images
+    for fig in ("intro_datasets.png", "impl_sigmoid.png", "impl_architecture.png", "conv_filters.png"):
+        assert fig in images
+    assert text.count("**Findings.**") == 7
     assert text.count("Iter0 | Ground truth: ") == 2  # the prediction listing of each dataset
     assert "Iter99 | Ground truth" in text and "Iter20 | Ground truth" in text
+    assert text.index("Iter0 | Ground truth") > text.index("Appendix")  # listings in the appendix
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_pdf_has_the_sections_captions_and_the_code_that_ran(report):
+    from lab1.report.implementation import QUOTED, source
+
+    root, _ = report
+    pdf = _pdf_text(root / "rep" / "report.pdf")
+    assert "Contents" in pdf
+    body = pdf[pdf.index("1 Introduction", pdf.index("Contents") + 200) :]  # past the outline
+    _in_order(_flat(body), [_flat(s) for s in SECTIONS])
+    md = (root / "rep" / "report.md").read_text()
+    captions = re.findall(r"^\*((?:Figure|Table|Listing) \d+): (.*)\*$", md, flags=re.M)
+    assert len(captions) > 30
+    for number, caption in captions:
+        plain = _flat(f"{number}: {caption}".replace("`", ""))
+        assert plain in _flat(pdf), caption
+    for label in QUOTED:
+        assert _flat(source(label)) in _flat(pdf), label
+    assert "Iter20|Groundtruth:1|prediction:" in _flat(pdf)
 
 
 def test_report_numbers_come_from_the_runs(report):
@@ -106,6 +157,49 @@ def test_findings_change_when_the_runs_change(report, tmp_path):
     assert before != after
     assert any("fastest lr=0.0001 (median 7 epochs)" in s for s in after)
     assert not any("fastest lr=0.0001" in s for s in before)
+
+
+def _copy_report(root: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    shutil.copytree(root / "rep", tmp_path / "rep")
+    return tmp_path
+
+
+def test_pdf_findings_change_when_the_runs_change(report, tmp_path):
+    """Edit one finished run's results; the report written again says something else."""
+    work = _copy_report(report[0], tmp_path)
+    before = _flat(_pdf_text(work / "rep" / "report.pdf"))
+    lr = work / "rep" / "sweeps" / "epochs100_seeds1" / "lr"
+    job = next(p for p in lr.glob("*lr=0.0001*") if "dataset=xor" in p.name)
+    m = json.loads((job / "metrics.json").read_text())
+    m.update(accuracy=1.0, epochs_to_100=7)
+    (job / "metrics.json").write_text(json.dumps(m))
+    proc = run_cli(ARGS, work, module="lab1.report")
+    assert proc.returncode == 0, proc.stderr
+    after = _flat(_pdf_text(work / "rep" / "report.pdf"))
+    assert before != after
+    assert _flat("fastest lr=0.0001 (median 7 epochs)") in after and _flat("fastest lr=0.0001") not in before
+
+
+def test_a_pdf_typst_rejects_leaves_report_md_and_no_pdf(report, tmp_path):
+    """A figure Typst cannot decode: report.md and the figures are written, report.pdf is
+    not, one line names the problem, and the exit code is not zero."""
+    work = _copy_report(report[0], tmp_path)
+    baseline = work / "rep" / "sweeps" / "epochs100_seeds1" / "baseline"
+    for png in baseline.glob("*/comparison.png"):  # kept by resume, so copied as it is
+        png.write_bytes(b"not a png")
+    proc = run_cli(ARGS, work, module="lab1.report")
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert (
+        len(errors) == 1
+        and errors[0].startswith("lab1.report: error: Typst rejected")
+        and "Traceback" not in proc.stderr
+    )
+    assert (work / "rep" / "report.md").is_file() and (work / "rep" / "intro_datasets.png").is_file()
+    assert not (work / "rep" / "report.pdf").exists()
+    assert not list((work / "rep").glob(".report.pdf*"))
 
 
 def test_report_reuses_its_runs(report):

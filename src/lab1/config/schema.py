@@ -107,6 +107,7 @@ class PlotsConfig:
     """Which figures a job draws."""
 
     per_job: bool = MISSING  # comparison, learning curve and decision boundary per run
+    animation: bool = MISSING  # training.gif: the boundary and the learning curve as training goes
 
 
 @dataclass
@@ -140,7 +141,7 @@ class Config:
 
 
 def presentation_overrides() -> list[str]:
-    """Every override key of ``PRESENTATION`` and ``LAUNCH_GROUPS`` (``plots`` and ``plots.per_job``)."""
+    """Every override key of ``PRESENTATION`` and ``LAUNCH_GROUPS`` (``plots`` and each ``plots.*`` key)."""
     top = {f.name: f for f in fields(Config)}
     out: list[str] = []
     for key in PRESENTATION:

@@ -17,6 +17,7 @@ from lab1.job.population import MemberResult
 
 METRICS = "metrics.json"
 ERROR = "error.json"  # written by a job that raised (see lab1.job.run.record_failure)
+ANIMATION = "training.gif"  # plots.animation (see lab1.job.animation)
 
 
 def atomic_write(path: Path, write: Any, suffix: str = "") -> None:

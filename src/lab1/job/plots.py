@@ -17,6 +17,7 @@ from lab1.nn.network import predict  # noqa: E402
 
 CLASS_COLORS = ("tab:red", "tab:blue")  # class 0, class 1, as the handout's plot
 LOSS_FLOOR, LOSS_CEILING = 1e-16, 1e30  # plotted loss range
+DPI = 200  # every saved figure (per run, per sweep, the report's): sharp in report.pdf
 
 
 def _scatter_classes(ax: plt.Axes, X: np.ndarray, labels: np.ndarray) -> None:
@@ -65,7 +66,7 @@ def comparison(r: MemberResult, title: str, path: Path) -> None:
         axes[1].scatter(X[wrong, 0], X[wrong, 1], marker="x", c="k", s=60, label="wrong")
     axes[1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
     fig.suptitle(f"{title}\naccuracy {100 * r.accuracy:.1f}%", fontsize=10)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
 
@@ -113,19 +114,24 @@ def learning_curve(r: MemberResult, title: str, path: Path) -> None:
         for ax in (ax_loss, ax_acc):
             ax.axvline(r.epochs_run, color="tab:red", ls=":", lw=1)
     fig.suptitle(f"Learning curve\n{title}", fontsize=10)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
 
-def decision_boundary(r: MemberResult, title: str, path: Path, resolution: int = 160) -> None:
-    """Predicted probability over the input square, the 0.5 contour and the data."""
-    X, y = r.dataset.X, r.dataset.y
+def boundary_grid(X: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A square grid over the 2-D points X with a 10% margin: its x, its y, and its points ``(n, 2)``."""
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = 0.1 * max(float((hi - lo).max()), 1e-9)
     gx, gy = np.meshgrid(
         np.linspace(lo[0] - pad, hi[0] + pad, resolution), np.linspace(lo[1] - pad, hi[1] + pad, resolution)
     )
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    return gx, gy, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def decision_boundary(r: MemberResult, title: str, path: Path, resolution: int = 160) -> None:
+    """Predicted probability over the input square, the 0.5 contour and the data."""
+    X, y = r.dataset.X, r.dataset.y
+    gx, gy, grid = boundary_grid(X, resolution)
     prob = predict(r.spec, r.params, grid).reshape(gx.shape)
     fig, ax = plt.subplots(figsize=(5.6, 4.8))
     _margins(fig, 0.6, 0.2, 0.85, 0.55)
@@ -159,11 +165,32 @@ def decision_boundary(r: MemberResult, title: str, path: Path, resolution: int =
     _square(ax, grid, margin=0.0)  # the grid already has its margin
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, fontsize=8, frameon=False)
     ax.set_title(f"Decision boundary\n{title}", fontsize=9)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
 
 CLASS_NAMES = {"bars": ("horizontal", "vertical")}  # what labels 0 and 1 mean, per image dataset
+
+
+def image_mosaic(
+    X: np.ndarray, image: tuple[int, ...], cols: int, across: float
+) -> tuple[np.ndarray, list[tuple[int, int]], float]:
+    """The images (first channel) in rows of ``cols``, each ``across`` inches wide with its gap
+    and room above for two lines of text: the array (NaN between), each image's (top, left)
+    pixel, and inches per pixel."""
+    rows = -(-len(X) // cols)
+    h, w = image[1:]
+    gx = max(1, round(0.2 * w))  # pixels between images across
+    inch = across / (w + gx)  # inches per pixel
+    gy = int(np.ceil(0.36 / inch))  # above each image, room for two lines of text
+    mosaic = np.full((rows * (h + gy), cols * (w + gx) - gx), np.nan)
+    corners = []
+    for i, x in enumerate(X):
+        row, col = divmod(i, cols)
+        top, left = row * (h + gy) + gy, col * (w + gx)
+        mosaic[top : top + h, left : left + w] = x.reshape(image)[0]
+        corners.append((top, left))
+    return mosaic, corners, inch
 
 
 def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -> None:
@@ -177,22 +204,14 @@ def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -
     names = CLASS_NAMES.get(r.dataset.name, ("class 0", "class 1"))
     pred = (r.prob > 0.5).astype(int)
     count = min(count, len(y))
-    cols = min(8, count)
-    rows = -(-count // cols)
+    mosaic, corners, inch = image_mosaic(X[:count], image, min(8, count), 1.45)
     h, w = image[1:]
-    gx = max(1, round(0.2 * w))  # pixels between images across
-    inch = 1.45 / (w + gx)  # inches per pixel: each image and its gap take 1.45 in across
-    gy = int(np.ceil(0.36 / inch))  # above each image, room for two lines of text
-    mosaic = np.full((rows * (h + gy), cols * (w + gx) - gx), np.nan)
     width, height = inch * mosaic.shape[1] + 0.2, inch * mosaic.shape[0] + 0.65  # 0.55 in for the title
     fig = plt.figure(figsize=(width, height))
     ax = fig.add_axes(
         (0.1 / width, 0.1 / height, inch * mosaic.shape[1] / width, inch * mosaic.shape[0] / height)
     )
-    for i in range(count):
-        row, col = divmod(i, cols)
-        top, left = row * (h + gy) + gy, col * (w + gx)
-        mosaic[top : top + h, left : left + w] = X[i].reshape(image)[0]
+    for i, (top, left) in enumerate(corners):
         wrong = pred[i] != y[i]
         label = f"true {names[y[i]][:5]}\npred {names[pred[i]][:5]}"
         color = "tab:red" if wrong else "k"
@@ -205,7 +224,7 @@ def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -
         f"{title}\nfirst {count} images, accuracy {100 * r.accuracy:.1f}% on all {len(y)} (red: wrong)",
         fontsize=9,
     )
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
 
@@ -226,7 +245,7 @@ def filters(r: MemberResult, title: str, path: Path) -> None:
             ax.set_title(f"filter {j + 1}", fontsize=7)
     fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
     fig.suptitle(f"Learned {w.shape[2]}x{w.shape[3]} filters\n{title}", fontsize=9)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
 

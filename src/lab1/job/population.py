@@ -7,7 +7,7 @@ seed, learning rate, optimizer scalars and init scheme.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,9 +17,20 @@ from lab1.config import log_interval, net_spec
 from lab1.data import Dataset, depends_on_seed, make_dataset
 from lab1.nn.network import NetSpec, Network, initialise
 from lab1.nn.optimizers import hyperparameter_names, make_optimizer
+from lab1.nn.snapshots import animation_epochs
 from lab1.nn.train import STOP_RULES, TrainResult, TrainSpec, train
 
 Array = np.ndarray
+
+
+@dataclass
+class Snapshot:
+    """One member as it was at one epoch of training: a frame of its animation."""
+
+    epoch: int
+    params: dict[str, Array]
+    loss: float
+    accuracy: float
 
 
 @dataclass
@@ -41,10 +52,11 @@ class MemberResult:
     wall_seconds: float
     population: int
     spec: NetSpec
+    snapshots: list[Snapshot] = field(default_factory=list)  # plots.animation: up to epochs_run
 
 
-def train_spec(cfg: DictConfig) -> TrainSpec:
-    """The loop settings a config asks for."""
+def train_spec(cfg: DictConfig, snapshots: bool = False) -> TrainSpec:
+    """The loop settings a config asks for (with the animation's snapshot epochs if ``snapshots``)."""
     return TrainSpec(
         loss=cfg.loss,
         output_activation=cfg.output_activation,
@@ -53,6 +65,7 @@ def train_spec(cfg: DictConfig) -> TrainSpec:
         early_stop=None if cfg.early_stop is False else cfg.early_stop,
         stop_accuracy=cfg.stop_accuracy,
         log_every=log_interval(cfg),
+        snapshot_epochs=animation_epochs(int(cfg.epochs)) if snapshots else (),
     )
 
 
@@ -89,14 +102,32 @@ def train_configs(
     opt = make_optimizer(first.optim.name, scalars, flags, net.theta.shape)
 
     print_every = int(first.print_every) if k == 1 else 0
-    result = train(net, opt, X, y, train_spec(first), seeds, on_print, print_every, on_progress)
-    return [_member(result, i, net, theta_init, datasets[i], spec) for i in range(k)]
+    loop = train_spec(first, snapshots=any(bool(c.plots.animation) for c in cfgs))
+    result = train(net, opt, X, y, loop, seeds, on_print, print_every, on_progress)
+    out = [_member(result, i, net, theta_init, datasets[i], spec) for i in range(k)]
+    for i, c in enumerate(cfgs):
+        if c.plots.animation:
+            out[i].snapshots = _snapshots(result, i, net)
+    return out
 
 
 def _column(cfgs: Sequence[DictConfig], name: str) -> Array:
     """A ``(K, 1)`` column of one optimizer scalar (``lr`` comes from the top level)."""
     values: list[Any] = [c.lr if name == "lr" else c.optim[name] for c in cfgs]
     return np.array(values, dtype=np.float64)[:, None]
+
+
+def _snapshots(r: TrainResult, i: int, net: Network) -> list[Snapshot]:
+    """Member ``i``'s snapshots up to the epoch it stopped at, that epoch last."""
+    s, last = r.snapshots, int(r.epochs_run[i])
+    out = [
+        Snapshot(int(e), net.unpack(s.theta[j, i]), float(s.loss[j, i]), float(s.accuracy[j, i]))
+        for j, e in enumerate(s.epochs)
+        if e <= last
+    ]
+    if not out or out[-1].epoch != last:  # stopped between snapshot epochs: end on its final state
+        out.append(Snapshot(last, net.unpack(r.theta[i]), float(r.loss[i]), float(r.accuracy[i])))
+    return out
 
 
 def _member(

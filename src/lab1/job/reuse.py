@@ -4,8 +4,8 @@ Each directory is searched recursively (a run, a sweep, or all of ``outputs/``),
 launch. A finished run there whose ``config_hash`` equals the
 job's fingerprint (every value that affects results) is copied into the job directory
 instead of training again: its data files first, its ``metrics.json`` unchanged and last,
-so the copy is marked finished only once whole. A job that draws per-run figures copies
-the source's figures too, and does not use a source that has none.
+so the copy is marked finished only once whole. A job that draws per-run figures (or a
+training.gif) copies the source's too, and does not use a source that has none.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ def _run_dirs(root: Path) -> list[Path]:
         return []
 
 
-def _has_figures(run_dir: Path) -> bool:
-    return any(run_dir.glob("*.png"))
+def _has_figures(run_dir: Path, figures: tuple[str, ...]) -> bool:
+    """Whether ``run_dir`` has a file matching each of the glob patterns ``figures``."""
+    return all(any(run_dir.glob(pattern)) for pattern in figures)
 
 
 class Index:
@@ -47,23 +48,24 @@ class Index:
                     runs.setdefault(record["config_hash"], []).append(run_dir)
         return runs
 
-    def find(self, dirs: list[str], config_hash: str, figures: bool, out_dir: Path) -> Path | None:
-        """The first finished run of this hash in ``dirs`` (with figures when asked), not ``out_dir``."""
+    def find(self, dirs: list[str], config_hash: str, figures: tuple[str, ...], out_dir: Path) -> Path | None:
+        """The first finished run of this hash in ``dirs`` (with files matching ``figures``), not ``out_dir``."""
         here = out_dir.resolve()
         for entry in dirs:
             for run_dir in self._runs(Path(entry).resolve()).get(config_hash, []):
-                if run_dir != here and (not figures or _has_figures(run_dir)):
+                if run_dir != here and _has_figures(run_dir, figures):
                     return run_dir
         return None
 
 
-def copy_run(src: Path, dst: Path, figures: bool) -> dict[str, Any] | None:
-    """Copy a finished run into ``dst``, ``metrics.json`` last; its metrics, or None if unreadable."""
+def copy_run(src: Path, dst: Path, figures: tuple[str, ...]) -> dict[str, Any] | None:
+    """Copy a finished run (and its files matching ``figures``) into ``dst``, ``metrics.json``
+    last; its metrics, or None if unreadable."""
     record = artifacts.read_metrics(src)
     if record is None:
         return None
     artifacts.start_run(dst)
-    names = list(DATA_FILES) + (sorted(p.name for p in src.glob("*.png")) if figures else [])
+    names = list(DATA_FILES) + sorted({p.name for pattern in figures for p in src.glob(pattern)})
     try:
         for name in names:
             artifacts.atomic_write(dst / name, lambda tmp, name=name: shutil.copyfile(src / name, tmp))

@@ -52,9 +52,10 @@ def earlier_run(
     if record is None and not dirs:  # a new job: no hash to compute
         return None
     config_hash = fingerprint(cfg)
-    if record is not None and record.get("config_hash") == config_hash:
-        return record, None
-    figures = bool(cfg.plots.per_job)
+    animation_missing = bool(cfg.plots.animation) and not (out_dir / artifacts.ANIMATION).exists()
+    if record is not None and record.get("config_hash") == config_hash and not animation_missing:
+        return record, None  # kept; a run asked for its animation afterwards trains again to draw it
+    figures = ("*.png",) * bool(cfg.plots.per_job) + (artifacts.ANIMATION,) * bool(cfg.plots.animation)
     src = (index or reuse.Index()).find(dirs, config_hash, figures, out_dir) if dirs else None
     record = reuse.copy_run(src, out_dir, figures) if src is not None else None
     return (record, src) if record is not None else None
@@ -63,7 +64,8 @@ def earlier_run(
 def save(
     out_dir: Path, cfg: DictConfig, r: MemberResult, log: console.JobLog | None = None
 ) -> dict[str, Any]:
-    """Write a finished job's listing to its log, then its files (figures if enabled), metrics.json last."""
+    """Write a finished job's listing to its log, then its files (figures and training.gif if
+    enabled), metrics.json last."""
     for line in console.listing(r, cfg):
         (log or console.JobLog(echo=False)).line(line)
     record = artifacts.write_run(out_dir, r, int(cfg.epochs))
@@ -72,6 +74,10 @@ def save(
         from lab1.job import plots  # matplotlib loads only for a job that draws
 
         plots.draw_all(r, describe(cfg), out_dir)
+    if cfg.plots.animation:
+        from lab1.job import animation
+
+        animation.draw(r, describe(cfg), out_dir)
     artifacts.write_metrics(out_dir, record)
     return record
 

@@ -20,6 +20,7 @@ import numpy as np
 from lab1.nn.losses import FUSED, LOSSES
 from lab1.nn.network import Network, init_rng
 from lab1.nn.optimizers import Optimizer
+from lab1.nn.snapshots import Snapshots
 
 Array = np.ndarray
 SHUFFLE_STREAM = 2  # SeedSequence spawn key of the mini-batch shuffling stream
@@ -37,6 +38,7 @@ class TrainSpec:
     early_stop: float | None = None  # stop a member once its loss <= this
     stop_accuracy: float | None = None  # stop a member once its accuracy >= this
     log_every: int = 1  # history interval in epochs
+    snapshot_epochs: tuple[int, ...] = ()  # record every member's parameters at these epochs
 
 
 @dataclass
@@ -55,6 +57,7 @@ class TrainResult:
     history_epoch: Array  # (T,)
     history_loss: Array  # (T, K), NaN where a member logged nothing
     history_accuracy: Array  # (T, K)
+    snapshots: Snapshots  # theta (S, K, P) at snapshot_epochs; final state repeated after a stop
     wall_seconds: float = 0.0
 
 
@@ -204,6 +207,7 @@ def train(
     value_and_grad = objective(spec.loss, spec.output_activation)
     y_true = y > 0.5
     rec = _Recorder(net, n, spec.log_every)
+    snaps = Snapshots(spec.snapshot_epochs, k, net.theta.shape[1])
     m = _Members(rec, opt, y_true, spec)
     batch = spec.batch_size if spec.batch_size and spec.batch_size < n else None
     rngs = [init_rng(int(s), SHUFFLE_STREAM) for s in seeds] if batch else []
@@ -214,6 +218,8 @@ def train(
         for epoch in range(spec.epochs + 1):
             p = net.forward(X)
             loss, grad, from_logits = value_and_grad(net, p, y)
+            if epoch == snaps.next:  # a Python int comparison: free when there are no snapshots
+                snaps.take(net.theta, loss, accuracy(p, y_true))
             m.check_finite(epoch, net, p, loss)
             m.check_reached(epoch, p)
             if epoch % log_every == 0:
@@ -232,11 +238,12 @@ def train(
                 _minibatch_epoch(net, opt, X, y, batch, rngs, value_and_grad)
             if on_progress is not None and (epoch + 1) % progress_every == 0:
                 on_progress(epoch + 1)
-    return _result(rec, m, k, time.perf_counter() - start)
+    return _result(rec, m, snaps, time.perf_counter() - start)
 
 
-def _result(rec: _Recorder, m: _Members, k: int, seconds: float) -> TrainResult:
+def _result(rec: _Recorder, m: _Members, snaps: Snapshots, seconds: float) -> TrainResult:
     """The recorded rows and snapshots as a TrainResult."""
+    k = rec.net.k
     epochs = np.array([r[0] for r in rec.rows], dtype=np.int64)
     return TrainResult(
         theta=rec.theta,
@@ -251,6 +258,7 @@ def _result(rec: _Recorder, m: _Members, k: int, seconds: float) -> TrainResult:
         history_epoch=epochs,
         history_loss=np.array([r[1] for r in rec.rows]).reshape(len(epochs), k),
         history_accuracy=np.array([r[2] for r in rec.rows]).reshape(len(epochs), k),
+        snapshots=snaps.settle(rec.theta, rec.loss, rec.acc, rec.epochs_run),
         wall_seconds=seconds,
     )
 

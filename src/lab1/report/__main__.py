@@ -2,7 +2,8 @@
 
 Each sweep of ``sweeps/`` runs as ``python -m lab1 +sweep=NAME`` into
 ``<out>/sweeps/<fidelity>/NAME`` (see ``runner``), so a second call reuses every finished
-job. The report is ``<out>/report.md`` with its figures beside it (see ``document``).
+job. The report is ``<out>/report.md`` and ``<out>/report.pdf`` (typeset by Typst), with
+their figures beside them (see ``document``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from lab1 import interrupt
 from lab1.job import console
 from lab1.report.document import SWEEPS, write_report
 from lab1.report.runner import run_sweeps
+from lab1.report.typst import PdfError
 from lab1.sweep.results import load_sweep
 
 INTERRUPTED = "lab1.report: interrupted; every finished run is kept (run the same command again)"
@@ -36,6 +38,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="sweeps run at a time (default 2; each sweep also uses every core)",
     )
     p.add_argument("--fresh", action="store_true", help="retrain every run instead of reusing finished ones")
+    p.add_argument("--no-pdf", action="store_true", help="write report.md only, not report.pdf")
     args = p.parse_args(argv)
     if args.epochs < 1:
         p.error(f"--epochs {args.epochs}: must be an integer >= 1")
@@ -55,8 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     base = out / "sweeps" / f"epochs{args.epochs}_seeds{args.seeds}"
     seconds = run_sweeps(base, list(SWEEPS), args)
     sweeps = {name: load_sweep(base / name) for name in SWEEPS}
-    path = write_report(sweeps, out, args, seconds)
-    print(f"lab1.report: wrote {path}")
+    try:
+        paths = write_report(sweeps, out, args, seconds, pdf=not args.no_pdf)
+    except PdfError as err:  # report.md and the figures are written; the PDF is not
+        print(f"lab1.report: wrote {out / 'report.md'}")
+        print(f"lab1.report: error: {err}", file=sys.stderr)
+        return 1
+    print(f"lab1.report: wrote {', '.join(str(p) for p in paths)}")
     return 0
 
 

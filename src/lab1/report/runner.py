@@ -78,6 +78,8 @@ def sweep_command(name: str, root: Path, args: argparse.Namespace) -> list[str]:
         cmd.append(f"launcher={args.launcher}")
     if args.fresh:
         cmd.append("resume=false")
+    if args.no_pdf:  # the animations are drawn for the PDF's frames
+        cmd.append("plots.animation=false")
     return cmd
 
 

@@ -42,6 +42,7 @@ def member_bytes(cfg: DictConfig) -> int:
 
 EPOCH_NS = 110_000.0  # the numpy calls of one epoch of a population (K >= 2), whatever its size
 FIGURES_NS = 600e6  # one job's per-run figures (three, about 0.2 s each here)
+ANIMATION_NS = 2.5e9  # one job's training.gif (40 frames, about 60 ms each here)
 PARALLEL_NS = 500e6  # less estimated work than this runs in one process (a pool costs ~0.1 s)
 
 
@@ -58,9 +59,11 @@ def member_ns(cfg: DictConfig) -> float:
 
 def chunk_cost(chunk: list[tuple[Any, DictConfig]]) -> float:
     """Rough nanoseconds to train a chunk, epochs x (per-epoch calls + its members' work),
-    and to draw its members' per-run figures."""
+    and to draw its members' per-run figures and animations."""
     cfg = chunk[0][1]
-    figures = FIGURES_NS * sum(bool(c.plots.per_job) for _, c in chunk)
+    figures = sum(
+        FIGURES_NS * bool(c.plots.per_job) + ANIMATION_NS * bool(c.plots.animation) for _, c in chunk
+    )
     return (int(cfg.epochs) + 1) * (EPOCH_NS + len(chunk) * member_ns(cfg)) + figures
 
 

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from lab1.job.plots import LOSS_CEILING, LOSS_FLOOR  # noqa: E402
+from lab1.job.plots import DPI, LOSS_CEILING, LOSS_FLOOR  # noqa: E402
 from lab1.sweep.results import Sweep, fmt, label, sort_key  # noqa: E402
 
 DATASET_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
@@ -57,7 +57,7 @@ def _title_axes(axes: list[str]) -> str:
 
 
 def _save(fig: Figure, path: Path) -> None:
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
 

@@ -113,8 +113,8 @@ def train_in_workers(
     """Hand every chunk to ``n`` worker processes, which train it and write its jobs; write
     the snapshots here meanwhile, then record each chunk as it finishes. Ctrl-C stops the
     workers (a job cut off has no metrics.json yet)."""
-    if any(p.cfg.plots.per_job for members in chunk_list for p in members):
-        from lab1.job import plots  # noqa: F401 - loaded once here, inherited by every forked worker
+    if any(p.cfg.plots.per_job or p.cfg.plots.animation for members in chunk_list for p in members):
+        from lab1.job import animation, plots  # noqa: F401 - loaded once here, inherited by every forked worker
     pool = _pool(n)
     try:
         futures = {}

@@ -1,0 +1,87 @@
+"""Render the report's blocks as Markdown (``report.md``), for a browser or a forge."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from lab1.report.blocks import Block, Code, Figure, Heading, Link, Listing, Math, Para, Table
+
+KINDS = {Figure: "Figure", Table: "Table", Code: "Listing"}  # what a reference to each reads as
+
+
+def numbers(blocks: list[Block]) -> dict[str, str]:
+    """``label -> "Figure 3"``: each kind numbered in order, as Typst numbers them."""
+    out: dict[str, str] = {}
+    count: dict[str, int] = {}
+    for b in blocks:
+        kind = KINDS.get(type(b))
+        if kind is not None:
+            count[kind] = count.get(kind, 0) + 1
+            out[b.label] = f"{kind} {count[kind]}"  # type: ignore[union-attr]
+    return out
+
+
+def table(frame: pd.DataFrame) -> str:
+    """A pipe table."""
+    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
+
+
+def _section_numbers(blocks: list[Block]) -> dict[int, str]:
+    """``id(heading) -> "2.B"``: numbered as the handout numbers its sections."""
+    out: dict[int, str] = {}
+    top = sub = 0
+    for b in blocks:
+        if not isinstance(b, Heading) or not b.numbered:
+            continue
+        if b.level == 1:
+            top, sub = top + 1, 0
+            out[id(b)] = f"{top}"
+        elif b.level == 2:
+            sub += 1
+            out[id(b)] = f"{chr(ord('A') + sub - 1)}."
+    return out
+
+
+def render(blocks: list[Block], title: str) -> str:
+    """The whole document."""
+    refs = numbers(blocks)
+    heads = _section_numbers(blocks)
+
+    def text(s: str) -> str:
+        return re.sub(r"@([A-Za-z][\w-]*)", lambda m: refs.get(m.group(1), m.group(0)), s)
+
+    lines = [f"# {title}", ""]
+    for b in blocks:
+        if isinstance(b, Heading):
+            number = heads.get(id(b))
+            prefix = "#" * (b.level + 1)
+            lines += [f"{prefix} {number + ' ' if number else ''}{b.text}", ""]
+        elif isinstance(b, Para):
+            lines += [text(b.text), ""]
+        elif isinstance(b, Math):
+            lines += ["$$", b.latex, "$$", ""]
+        elif isinstance(b, Figure):
+            lines += [f"![{b.caption}]({b.path})", "", f"*{refs[b.label]}: {text(b.caption)}*", ""]
+        elif isinstance(b, Table):
+            lines += [f"*{refs[b.label]}: {text(b.caption)}*", "", table(b.frame), ""]
+        elif isinstance(b, Code):
+            lines += [f"*{refs[b.label]}: {text(b.caption)}*", "", "```python", b.text.rstrip(), "```", ""]
+        elif isinstance(b, Listing):
+            lines += [
+                f"<details><summary>{b.title}</summary>",
+                "",
+                "```",
+                *b.lines,
+                "```",
+                "",
+                "</details>",
+                "",
+            ]
+        elif isinstance(b, Link):
+            lines += [f"[{b.text}]({b.path})", ""]
+    return "\n".join(lines)

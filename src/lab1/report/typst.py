@@ -1,0 +1,129 @@
+"""Render the report's blocks as Typst and compile ``report.pdf`` with the ``typst`` package.
+
+The package is a self-contained wheel with its own fonts: no TeX, browser or system font
+is needed. ``report.pdf`` appears only once complete (written to a temporary name, then
+renamed); a document Typst rejects leaves no PDF and raises ``PdfError`` naming the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import typst as typst_compiler
+
+from lab1.report.blocks import Block, Code, Figure, Heading, Link, Listing, Math, Para, Table
+
+SPECIAL = re.compile(r"([\\#$*_@<>\[\]~/=+`'\"-])")
+INLINE = re.compile(r"(`[^`]+`|\*\*[^*]+\*\*|\*[^*]+\*|@[A-Za-z][\w-]*)")
+
+PREAMBLE = """#set document(title: "{title}")
+#set page(paper: "a4", margin: (x: 2cm, y: 2.2cm), numbering: "1")
+#set text(size: 10pt, hyphenate: false)
+#show figure.where(kind: raw): set align(left)
+#set par(justify: true)
+#show raw: set text(size: 8pt)
+#set heading(numbering: (..n) => {{
+  let n = n.pos()
+  if n.len() == 1 {{ numbering("1", ..n) }} else if n.len() == 2 {{ numbering("A.", n.at(1)) }}
+}})
+#show figure.caption: set text(size: 9pt)
+#align(center)[#text(size: 17pt, weight: "bold")[{title}]]
+"""
+
+
+class PdfError(RuntimeError):
+    """Typst could not typeset the report; the message names the problem in one line."""
+
+
+def escape(text: str) -> str:
+    """Plain text as Typst markup that shows it as it is."""
+    return SPECIAL.sub(r"\\\1", text)
+
+
+def string(text: str) -> str:
+    """A Typst string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def inline(text: str) -> str:
+    """Markdown-flavoured text (`code`, **bold**, *emphasis*, @label) as Typst markup."""
+    out = []
+    for part in INLINE.split(text):
+        if part.startswith("`") and part.endswith("`") and len(part) > 1:
+            out.append(f"#raw({string(part[1:-1])})")
+        elif part.startswith("**") and part.endswith("**") and len(part) > 3:
+            out.append(f"#strong[{escape(part[2:-2])}]")
+        elif part.startswith("*") and part.endswith("*") and len(part) > 1:
+            out.append(f"#emph[{escape(part[1:-1])}]")
+        elif part.startswith("@"):
+            out.append(part)
+        else:
+            out.append(escape(part))
+    return "".join(out)
+
+
+def _table(b: Table) -> str:
+    cells = [f"[{inline(str(c))}]" for c in b.frame.columns]
+    body = [f"[{inline(str(v))}]" for row in b.frame.itertuples(index=False) for v in row]
+    n = len(b.frame.columns)
+    return (
+        f"#figure(text(size: 7.5pt)[#table(columns: {n}, align: left, inset: 3pt, "
+        f"table.header({', '.join(cells)}), {', '.join(body)})], caption: [{inline(b.caption)}]) <{b.label}>"
+    )
+
+
+def _block(b: Block) -> str:
+    """One block's markup."""
+    if isinstance(b, Heading):
+        if b.level >= 3 or not b.numbered:
+            return f"#heading(level: {b.level}, numbering: none)[{inline(b.text)}]"
+        return f"{'=' * b.level} {inline(b.text)}" + (f" <{b.label}>" if b.label else "")
+    if isinstance(b, Para):
+        return inline(b.text)
+    if isinstance(b, Math):
+        return f"$ {b.typst} $"
+    if isinstance(b, Figure):
+        return (
+            f"#figure(image({string(b.path)}, width: {b.width}), caption: [{inline(b.caption)}]) <{b.label}>"
+        )
+    if isinstance(b, Table):
+        return _table(b)
+    if isinstance(b, Code):
+        code = f'raw(block: true, lang: "python", {string(b.text.rstrip())})'
+        return f"#figure({code}, caption: [{inline(b.caption)}]) <{b.label}>"
+    if isinstance(b, Listing):
+        body = f"#raw(block: true, {string(chr(10).join(b.lines))})"
+        return f"#strong[{inline(b.title)}]\n#columns(2, gutter: 10pt)[#text(size: 7pt)[{body}]]"
+    if isinstance(b, Link):
+        return f"{inline(b.text)}: #raw({string(b.path)}) (beside this report)."
+    raise TypeError(f"no Typst form for {type(b).__name__}")
+
+
+def render(blocks: list[Block], title: str, subtitle: str) -> str:
+    """The whole Typst document: title, contents with page numbers, then the blocks."""
+    parts = [
+        PREAMBLE.format(title=escape(title)),
+        f"#align(center)[{inline(subtitle)}]",
+        "#outline(depth: 2)",
+    ]
+    parts += [_block(b) for b in blocks]
+    return "\n\n".join(parts) + "\n"
+
+
+def compile_pdf(source: str, out: Path, font_paths: list[str] | None = None) -> Path:
+    """Write ``report.typ`` and compile it to ``report.pdf`` beside it, atomically."""
+    typ, pdf = out / "report.typ", out / "report.pdf"
+    typ.write_text(source)
+    pdf.unlink(missing_ok=True)  # a PDF of an earlier call must not pass for this one's
+    tmp = out / f".report.pdf.tmp{os.getpid()}"
+    try:
+        typst_compiler.compile(str(typ), output=str(tmp), root=str(out), font_paths=font_paths or [])
+        os.replace(tmp, pdf)
+    except typst_compiler.TypstError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise PdfError(f"Typst rejected {typ}: {first}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return pdf
