@@ -3,12 +3,12 @@
 The frames are the parameter snapshots the training core took at log-spaced epochs
 (``lab1.nn.snapshots.animation_epochs``), as early epochs change most; a run that stopped
 early ends at its last epoch. One figure is drawn once and each frame only updates its
-artists; matplotlib's FuncAnimation renders them and PillowWriter writes a GIF that loops.
+artists, blitted onto the still parts drawn once (matplotlib's animation technique, by hand:
+``Animation.save`` redraws the whole figure every frame); Pillow writes a GIF that loops.
 """
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib import animation, colors, ticker  # noqa: E402
+from matplotlib import colors, ticker  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -33,31 +33,35 @@ DPI = 72  # pixels per inch: a 9.6 x 4.6 in figure is 691 x 331 pixels
 SIZE = (9.6, 4.6)  # inches
 RESOLUTION = 200  # boundary grid points per side: about one per pixel
 IMAGES, COLUMNS = 18, 6  # images shown for an image dataset, in rows of this many
-Update = Callable[[int], None]  # draws frame i (the i-th snapshot)
+Update = Callable[[int], list[Any]]  # sets frame i (the i-th snapshot); returns the artists to draw
 PLAIN = ticker.FuncFormatter(lambda v, _: f"{v:g}")  # 0.001, 1e-05: no mathtext to lay out each frame
-logging.getLogger("matplotlib.animation").setLevel(logging.WARNING)  # no "Animation.save using" line
 
 
-class _Writer(animation.PillowWriter):
-    """PillowWriter that keeps the frame FuncAnimation has just drawn (rather than drawing it
-    again, which would double the cost) and shows the last frame ``HOLD`` seconds."""
+def _save_gif(frames: list[Image.Image], path: Path) -> None:
+    """Every frame 1/FPS s but the last, which stays HOLD s; the GIF loops forever."""
+    durations = [round(1000 / FPS)] * (len(frames) - 1) + [round(1000 * HOLD)]
+    frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
 
-    _frames: list[Image.Image]  # set by PillowWriter.setup
 
-    def grab_frame(self, **savefig_kwargs: Any) -> None:
-        """Keep the canvas as it is now, drawn if an artist changed since it was last drawn."""
-        canvas = cast(FigureCanvasAgg, self.fig.canvas)  # the Agg backend's (matplotlib.use above)
-        if self.fig.stale:
-            canvas.draw()
-        frame = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        self._frames.append(frame.convert("RGB"))
-
-    def finish(self) -> None:
-        """Write the GIF: every frame 1/FPS s but the last, which stays HOLD s; loop forever."""
-        durations = [round(1000 / self.fps)] * (len(self._frames) - 1) + [round(1000 * HOLD)]
-        self._frames[0].save(
-            self.outfile, save_all=True, append_images=self._frames[1:], duration=durations, loop=0
+def _render(fig: plt.Figure, count: int, set_frame: Update) -> list[Image.Image]:
+    """Every frame as an image: the still parts drawn once, then per frame only the artists
+    that change, blitted onto them (a full draw per frame costs about four times as much)."""
+    canvas = cast(FigureCanvasAgg, fig.canvas)  # the Agg backend's (matplotlib.use above)
+    for artist in set_frame(0):
+        artist.set_animated(True)  # left out of the still background
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    frames = []
+    for i in range(count):
+        canvas.restore_region(background)
+        for artist in set_frame(i):
+            artist.set_animated(True)
+            fig.draw_artist(artist)
+        size = canvas.get_width_height()
+        frames.append(
+            Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
         )
+    return frames
 
 
 def _axes(fig: plt.Figure, left: float, bottom: float, width: float, height: float) -> plt.Axes:
@@ -81,12 +85,13 @@ def _boundary(fig: plt.Figure, r: MemberResult) -> Update:
     image = ax.imshow(probs[0], extent=extent, origin="lower", cmap=cmap, norm=norm, alpha=0.75)
     fig.colorbar(image, ax=ax, label="network output (P(class 1))", fraction=0.08, pad=0.04)
     plots._scatter_classes(ax, X, r.dataset.y)
+    points = list(ax.collections)  # drawn again above the image in every frame
     plots._square(ax, grid, margin=0.0)
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.17), ncol=3, fontsize=8, frameon=False)
     ax.set_title("Decision boundary (black: output 0.5)", fontsize=9)
     contour: list = []
 
-    def update(i: int) -> None:
+    def update(i: int) -> list[Any]:
         prob = probs[i]
         image.set_data(prob)
         for old in contour:
@@ -94,6 +99,7 @@ def _boundary(fig: plt.Figure, r: MemberResult) -> Update:
         contour.clear()
         if np.isfinite(prob).any() and np.nanmin(prob) < 0.5 < np.nanmax(prob):
             contour.append(ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1.2))
+        return [image, *contour, *points]
 
     return update
 
@@ -112,8 +118,9 @@ def _points(fig: plt.Figure, r: MemberResult) -> Update:
     ax.set_ylabel("x1" if X.shape[1] >= 2 else "")
     ax.set_title("Network output on the data (first two features)", fontsize=9)
 
-    def update(i: int) -> None:
+    def update(i: int) -> list[Any]:
         dots.set_array(probs[i])
+        return [dots]
 
     return update
 
@@ -140,12 +147,13 @@ def _images(fig: plt.Figure, r: MemberResult) -> Update:
     ]
     preds = [(predict(r.spec, s.params, X[:count]) > 0.5).astype(int) for s in r.snapshots]
 
-    def update(i: int) -> None:
+    def update(i: int) -> list[Any]:
         for j, (text, box) in enumerate(zip(texts, boxes)):
             wrong = preds[i][j] != y[j]
             text.set_text(f"true {names[y[j]][:5]}\npred {names[preds[i][j]][:5]}")
             text.set_color("tab:red" if wrong else "k")
             box.set_visible(wrong)
+        return [*texts, *boxes]
 
     return update
 
@@ -188,11 +196,12 @@ def _curve(fig: plt.Figure, r: MemberResult) -> Update:
     ax.set_title("Learning curve", fontsize=9)
     ax.grid(alpha=0.3)
 
-    def update(i: int) -> None:
+    def update(i: int) -> list[Any]:
         at = r.snapshots[i].epoch
         end = int(np.searchsorted(epoch, at, side="right"))
         line.set_data(epoch[:end], loss[:end])
         dot.set_data([at], [loss[end - 1]] if end and epoch[end - 1] == at else [np.nan])
+        return [line, dot]
 
     return update
 
@@ -204,30 +213,25 @@ def draw(r: MemberResult, title: str, out_dir: Path) -> None:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         fig = plt.figure(figsize=SIZE, dpi=DPI)  # the canvas is the frame: one size
-        if r.dataset.image is not None:
-            left = _images(fig, r)
-        else:
-            left = (_boundary if r.dataset.X.shape[1] == 2 else _points)(fig, r)
-        right = _curve(fig, r)
-        head = fig.suptitle("", fontsize=9)
-        n = len(r.snapshots)
-
-        def frame(i: int) -> list:
-            s = r.snapshots[i]
-            left(i)
-            right(i)
-            why = "diverged" if r.diverged else "stopped early" if r.early_stopped else ""
-            stop = f" ({why})" if why and i == n - 1 else ""
-            head.set_text(
-                f"{title}\nepoch {s.epoch}{stop}: loss {s.loss:.4g}, accuracy {100 * s.accuracy:.1f}%"
-            )
-            return []
-
-        anim = animation.FuncAnimation(fig, frame, frames=n, init_func=lambda: [], repeat=False)
         try:
-            writer = _Writer(fps=FPS)
-            artifacts.atomic_write(
-                out_dir / artifacts.ANIMATION, lambda tmp: anim.save(tmp, writer=writer, dpi=DPI), ".gif"
-            )
+            if r.dataset.image is not None:
+                left = _images(fig, r)
+            else:
+                left = (_boundary if r.dataset.X.shape[1] == 2 else _points)(fig, r)
+            right = _curve(fig, r)
+            head = fig.suptitle("", fontsize=9)
+            n = len(r.snapshots)
+
+            def set_frame(i: int) -> list[Any]:
+                s = r.snapshots[i]
+                why = "diverged" if r.diverged else "stopped early" if r.early_stopped else ""
+                stop = f" ({why})" if why and i == n - 1 else ""
+                head.set_text(
+                    f"{title}\nepoch {s.epoch}{stop}: loss {s.loss:.4g}, accuracy {100 * s.accuracy:.1f}%"
+                )
+                return [*left(i), *right(i), head]
+
+            frames = _render(fig, n, set_frame)
         finally:
             plt.close(fig)
+    artifacts.atomic_write(out_dir / artifacts.ANIMATION, lambda tmp: _save_gif(frames, tmp), ".gif")

@@ -42,7 +42,7 @@ def member_bytes(cfg: DictConfig) -> int:
 
 EPOCH_NS = 110_000.0  # the numpy calls of one epoch of a population (K >= 2), whatever its size
 FIGURES_NS = 600e6  # one job's per-run figures (three, about 0.2 s each here)
-ANIMATION_NS = 2.5e9  # one job's training.gif (40 frames, about 60 ms each here)
+ANIMATION_NS = 1.2e9  # one job's training.gif: 40 blitted frames and their GIF encoding
 PARALLEL_NS = 500e6  # less estimated work than this runs in one process (a pool costs ~0.1 s)
 
 
@@ -61,9 +61,12 @@ def chunk_cost(chunk: list[tuple[Any, DictConfig]]) -> float:
     """Rough nanoseconds to train a chunk, epochs x (per-epoch calls + its members' work),
     and to draw its members' per-run figures and animations."""
     cfg = chunk[0][1]
-    figures = sum(
-        FIGURES_NS * bool(c.plots.per_job) + ANIMATION_NS * bool(c.plots.animation) for _, c in chunk
-    )
+    drawn: dict[int, float] = {}  # per distinct config object (jobs may share one when planning on paper)
+    figures = 0.0
+    for _, c in chunk:
+        if id(c) not in drawn:
+            drawn[id(c)] = FIGURES_NS * bool(c.plots.per_job) + ANIMATION_NS * bool(c.plots.animation)
+        figures += drawn[id(c)]
     return (int(cfg.epochs) + 1) * (EPOCH_NS + len(chunk) * member_ns(cfg)) + figures
 
 
