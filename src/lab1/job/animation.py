@@ -40,7 +40,9 @@ PLAIN = ticker.FuncFormatter(lambda v, _: f"{v:g}")  # 0.001, 1e-05: no mathtext
 def _save_gif(frames: list[Image.Image], path: Path) -> None:
     """Every frame 1/FPS s but the last, which stays HOLD s; the GIF loops forever."""
     durations = [round(1000 / FPS)] * (len(frames) - 1) + [round(1000 * HOLD)]
-    frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
+    palette = frames[-1].quantize(colors=255, method=Image.Quantize.FASTOCTREE)  # one palette for all
+    indexed = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+    indexed[0].save(path, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0)
 
 
 def _render(fig: plt.Figure, count: int, set_frame: Update) -> list[Image.Image]:

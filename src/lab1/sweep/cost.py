@@ -42,7 +42,7 @@ def member_bytes(cfg: DictConfig) -> int:
 
 EPOCH_NS = 110_000.0  # the numpy calls of one epoch of a population (K >= 2), whatever its size
 FIGURES_NS = 600e6  # one job's per-run figures (three, about 0.2 s each here)
-ANIMATION_NS = 1.2e9  # one job's training.gif: 40 blitted frames and their GIF encoding
+ANIMATION_NS = 0.8e9  # one job's training.gif: 40 blitted frames and their GIF encoding
 PARALLEL_NS = 500e6  # less estimated work than this runs in one process (a pool costs ~0.1 s)
 
 
