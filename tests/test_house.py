@@ -110,7 +110,7 @@ def test_presentation_keys_have_one_home():
     assert "plots.per_job" in presentation_overrides() and "launcher" in presentation_overrides()
     assert set(RESULT_KEYS) == set(presentation_overrides())
     other = {"print_every": 7, "progress": True, "plots.per_job": False, "objective": "accuracy"}
-    other |= {"resume": False, "reuse": ["/tmp"]}
+    other |= {"resume": False, "reuse": ["/tmp"], "logger.experiment": "x"}
     assert {key.split(".")[0] for key in other} == set(PRESENTATION)
     hashes = {fingerprint(composed)}
     for key, value in other.items():

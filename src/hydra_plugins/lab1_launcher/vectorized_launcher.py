@@ -10,7 +10,7 @@ write every job's directory as a single run would, and return one ``JobReturn`` 
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,23 +89,28 @@ class VectorizedLauncher(Launcher):
         """Keep what launch needs."""
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
 
-    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
-        """Compose, validate, resume, group, train and write every job; one JobReturn each."""
-        from lab1.config import ConfigError
-        from lab1.job.run import discard_refused_sweep
-        from lab1.sweep.execute import run_sweep
-
+    def _begin(self) -> tuple[Path, Callable[[list[str]], DictConfig]]:
+        """Set Hydra up as run_job does; the sweep directory (made) and the job composer's loader."""
         setup_globals()
         assert self.config is not None and self.hydra_context is not None
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         root = Path(str(self.config.hydra.sweep.dir))
         root.mkdir(parents=True, exist_ok=True)
         loader, master = self.hydra_context.config_loader, self.config
+        return root, lambda overrides: loader.load_sweep_config(master, overrides)
+
+    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        """Compose, validate, resume, group, train and write every job; one JobReturn each."""
+        from lab1.config import ConfigError
+        from lab1.job.run import discard_refused_sweep
+        from lab1.sweep.execute import run_sweep
+
+        root, load = self._begin()
         try:
             returns = run_sweep(
                 [list(o) for o in job_overrides],
                 initial_job_idx,
-                load=lambda overrides: loader.load_sweep_config(master, overrides),
+                load=load,
                 locate=self._locate,
                 snapshot=self._snapshot,
                 finish=self._finish,
@@ -118,8 +123,13 @@ class VectorizedLauncher(Launcher):
             print(f"lab1: error: {err}", file=sys.stderr)
             discard_refused_sweep(root)
             sys.exit(2)
-        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        self._log_again()
         return returns
+
+    def _log_again(self) -> None:
+        """Hydra's logging as configured, again (jobs may have changed it)."""
+        assert self.config is not None
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
 
     def _locate(self, config: DictConfig, idx: int) -> Path:
         """Number the job and resolve its directory, as run_job does."""

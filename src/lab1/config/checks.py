@@ -35,7 +35,7 @@ def _is_num(v: Any) -> bool:
 
 
 def _choice(names: Any) -> tuple[Callable[[Any], bool], str]:
-    return (lambda v: v in names), "one of " + ", ".join(names)
+    return (lambda v: isinstance(v, str) and v in names), "one of " + ", ".join(names)
 
 
 MAX_WIDTH = 10000  # units per hidden layer: two layers this wide hold 10^8 weights (0.8 GB)
@@ -123,6 +123,10 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "optim.nesterov": _BOOL,
     "optim.amsgrad": _BOOL,
     "optim.centered": _BOOL,
+    "logger.tensorboard": _BOOL,
+    "logger.mlflow": _BOOL,
+    "logger.tracking_uri": (lambda v: v is None or (isinstance(v, str) and v != ""), "null or a URI"),
+    "logger.experiment": (lambda v: v is None or (isinstance(v, str) and v != ""), "null or a name"),
 }
 
 
@@ -134,6 +138,7 @@ MEANINGS: dict[str, str] = {
     "launcher": "how a multirun runs its jobs",
     "search": "a hyperparameter search instead of a grid (+search=optuna)",
     "sweep": "one of the report's sweeps (+sweep=NAME)",
+    "logger": "experiment trackers; both at once: logger=[tensorboard,mlflow]",
     "lr": "learning rate; each optimizer file sets its own default",
     "hidden": "every hidden layer's width, or a list of widths such as [4,16]",
     "depth": "number of hidden layers when hidden is one width",
@@ -182,6 +187,10 @@ MEANINGS: dict[str, str] = {
     "optim.beta1": "adam: first-moment decay (torch's betas[0])",
     "optim.beta2": "adam: second-moment decay (torch's betas[1])",
     "optim.amsgrad": "adam: the AMSGrad variant",
+    "logger.tensorboard": "write TensorBoard event files into each run directory",
+    "logger.mlflow": "log each job as an MLflow run (a multirun: their parent run)",
+    "logger.tracking_uri": "mlflow: where runs are stored, relative to where you run lab1, or a server",
+    "logger.experiment": "mlflow: the experiment's name",
 }
 ALLOWED_TEXT = {  # what is allowed where no CHECKS rule says it (groups, csv keys)
     "dataset.path": "a path to a CSV file with a header",

@@ -12,7 +12,11 @@ EXTRAS: dict[tuple[str, str], tuple[str, str]] = {
     ("launcher", "joblib"): ("hydra_plugins.hydra_joblib_launcher", "joblib"),
     ("launcher", "submitit_local"): ("hydra_plugins.hydra_submitit_launcher", "submitit"),
     ("launcher", "slurm"): ("hydra_plugins.hydra_submitit_launcher", "submitit"),
+    ("launcher", "vectorized_submitit_local"): ("submitit", "submitit"),
+    ("launcher", "vectorized_slurm"): ("submitit", "submitit"),
     ("search", "optuna"): ("hydra_plugins.hydra_optuna_sweeper", "optuna"),
+    ("logger", "tensorboard"): ("tensorboardX", "tensorboard"),
+    ("logger", "mlflow"): ("mlflow", "mlflow"),
 }
 
 
@@ -27,11 +31,13 @@ def installed(module: str) -> bool:
 def check_extras(
     choices: Iterable[tuple[str, str]], extras: dict[tuple[str, str], tuple[str, str]] = EXTRAS
 ) -> None:
-    """Raise ConfigError for a (group, choice) whose extra is not installed."""
-    for group, choice in choices:
-        if (group, choice) in extras and not installed(extras[group, choice][0]):
-            extra = extras[group, choice][1]
-            raise ConfigError.plain(
-                f"{group}={choice} needs lab1's {extra} extra: pip install -e '.[{extra}]' in a checkout "
-                f"(or pip install 'lab1[{extra}]')"
-            )
+    """Raise ConfigError for a (group, choice) whose extra is not installed; a list or sweep
+    of choices (``logger=[tensorboard,mlflow]``, ``logger=none,mlflow``) is checked per choice."""
+    for group, value in choices:
+        for choice in (c.strip() for c in value.strip("[]").split(",")):
+            if (group, choice) in extras and not installed(extras[group, choice][0]):
+                extra = extras[group, choice][1]
+                raise ConfigError.plain(
+                    f"{group}={choice} needs lab1's {extra} extra: pip install -e '.[{extra}]' in a checkout "
+                    f"(or pip install 'lab1[{extra}]')"
+                )

@@ -15,7 +15,15 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from lab1.config.schema import CONFIG_PACKAGE, Config, DatasetConfig, ModelConfig, OptimConfig, PlotsConfig
+from lab1.config.schema import (
+    CONFIG_PACKAGE,
+    Config,
+    DatasetConfig,
+    LoggerConfig,
+    ModelConfig,
+    OptimConfig,
+    PlotsConfig,
+)
 
 
 def _optimizer_configs(cls: type = OptimConfig) -> list[type]:
@@ -30,6 +38,7 @@ def section_keys() -> dict[str, list[str]]:
         "dataset": [DatasetConfig],
         "model": [ModelConfig],
         "plots": [PlotsConfig],
+        "logger": [LoggerConfig],
         "optim": _optimizer_configs(),
     }
     return {

@@ -237,7 +237,10 @@ def precheck_overrides(args: list[str]) -> None:
         if override.is_delete():
             continue
         choices = group_choices(key) if "." not in key and "/" not in key else []
-        for value in _values(override):
+        values = _values(override)
+        if choices:  # a group may take a list of choices (logger=[tensorboard,mlflow])
+            values = [v for value in values for v in (value if isinstance(value, list) else [value])]
+        for value in values:
             if choices and (not isinstance(value, str) or value not in choices):
                 raise ConfigError(key, value, "one of " + ", ".join(choices))
             if not choices and _wrong_text(key, value):

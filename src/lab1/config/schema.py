@@ -24,7 +24,7 @@ VERSION_BASE = "1.3"  # the Hydra defaults lab1 is written for (hydra-core is pi
 # Keys that change what a job prints, draws, returns or where it looks for earlier runs,
 # not what it computes: the config hash leaves them out, and so do job directory names
 # and the swept axes of results.csv (with the groups that choose how jobs run).
-PRESENTATION = ("print_every", "progress", "plots", "objective", "resume", "reuse")
+PRESENTATION = ("print_every", "progress", "plots", "objective", "resume", "reuse", "logger")
 LAUNCH_GROUPS = ("sweep", "launcher", "search")
 
 
@@ -111,6 +111,16 @@ class PlotsConfig:
 
 
 @dataclass
+class LoggerConfig:
+    """Experiment trackers; each ``conf/logger`` file turns one on, so ``logger=[tensorboard,mlflow]`` merges both."""
+
+    tensorboard: bool = False  # event files in each run directory
+    mlflow: bool = False  # one MLflow run per job, a multirun's as their parent
+    tracking_uri: str | None = None  # mlflow: where runs are stored (conf/logger/mlflow.yaml sets it)
+    experiment: str | None = None  # mlflow: the experiment's name
+
+
+@dataclass
 class Config:
     """Top-level keys of a run."""
 
@@ -138,6 +148,7 @@ class Config:
     resume: bool = MISSING  # reuse a finished run of the same config found in the job directory
     reuse: Any = MISSING  # directories to copy a finished run of this config from
     plots: PlotsConfig = field(default_factory=PlotsConfig)
+    logger: LoggerConfig = field(default_factory=LoggerConfig)  # one or more of conf/logger/*
 
 
 def presentation_overrides() -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from lab1.config import ConfigError
+from lab1.config.schema import LoggerConfig
 from lab1.job.run import run
 
 SNAPSHOT = ".hydra"
@@ -33,5 +34,7 @@ def rerun(run_dir: Path, out_dir: Path) -> float:
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ConfigError.plain(f"{out_dir} is not empty; choose a new --out")
     shutil.copytree(run_dir / SNAPSHOT, out_dir / SNAPSHOT)
+    if "logger" not in cfg:  # a run saved before lab1 had trackers
+        cfg.logger = OmegaConf.structured(LoggerConfig)
     cfg.reuse = []  # train it, never copy it (reuse is presentation-only: the config hash stays)
     return run(cfg, out_dir, log=out_dir / "lab1.log")

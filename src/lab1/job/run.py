@@ -12,7 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from lab1 import interrupt
 from lab1.config import MODELS, PRESENTATION, reuse_dirs, validate
-from lab1.job import artifacts, console, reuse
+from lab1.job import artifacts, console, loggers, reuse
 from lab1.job.population import MemberResult, train_configs
 
 
@@ -65,7 +65,7 @@ def save(
     out_dir: Path, cfg: DictConfig, r: MemberResult, log: console.JobLog | None = None
 ) -> dict[str, Any]:
     """Write a finished job's listing to its log, then its files (figures and training.gif if
-    enabled), metrics.json last."""
+    enabled), metrics.json last; then send it to the chosen trackers (``logger=``)."""
     for line in console.listing(r, cfg):
         (log or console.JobLog(echo=False)).line(line)
     record = artifacts.write_run(out_dir, r, int(cfg.epochs))
@@ -79,6 +79,7 @@ def save(
 
         animation.draw(r, describe(cfg), out_dir)
     artifacts.write_metrics(out_dir, record)
+    loggers.log_job(out_dir, cfg, r.history, record)  # after the run's own files; never raises
     return record
 
 
@@ -119,6 +120,8 @@ def run(
         if verbose and job is not None:
             console.emit(f"lab1: job {job}: {console.kept(found[1])}")
         return objective_value(cfg, found[0])
+    if job is None:
+        loggers.check(cfg)  # a tracking URI that cannot be opened: refused before training
     on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if out.echo else False)
     try:
         (result,) = train_configs([cfg], out.loss if verbose else None, on_progress)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,61 @@ def check_settings(max_members: int, chunk_bytes: int, n_jobs: int) -> None:
             raise ConfigError(f"hydra.launcher.{name}", values[name], allowed)
 
 
+def prepare(
+    job_overrides: list[list[str]],
+    initial_idx: int,
+    load: Callable[[list[str]], DictConfig],
+    locate: Callable[[DictConfig, int], Path],
+    snapshot: Callable[[DictConfig, DictConfig, Path], None],
+    progress: bool | None = None,
+) -> Prepared:
+    """Compose and validate every job (refusing a bad value before anything is written),
+    locate each, keep those resume or reuse finds finished; the rest are ``pending``."""
+    composer = JobComposer(load)
+    configs = [recall(o) or composer.compose(o) for o in job_overrides]
+    cfgs = [task_config(c) for c in configs]
+    for config, cfg in zip(configs, cfgs):  # refuse a bad value before anything is written or trained
+        validate(cfg)
+        check_effect(cfg, config.hydra.overrides.task)
+    bar = console.JobBar(len(cfgs), progress)
+    outcome: dict[int, tuple[str, Any]] = {}
+    pending = _keep_finished(configs, cfgs, initial_idx, locate, snapshot, bar, outcome)
+    return Prepared(configs, cfgs, bar, outcome, pending)
+
+
+@dataclass
+class Prepared:
+    """A batch composed, validated and located: what is kept, and what is still to train."""
+
+    configs: list[DictConfig]  # full, with hydra
+    cfgs: list[DictConfig]  # the task's parts
+    bar: console.JobBar
+    outcome: dict[int, tuple[str, Any]]  # job index -> (status, objective) of jobs done
+    pending: list[Pending]
+
+    def record(self, p: Pending, status: str, value: Any) -> None:
+        """A pending job trained (``value``: its metrics) or failed (``value``: the error text)."""
+        if status == "ok":
+            self.outcome[p.idx] = ("ok", run.objective_value(p.cfg, value))
+            self.bar.finished(p.out_dir, value, p.cfg)
+        else:  # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
+            self.outcome[p.idx] = ("ok", math.nan)
+            self.bar.failed(p.out_dir, value)
+
+    def unfinished(self, p: Pending, why: str) -> None:
+        """A pending job its cluster job left unfinished (no metrics.json, no error.json)."""
+        self.outcome[p.idx] = ("ok", math.nan)
+        self.bar._line(p.out_dir, f"unfinished: {why}")
+
+    def returns(self, finish: Callable[[DictConfig, DictConfig, str, Any], Any]) -> list[Any]:
+        """``finish(config, task_cfg, status, value)`` per job, in order (NaN for one not done)."""
+        self.bar.close()
+        return [
+            finish(config, cfg, *self.outcome.get(i, ("ok", math.nan)))
+            for i, (config, cfg) in enumerate(zip(self.configs, self.cfgs))
+        ]
+
+
 def run_sweep(
     job_overrides: list[list[str]],
     initial_idx: int,
@@ -61,18 +117,9 @@ def run_sweep(
     then writes the snapshot.
     """
     check_settings(max_members, chunk_bytes, n_jobs)
-    composer = JobComposer(load)
-    configs = [recall(o) or composer.compose(o) for o in job_overrides]
-    cfgs = [task_config(c) for c in configs]
-    for config, cfg in zip(configs, cfgs):  # refuse a bad value before anything is written or trained
-        validate(cfg)
-        check_effect(cfg, config.hydra.overrides.task)
-    bar = console.JobBar(len(cfgs), progress)
-    outcome: dict[int, tuple[str, Any]] = {}
-    pending = _keep_finished(configs, cfgs, initial_idx, locate, snapshot, bar, outcome)
-    _train(pending, snapshot, bar, outcome, max_members, chunk_bytes, n_jobs)
-    bar.close()
-    return [finish(config, cfg, *outcome[i]) for i, (config, cfg) in enumerate(zip(configs, cfgs))]
+    prepared = prepare(job_overrides, initial_idx, load, locate, snapshot, progress)
+    _train(prepared, snapshot, max_members, chunk_bytes, n_jobs)
+    return prepared.returns(finish)
 
 
 def _keep_finished(
@@ -100,16 +147,14 @@ def _keep_finished(
 
 
 def _train(
-    pending: list[Pending],
+    prepared: Prepared,
     snapshot: Callable[[DictConfig, DictConfig, Path], None],
-    bar: console.JobBar,
-    outcome: dict[int, tuple[str, Any]],
     max_members: int,
     chunk_bytes: int,
     n_jobs: int,
 ) -> None:
     """Plan the pending jobs into chunks and train them, here or in worker processes."""
-    chunk_list = plan([(p, p.cfg) for p in pending], max_members, chunk_bytes)
+    chunk_list = plan([(p, p.cfg) for p in prepared.pending], max_members, chunk_bytes)
     n = workers(n_jobs, chunk_list)
     chunk_list = spread(chunk_list, n) if n > 1 else chunk_list
 
@@ -119,12 +164,7 @@ def _train(
 
     def record(members: list[Pending], results: list[tuple[str, Any]]) -> None:
         for p, (status, value) in zip(members, results):
-            if status == "ok":
-                outcome[p.idx] = ("ok", run.objective_value(p.cfg, value))
-                bar.finished(p.out_dir, value, p.cfg)
-            else:  # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
-                outcome[p.idx] = ("ok", math.nan)
-                bar.failed(p.out_dir, value)
+            prepared.record(p, status, value)
 
     member_lists = [[p for p, _ in chunk] for chunk in chunk_list]
     if n == 1:

@@ -52,8 +52,10 @@ def chunks(members: list[Any], size: int) -> list[list[Any]]:
 def plan(jobs: Sequence[tuple[Any, DictConfig]], max_members: int, chunk_bytes: int) -> list[list[Any]]:
     """Groups of jobs that can share a population, chunked; in first-job order."""
     groups: dict[tuple, list[Any]] = {}
+    keys: dict[int, tuple] = {}  # a config shared by several jobs is keyed once
     for job, cfg in jobs:
-        groups.setdefault(group_key(cfg), []).append((job, cfg))
+        key = keys[id(cfg)] if id(cfg) in keys else keys.setdefault(id(cfg), group_key(cfg))
+        groups.setdefault(key, []).append((job, cfg))
     out: list[list[Any]] = []
     for members in groups.values():
         size = min(max_members, max(1, chunk_bytes // member_bytes(members[0][1])))

@@ -37,12 +37,18 @@ class Pending:
     out_dir: Path
 
 
+# Ctrl-C, and the signals submitit's jobs checkpoint on (a worker must not checkpoint)
+_HELD = {signal.SIGINT} | {getattr(signal, s) for s in ("SIGUSR1", "SIGUSR2") if hasattr(signal, s)}
+
+
 def _ignore_interrupt() -> None:
-    """Workers leave Ctrl-C to the launching process, which stops them. They start with
-    SIGINT blocked (see ``_interrupt_blocked``), so none arrives before it is ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Workers leave Ctrl-C (and submitit's checkpoint signals) to the process that started
+    them, which stops them. They start with these blocked (see ``_interrupt_blocked``), so
+    none arrives before it is ignored."""
+    for sig in _HELD:
+        signal.signal(sig, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
 
 @contextlib.contextmanager
@@ -51,7 +57,7 @@ def _interrupt_blocked() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         yield
     finally:
@@ -104,6 +110,9 @@ def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path], logs: list[Path
     return out
 
 
+Work = tuple[list[DictConfig], list[Path], list[Path]]  # a chunk's plain configs, directories, logs
+
+
 def train_in_workers(
     n: int,
     chunk_list: list[list[Pending]],
@@ -113,25 +122,42 @@ def train_in_workers(
     """Hand every chunk to ``n`` worker processes, which train it and write its jobs; write
     the snapshots here meanwhile, then record each chunk as it finishes. Ctrl-C stops the
     workers (a job cut off has no metrics.json yet)."""
-    if any(p.cfg.plots.per_job or p.cfg.plots.animation for members in chunk_list for p in members):
+    work = [
+        ([plain(p.cfg) for p in members], [p.out_dir for p in members], logs(members))
+        for members in chunk_list
+    ]
+
+    def meanwhile() -> None:
+        for members in chunk_list:
+            snapshots(members)
+
+    train_work_in_workers(n, work, meanwhile, lambda i, results: record(chunk_list[i], results))
+
+
+def train_work_in_workers(
+    n: int,
+    work: list[Work],
+    meanwhile: Callable[[], None],
+    record: Callable[[int, list[tuple[str, Any]]], None],
+) -> None:
+    """Train each chunk of ``work`` (``train_and_save``'s arguments) in ``n`` worker processes;
+    run ``meanwhile()`` once they are handed out, then ``record(i, results)`` as chunk i
+    finishes. Ctrl-C, or an exit (a submitit job requeued), stops the workers at once."""
+    if any(c.plots.per_job or c.plots.animation for cfgs, _, _ in work for c in cfgs):
         from lab1.job import animation, plots  # noqa: F401 - loaded once here, inherited by every forked worker
     pool = _pool(n)
     try:
         futures = {}
         with _interrupt_blocked():  # the pool forks its workers in submit
-            for members in chunk_list:
-                for p in members:
-                    p.out_dir.mkdir(parents=True, exist_ok=True)
-                cfgs = [plain(p.cfg) for p in members]
-                futures[pool.submit(train_and_save, cfgs, [p.out_dir for p in members], logs(members))] = (
-                    members
-                )
-        for members in chunk_list:
-            snapshots(members)
+            for i, (cfgs, out_dirs, job_logs) in enumerate(work):
+                for out_dir in out_dirs:
+                    out_dir.mkdir(parents=True, exist_ok=True)
+                futures[pool.submit(train_and_save, cfgs, out_dirs, job_logs)] = i
+        meanwhile()
         interrupt.check()
         for future in interrupt.as_completed(futures):
             record(futures[future], future.result())
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, or SystemExit from submitit's requeue: stop the workers now
         for child in multiprocessing.active_children():
             child.terminate()
         raise

@@ -1,0 +1,133 @@
+"""``hydra/launcher=lab1_vectorized_slurm`` and ``lab1_vectorized_submitit_local``.
+
+The vectorized launcher's plan (compose once, group, chunk), each submitted job a bundle of
+chunks sized by the cost model (``lab1.sweep.cluster``), submitted through submitit
+(``lab1.sweep.submitted``, imported only when launching). The ``.hydra`` snapshots are
+written here before submission; the jobs write their runs' directories on the shared file
+system; the JobReturns are built here as the vectorized launcher builds them.
+"""
+
+# No ``from __future__ import annotations``: Hydra's plugin scanner runs this module before
+# it is in sys.modules, where dataclasses cannot resolve string annotations.
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from hydra.core.utils import JobReturn
+from omegaconf import OmegaConf
+
+from .vectorized_launcher import VectorizedLauncher
+
+
+@dataclass
+class VectorizedSubmititLocalConf:
+    """Settings of ``launcher=vectorized_submitit_local`` (``hydra.launcher.*``)."""
+
+    _target_: str = "hydra_plugins.lab1_launcher.cluster_launcher.VectorizedSubmititLocalLauncher"
+    submitit_folder: str = "${hydra.sweep.dir}/.submitit/%j"
+    chunk_seconds: float = 300.0  # estimated work per submitted job and cpu
+    timeout_min: int = 60
+    cpus_per_task: int = 2  # worker processes in each job
+    mem_gb: int | None = None
+    array_parallelism: int = 4  # jobs running at once
+    max_num_timeout: int = 3  # requeues after a timeout or preemption
+    max_members: int = 256
+    chunk_bytes: int = 4194304
+    progress: Any = None
+    dry_run: bool = False  # print the plan, submit nothing
+
+
+@dataclass
+class VectorizedSlurmConf(VectorizedSubmititLocalConf):
+    """Settings of ``launcher=vectorized_slurm``: the local ones, and SLURM's own."""
+
+    _target_: str = "hydra_plugins.lab1_launcher.cluster_launcher.VectorizedSlurmLauncher"
+    array_parallelism: int = 64
+    partition: str | None = None
+    qos: str | None = None
+    account: str | None = None
+    constraint: str | None = None
+    signal_delay_s: int = 120  # USR2 this long before the time limit: the job requeues itself
+    additional_parameters: dict[str, Any] = field(default_factory=dict)
+    setup: list[str] | None = None  # commands run before the job, e.g. activating the venv
+
+
+ConfigStore.instance().store(
+    group="hydra/launcher", name="lab1_vectorized_submitit_local", node=VectorizedSubmititLocalConf
+)
+ConfigStore.instance().store(group="hydra/launcher", name="lab1_vectorized_slurm", node=VectorizedSlurmConf)
+
+_PLAN = ("chunk_seconds", "timeout_min", "cpus_per_task", "array_parallelism", "max_members", "chunk_bytes")
+
+
+class VectorizedSubmititLocalLauncher(VectorizedLauncher):
+    """The vectorized launcher's chunks as submitit jobs (here: processes on this machine)."""
+
+    _CLUSTER = "local"
+
+    def __init__(self, **params: Any) -> None:
+        values = {k: OmegaConf.to_container(v) if OmegaConf.is_config(v) else v for k, v in params.items()}
+        self.progress, self.dry_run = values.pop("progress", None), bool(values.pop("dry_run", False))
+        self.folder = str(values.pop("submitit_folder"))
+        self.plan_values: dict[str, Any] = {k: values.pop(k) for k in _PLAN if k in values}
+        super().__init__(progress=self.progress)
+        self.executor_values = values  # for submitit: mem_gb, partition, ...
+
+    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        """Compose, validate and resume as the vectorized launcher does; then plan, submit and wait."""
+        from lab1.config import ConfigError
+        from lab1.job.run import discard_refused_sweep
+        from lab1.sweep.cluster import Cluster, describe, plan_jobs
+        from lab1.sweep.execute import prepare
+
+        root, load = self._begin()
+        settings = Cluster(**self.plan_values, dry_run=self.dry_run, executor=self.executor_values)
+        snapshot = (lambda *_: None) if self.dry_run else self._snapshot
+        try:
+            settings.check()
+            prepared = prepare(
+                [list(o) for o in job_overrides],
+                initial_job_idx,
+                load=load,
+                locate=self._locate,
+                snapshot=snapshot,
+                progress=self.progress,
+            )
+        except ConfigError as err:  # a bad value: refused before anything is written or submitted
+            print(f"lab1: error: {err}", file=sys.stderr)
+            discard_refused_sweep(root)
+            sys.exit(2)
+        job_plan = plan_jobs([(p, p.cfg) for p in prepared.pending], settings)
+        if self.dry_run:
+            print("\n".join(describe(job_plan, settings, name=lambda p: p.out_dir.name)), flush=True)
+            discard_refused_sweep(root)
+            sys.exit(0)
+        if job_plan.jobs:
+            self._submit(prepared, job_plan, settings)
+        self._log_again()
+        return prepared.returns(self._finish)
+
+    def _submit(self, prepared: Any, job_plan: Any, settings: Any) -> None:
+        """Write the pending runs' snapshots, then submit the planned jobs and wait for them."""
+        from lab1.sweep import submitted
+
+        for job in job_plan.jobs:
+            for chunk in job:
+                for p, _ in chunk:
+                    self._snapshot(p.config, p.cfg, p.out_dir)
+        slurm = self._CLUSTER == "slurm"
+        submitted.submit_and_wait(
+            prepared,
+            job_plan,
+            lambda: submitted.executor(self._CLUSTER, self.folder, settings),
+            settings,
+            slurm,
+        )
+
+
+class VectorizedSlurmLauncher(VectorizedSubmititLocalLauncher):
+    """The vectorized launcher's chunks as the jobs of a SLURM job array."""
+
+    _CLUSTER = "slurm"

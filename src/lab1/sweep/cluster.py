@@ -1,0 +1,169 @@
+"""A sweep's populations as cluster jobs: plan the submitted jobs, and the dry run's text.
+
+The plan is the vectorized launcher's (``plan.plan``: groups of alike jobs in chunks of
+at most ``max_members`` and about ``chunk_bytes``), then sized for a queue: a chunk whose
+estimated cost exceeds ``chunk_seconds`` is split, and consecutive chunks are packed into
+one submitted job until it holds about ``chunk_seconds`` of work per cpu. Submitting and
+waiting is ``lab1.sweep.submitted`` (which imports submitit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lab1.config import ConfigError
+from lab1.sweep.cost import EPOCH_NS, chunk_cost, makespan
+from lab1.sweep.plan import chunks, group_key, plan, spread
+
+JOB_START_NS = 3e9  # a submitted job's own start: python, numpy, lab1 and the pickled call (~3 s)
+TIMEOUT_SHARE = 0.5  # a job is planned to use at most this share of timeout_min
+
+
+@dataclass
+class Cluster:
+    """The cluster launchers' settings (``hydra.launcher.*``) that shape the plan."""
+
+    chunk_seconds: float = 300.0  # estimated work per submitted job, per cpu
+    cpus_per_task: int = 2  # worker processes in each job
+    timeout_min: int = 60
+    array_parallelism: int = 64  # jobs of the array running at once
+    max_members: int = 256
+    chunk_bytes: int = 4194304
+    dry_run: bool = False
+    executor: dict[str, Any] = field(default_factory=dict)  # the rest, for submitit
+
+    def check(self) -> None:
+        """Raise ConfigError for a setting outside what is allowed."""
+        rules = {
+            "chunk_seconds": (self.chunk_seconds > 0, "a number of seconds > 0"),
+            "cpus_per_task": (self.cpus_per_task >= 1, "an integer >= 1"),
+            "timeout_min": (self.timeout_min >= 1, "an integer >= 1 (minutes)"),
+            "array_parallelism": (self.array_parallelism >= 1, "an integer >= 1"),
+            "max_members": (self.max_members >= 1, "an integer >= 1"),
+            "chunk_bytes": (self.chunk_bytes >= 1, "an integer >= 1 (bytes)"),
+        }
+        for name, (ok, allowed) in rules.items():
+            if not ok:
+                raise ConfigError(f"hydra.launcher.{name}", getattr(self, name), allowed)
+
+    def limit_ns(self) -> float:
+        """The work per cpu a job is planned for: chunk_seconds, within its share of timeout_min."""
+        return min(self.chunk_seconds, TIMEOUT_SHARE * 60 * self.timeout_min) * 1e9
+
+
+def split(chunk: list[Any], limit_ns: float) -> list[list[Any]]:
+    """A chunk in the fewest even pieces each estimated within ``limit_ns`` (one run at least)."""
+    cost = chunk_cost(chunk)
+    if cost <= limit_ns or len(chunk) < 2:
+        return [chunk]
+    overhead = (int(chunk[0][1].epochs) + 1) * EPOCH_NS
+    per_member = max((cost - overhead) / len(chunk), 1.0)
+    size = max(1, int((limit_ns - overhead) // per_member))
+    return chunks(chunk, size)
+
+
+def pack(chunk_list: list[list[Any]], limit_ns: float, cpus: int) -> list[list[list[Any]]]:
+    """Submitted jobs: consecutive chunks (split within ``limit_ns``) until a job holds about
+    ``limit_ns`` of work for each of its ``cpus`` processes; each job's chunks spread over them."""
+    jobs: list[list[list[Any]]] = []
+    current: list[list[Any]] = []
+    load = 0.0
+    for chunk in chunk_list:
+        for piece in split(chunk, limit_ns):
+            cost = chunk_cost(piece)
+            if current and load + cost > limit_ns * cpus:
+                jobs.append(current)
+                current, load = [], 0.0
+            current.append(piece)
+            load += cost
+    if current:
+        jobs.append(current)
+    # few chunks: split to keep every cpu busy; many: costliest first is balance enough
+    return [
+        spread(job, cpus) if 1 < len(job) < 2 * cpus else sorted(job, key=chunk_cost, reverse=True)
+        for job in jobs
+    ]
+
+
+def job_ns(job: list[list[Any]], cpus: int) -> float:
+    """A submitted job's estimated wall nanoseconds: its start, then its chunks on ``cpus`` processes."""
+    return JOB_START_NS + makespan(job, max(1, min(cpus, len(job))))
+
+
+def schedule(costs: Sequence[float], slots: int) -> float:
+    """Wall nanoseconds of jobs of these costs, costliest first, ``slots`` at a time."""
+    loads = [0.0] * max(1, min(slots, len(costs)))
+    for cost in sorted(costs, reverse=True):
+        i = loads.index(min(loads))
+        loads[i] += cost
+    return max(loads, default=0.0)
+
+
+@dataclass
+class JobPlan:
+    """The submitted jobs of a sweep: the groups, the chunks and each job's estimate."""
+
+    chunks: list[list[Any]]  # the launcher's chunks of (job, cfg) pairs, group by group
+    jobs: list[list[list[Any]]]  # each submitted job's chunks of (job, cfg) pairs
+    seconds: list[float]  # each job's estimated wall seconds
+
+    def makespan(self, parallelism: int) -> float:
+        """Estimated seconds of the whole array, ``parallelism`` jobs at once (no queue wait)."""
+        return schedule(self.seconds, parallelism)
+
+
+def plan_jobs(jobs: Sequence[tuple[Any, Any]], settings: Cluster) -> JobPlan:
+    """Group, chunk and pack ``(job, cfg)`` pairs into submitted jobs."""
+    chunk_list = plan(jobs, settings.max_members, settings.chunk_bytes)
+    packed = pack(chunk_list, settings.limit_ns(), settings.cpus_per_task)
+    seconds = [job_ns(job, settings.cpus_per_task) / 1e9 for job in packed]
+    return JobPlan(chunk_list, packed, seconds)
+
+
+def _seconds(s: float) -> str:
+    """Seconds as a person reads them: 42 s, 12.5 min, 3.2 h."""
+    if s < 120:
+        return f"{s:.2f} s" if s < 10 else f"{s:.1f} s"
+    return f"{s / 60:.1f} min" if s < 7200 else f"{s / 3600:.1f} h"
+
+
+def describe(job_plan: JobPlan, settings: Cluster, name: Any = str, most: int = 20) -> list[str]:
+    """The dry run's lines: groups, chunks, jobs with their estimates, and the makespan."""
+    groups: dict[tuple, list[list[Any]]] = {}
+    for chunk in job_plan.chunks:
+        groups.setdefault(group_key(chunk[0][1]), []).append(chunk)
+    runs = sum(len(c) for c in job_plan.chunks)
+    lines = [f"lab1: dry run: {runs} runs to train in {len(groups)} groups; nothing is submitted"]
+    for i, group in enumerate(list(groups.values())[:most]):
+        ns = sum(chunk_cost(c) for c in group)
+        lines.append(
+            f"  group {i + 1}: {sum(len(c) for c in group)} runs in {len(group)} chunks "
+            f"(est {_seconds(ns / 1e9)}), e.g. {name(group[0][0][0])}"
+        )
+    if len(groups) > most:
+        lines.append(f"  ... {len(groups) - most} more groups")
+    pieces = [c for job in job_plan.jobs for c in job]
+    lines.append(f"chunks: {len(pieces)} (sized to chunk_seconds={settings.chunk_seconds:g})")
+    for i, chunk in enumerate(pieces[:most]):
+        lines.append(f"  chunk {i + 1}: {len(chunk)} runs, est {_seconds(chunk_cost(chunk) / 1e9)}")
+    if len(pieces) > most:
+        lines.append(f"  ... {len(pieces) - most} more chunks")
+    lines.append(
+        f"jobs to submit: {len(job_plan.jobs)} (cpus_per_task={settings.cpus_per_task}, "
+        f"timeout_min={settings.timeout_min})"
+    )
+    for i, (job, s) in enumerate(zip(job_plan.jobs[:most], job_plan.seconds)):
+        lines.append(f"  job {i + 1}: {len(job)} chunks, {sum(len(c) for c in job)} runs, est {_seconds(s)}")
+    if len(job_plan.jobs) > most:
+        lines.append(f"  ... {len(job_plan.jobs) - most} more jobs")
+    over = sum(s > 60 * settings.timeout_min for s in job_plan.seconds)
+    if over:
+        lines.append(f"warning: {over} jobs are estimated past timeout_min={settings.timeout_min}")
+    p = settings.array_parallelism
+    lines.append(
+        f"estimated makespan at array_parallelism={p}: {_seconds(job_plan.makespan(p))} "
+        f"(one job at a time: {_seconds(sum(job_plan.seconds))}; queue waits not included)"
+    )
+    return lines

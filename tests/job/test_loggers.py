@@ -1,0 +1,208 @@
+"""Experiment trackers (``logger=``), read back with each tool's own reader: TensorBoard's
+EventAccumulator and MLflow's search_runs. Every store is local (event files, a SQLite file
+in the test's directory); no network."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lab1.job.run import fingerprint
+from tests.helpers import make_cfg, run_cli, single_run_dir
+
+pytest.importorskip("tensorboardX")
+pytest.importorskip("mlflow")
+pytest.importorskip("tensorboard")
+
+QUICK = ["epochs=300", "print_every=0"]
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory) -> Path:
+    """An MLflow SQLite file with its tables made once: creating them takes seconds."""
+    from lab1.job.loggers import mlflow_logger
+
+    path = tmp_path_factory.mktemp("store") / "mlflow.db"
+    mlflow_logger.client(f"sqlite:///{path}").search_experiments()
+    return path
+
+
+@pytest.fixture
+def store(tmp_path, empty_store) -> Path:
+    """``outputs/mlflow.db`` (lab1's default store) in the test's directory, tables made."""
+    (tmp_path / "outputs").mkdir(exist_ok=True)
+    shutil.copyfile(empty_store, tmp_path / "outputs" / "mlflow.db")
+    return tmp_path / "outputs" / "mlflow.db"
+
+
+def _metrics(run_dir: Path) -> dict:
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
+def _events(run_dir: Path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0, "images": 0})
+    acc.Reload()
+    return acc
+
+
+def _mlflow_runs(root: Path) -> pd.DataFrame:
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{root / 'outputs' / 'mlflow.db'}")
+    return mlflow.search_runs(experiment_names=["lab1"])
+
+
+def _check_tensorboard(run_dir: Path) -> None:
+    """Every history row as a scalar (step = epoch), the last equal to metrics.json's; the
+    figures as images; the settings as an HParams session."""
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    acc = _events(run_dir)
+    history, record = pd.read_csv(run_dir / "history.csv"), _metrics(run_dir)
+    for key in ("loss", "accuracy"):
+        events = acc.Scalars(key)
+        assert [e.step for e in events] == history["epoch"].tolist()
+        assert [e.value for e in events] == pytest.approx(history[key].tolist(), rel=1e-6)
+        assert events[-1].value == pytest.approx(record[key], rel=1e-6)
+    assert set(acc.Tags()["images"]) == {p.stem for p in run_dir.glob("*.png")}
+    content = acc.PluginTagToContent("hparams")["_hparams_/session_start_info"]
+    start = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info
+    assert (
+        start.hparams["optim.name"].string_value and "lr" in start.hparams and "logger" not in start.hparams
+    )
+
+
+def test_logger_is_presentation_only():
+    plain, logged = make_cfg(), make_cfg("logger=[tensorboard,mlflow]", "logger.experiment=x")
+    assert logged.logger.tensorboard and logged.logger.mlflow
+    assert fingerprint(plain) == fingerprint(logged)
+
+
+def test_tensorboard_single_run(tmp_path):
+    proc = run_cli(["logger=tensorboard", *QUICK], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    _check_tensorboard(single_run_dir(tmp_path))
+
+
+def test_both_loggers_at_once(tmp_path, store):
+    proc = run_cli(["logger=[tensorboard,mlflow]", "optim=adam", *QUICK], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    run_dir = single_run_dir(tmp_path)
+    _check_tensorboard(run_dir)
+    runs = _mlflow_runs(tmp_path)
+    assert len(runs) == 1
+    row, record = runs.iloc[0], _metrics(run_dir)
+    assert row["metrics.loss"] == pytest.approx(record["loss"]) and row["params.optim.beta1"] == "0.9"
+    assert row["tags.lab1.config_hash"] == record["config_hash"]
+    assert (tmp_path / "outputs" / "mlartifacts").is_dir() and not (tmp_path / "mlruns").exists()
+
+
+@pytest.mark.parametrize("launcher", ["vectorized", "basic", "joblib"])
+def test_mlflow_sweep_is_a_parent_run_with_its_jobs_as_children(tmp_path, store, launcher):
+    args = ["-m", "logger=mlflow", f"launcher={launcher}", "dataset=xor", "optim=sgd,adam", "lr=0.1,0.5"]
+    args += [*QUICK, "hydra.sweep.dir=sw"]
+    if launcher in ("vectorized", "joblib"):
+        args.append("hydra.launcher.n_jobs=2")  # the jobs train and log in worker processes
+    proc = run_cli(args, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    jobs = sorted(p.parent for p in (tmp_path / "sw").glob("*/metrics.json"))
+    assert len(jobs) == 4 and not any("logger" in job.name for job in jobs)
+    runs = _mlflow_runs(tmp_path)
+    parent = runs[runs["tags.lab1.kind"] == "sweep"]
+    children = runs[runs["tags.mlflow.parentRunId"] == parent["run_id"].iloc[0]]
+    assert len(parent) == 1 and len(children) == 4 == len(runs) - 1
+    for job in jobs:
+        record = _metrics(job)
+        (i,) = children.index[children["tags.lab1.job"] == job.name]
+        got = children.loc[i]
+        assert got["metrics.loss"] == pytest.approx(record["loss"])
+        assert got["metrics.final_accuracy"] == pytest.approx(record["accuracy"])
+        assert got["params.lr"] in ("0.1", "0.5") and got["params.dataset.name"] == "xor"
+        assert got["tags.lab1.sweep_dir"] == str((tmp_path / "sw").resolve())
+        assert got["tags.lab1.config_hash"] == record["config_hash"]
+    import mlflow
+
+    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(parent["run_id"].iloc[0])}
+    assert {"results.csv", "summary.md"} <= artifacts
+    if launcher == "vectorized":  # resumed: every job kept, none logged a second time
+        again = run_cli(args, tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.count("kept it") == 4
+        assert len(_mlflow_runs(tmp_path)) == len(runs)
+
+
+def test_tensorboard_sweep_in_workers(tmp_path):
+    args = ["-m", "logger=tensorboard", "dataset=xor", "optim=sgd,adam", "hydra.launcher.n_jobs=2"]
+    proc = run_cli([*args, *QUICK, "hydra.sweep.dir=sw"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    jobs = sorted(p.parent for p in (tmp_path / "sw").glob("*/metrics.json"))
+    assert len(jobs) == 2
+    for job in jobs:
+        _check_tensorboard(job)
+
+
+def test_a_missing_extra_is_one_line_before_training(tmp_path):
+    block = tmp_path / "block"
+    block.mkdir()
+    (block / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('mlflow', 'tensorboardX'):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(block), os.environ.get("PYTHONPATH", "")])}
+    for choice, extra in (("mlflow", "mlflow"), ("[tensorboard,mlflow]", "tensorboard")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "lab1", "-m", f"logger={choice}", *QUICK],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+        assert f"pip install -e '.[{extra}]'" in proc.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize("multirun", [False, True])
+def test_a_tracking_uri_that_cannot_be_opened_is_refused(tmp_path, multirun):
+    (tmp_path / "afile").write_text("not a directory")
+    args = ["logger=mlflow", f"logger.tracking_uri=sqlite:///{tmp_path}/afile/mlflow.db", *QUICK]
+    proc = run_cli(["-m", *args, "hydra.sweep.dir=sw"] if multirun else args, tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lab1: error: logger.tracking_uri=")
+    assert not list(tmp_path.rglob("history.csv")) and not (tmp_path / "sw").exists()
+
+
+def test_a_logger_failing_mid_sweep_warns_and_the_sweep_goes_on(tmp_path, store):
+    (tmp_path / "outputs" / "mlartifacts").write_text("artifacts cannot be written here")
+    args = [
+        "-m",
+        "logger=[mlflow,tensorboard]",
+        "dataset=xor",
+        "optim=sgd,adam",
+        *QUICK,
+        "hydra.sweep.dir=sw",
+    ]
+    proc = run_cli(args, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    jobs = sorted(p.parent for p in (tmp_path / "sw").glob("*/metrics.json"))
+    assert len(jobs) == 2 and (tmp_path / "sw" / "results.csv").exists()
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("lab1: warning: logger=mlflow")]
+    for job in jobs:
+        assert sum(f"/{job.name} (" in line for line in warnings) == 1
+        _check_tensorboard(job)  # the other tracker still logged it

@@ -1,0 +1,116 @@
+"""Populations as submitit jobs (launcher=vectorized_submitit_local, real processes): same
+results as the local vectorized launcher, fewer jobs than runs, a killed job resumed, the
+dry run, a failing run inside a job."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from lab1.sweep.cluster import Cluster, pack, plan_jobs, schedule
+from tests.helpers import make_cfg, run_cli, wait_for
+from tests.sweep.test_vectorized import FAST, MIXED, assert_same_results
+
+pytest.importorskip("submitit")
+
+LOCAL = ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=2"]
+
+
+def sweep(tmp_path, name: str, *args: str):
+    proc = run_cli(["-m", f"hydra.sweep.dir={name}", *FAST, *args], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc, tmp_path / name
+
+
+def submitted_jobs(root) -> list:
+    """The jobs submitit ran: one folder per job, each with its submitted call."""
+    return sorted(p.parent for p in (root / ".submitit").glob("*/*_submitted.pkl"))
+
+
+def test_same_results_as_the_local_vectorized_launcher_in_fewer_jobs_than_runs(tmp_path):
+    _, local = sweep(tmp_path, "local", *MIXED)
+    # 20 ms of work per job and cpu: the 4 groups of 4 runs (about 17 ms each) go two to a job
+    proc, cluster = sweep(tmp_path, "cluster", *MIXED, *LOCAL, "hydra.launcher.chunk_seconds=0.02")
+    assert_same_results(cluster, local)
+    jobs = submitted_jobs(cluster)
+    assert len(jobs) == 2
+    assert proc.stdout.count("lab1: job ") == 16
+    assert "16 finished, 0 failed, 0 skipped" in proc.stdout
+    hydra = next(cluster.rglob(".hydra/hydra.yaml")).read_text()
+    assert "VectorizedSubmititLocalLauncher" in hydra
+    pickles = [p for p in cluster.rglob("*.pkl") if ".submitit" not in p.parts]
+    assert not pickles  # pickle only where submitit keeps its calls
+
+
+def test_dry_run_prints_the_plan_and_submits_nothing(tmp_path):
+    proc = run_cli(
+        ["-m", "hydra.sweep.dir=dry", *FAST, *MIXED, *LOCAL, "hydra.launcher.dry_run=true"], tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert "16 runs to train in 4 groups; nothing is submitted" in out
+    for text in ("group 4: 4 runs", "chunks: ", "jobs to submit: 1", "job 1: ", "estimated makespan"):
+        assert text in out, text
+    assert not (tmp_path / "dry").exists()
+
+
+def test_a_killed_job_keeps_its_finished_runs_and_a_rerun_trains_only_the_rest(tmp_path):
+    # four groups trained one after another in one job of one cpu, about a second each
+    args = [*FAST, "dataset=xor", "epochs=20000", "hidden=2,3,4,5", "seed=0,1"]
+    args += ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=1"]
+    cmd = [sys.executable, "-m", "lab1", "-m", "hydra.sweep.dir=sw", *args]
+    root = tmp_path / "sw"
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert wait_for(lambda: any(root.glob("*/metrics.json")), 120)
+    (job,) = submitted_jobs(root)
+    os.kill(
+        int(job.name), signal.SIGINT
+    )  # what submitit's LocalJob.cancel() does: its controller stops the job
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-3000:]
+    finished = sorted(p.parent.name for p in root.glob("*/metrics.json"))
+    assert 2 <= len(finished) < 8
+    assert out.count("unfinished: its job") == 8 - len(finished)
+    assert f"{len(finished)} finished, 0 failed, {8 - len(finished)} skipped" in out
+    before = {p: p.stat().st_mtime_ns for p in root.glob("*/metrics.json")}
+    again = run_cli(["-m", "hydra.sweep.dir=sw", *args], tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count("already holds a finished run") == len(finished)
+    assert again.stdout.count("loss=") == 8 - len(finished)  # only the unfinished ones trained
+    assert all(p.stat().st_mtime_ns == t for p, t in before.items())
+    assert "8 finished, 0 failed, 0 skipped" in again.stdout
+    assert len(submitted_jobs(root)) == 2
+
+
+def test_a_run_that_raises_inside_a_job_fails_alone_and_the_sweep_collects(tmp_path):
+    broken = tmp_path / "sw" / "dataset=xor,epochs=50,lr=0.2"
+    (broken / "predictions.csv").mkdir(parents=True)  # a directory where the run must write a file
+    args = ["dataset=xor", "epochs=50", "lr=0.1,0.2,0.3", *LOCAL]
+    proc, root = sweep(tmp_path, "sw", *args)
+    assert "Traceback" not in proc.stderr
+    table = pd.read_csv(root / "results.csv").set_index("job")
+    assert table.loc[broken.name, "status"] == "failed"
+    assert "IsADirectoryError" in table.loc[broken.name, "error"]
+    assert (table.drop(index=broken.name).status == "ok").all() and len(table) == 3
+    assert "2 finished, 1 failed, 0 skipped" in proc.stdout
+
+
+def test_jobs_are_sized_by_chunk_seconds_within_the_timeout():
+    cfg = make_cfg("dataset=xor", "epochs=1000", "plots.per_job=false")
+    jobs = [(i, cfg) for i in range(64)]  # 64 alike runs (planning reads no seed)
+    big = plan_jobs(jobs, Cluster(chunk_seconds=3600, cpus_per_task=1))
+    assert len(big.jobs) == 1 and len(big.chunks) == 1
+    small = plan_jobs(jobs, Cluster(chunk_seconds=0.05, cpus_per_task=1))
+    assert len(small.jobs) > 1 and all(len(c) <= 256 for job in small.jobs for c in job)
+    assert sorted(i for job in small.jobs for c in job for i, _ in c) == list(range(64))
+    capped = Cluster(chunk_seconds=10**6, timeout_min=1)  # half a minute of work at most
+    assert capped.limit_ns() == 30e9
+    assert schedule([3.0, 3.0, 2.0, 2.0, 2.0], 2) == 7.0  # 3+2+2 and 3+2
+    assert pack([], 1e9, 2) == []
+    assert small.makespan(1) == pytest.approx(sum(small.seconds))
+    assert small.makespan(len(small.jobs)) == pytest.approx(max(small.seconds))
