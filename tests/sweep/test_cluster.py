@@ -114,3 +114,33 @@ def test_jobs_are_sized_by_chunk_seconds_within_the_timeout():
     assert pack([], 1e9, 2) == []
     assert small.makespan(1) == pytest.approx(sum(small.seconds))
     assert small.makespan(len(small.jobs)) == pytest.approx(max(small.seconds))
+
+
+def _children(pid: int) -> list[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path) as f:
+        return [int(c) for c in f.read().split()]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="finds the job's task process in /proc")
+def test_a_preempted_job_requeues_and_keeps_its_finished_runs(tmp_path):
+    """Preemption as SLURM signals it (submitit's USR signal to the job's task): the job
+    checkpoints and requeues, the runs it finished are kept, the rest train after it."""
+    from submitit.local.local import LocalJobEnvironment
+
+    args = [*FAST, "dataset=xor", "epochs=20000", "hidden=2,3,4,5", "seed=0,1"]
+    args += ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=1"]
+    cmd = [sys.executable, "-m", "lab1", "-m", "hydra.sweep.dir=sw", *args]
+    root = tmp_path / "sw"
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert wait_for(lambda: any(root.glob("*/metrics.json")), 120)
+    (job,) = submitted_jobs(root)
+    before = {p: p.stat().st_mtime_ns for p in root.glob("*/metrics.json")}
+    (task,) = _children(int(job.name))  # the controller's one task: the job itself
+    os.kill(task, LocalJobEnvironment._usr_sig())
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err[-3000:]
+    assert "8 finished, 0 failed, 0 skipped" in out
+    assert all(p.stat().st_mtime_ns == t for p, t in before.items())  # kept through the requeue
+    logs = "".join(p.read_text(errors="replace") for p in job.glob("*_log.*"))
+    assert "Requeued" in logs or "requeue" in logs.lower()

@@ -201,5 +201,12 @@ def register_sweeps() -> None:
         cs.store(group="sweep", name=name, node=OmegaConf.create(text), package=package)
 
 
+def register_resolvers() -> None:
+    """``${lab1.eq:a,b}``: whether two values are equal (the baseline sweep animates seed 0 only)."""
+    if not OmegaConf.has_resolver("lab1.eq"):
+        OmegaConf.register_new_resolver("lab1.eq", lambda a, b: a == b)
+
+
+register_resolvers()
 register_configs()
 register_sweeps()
