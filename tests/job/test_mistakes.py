@@ -139,3 +139,21 @@ def test_a_saved_run_reruns_bit_for_bit(tmp_path):
     assert _metrics(run)["config_hash"] == _metrics(tmp_path / "again")["config_hash"]
     missing = run_cli([str(tmp_path / "nope")], tmp_path, module="lab1.rerun")
     assert missing.returncode == 2 and "is not a run directory of lab1" in missing.stderr
+
+
+def test_a_run_saved_before_newer_keys_reruns_bit_for_bit(tmp_path):
+    """A run whose saved config lacks keys lab1 gained since gets their defaults, which are off."""
+    from omegaconf import OmegaConf
+
+    proc = run_cli(["epochs=200", "dataset=linear", "print_every=0"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    run = single_run_dir(tmp_path)
+    saved = OmegaConf.load(run / ".hydra" / "config.yaml")
+    for key in ("stop_accuracy", "logger"):
+        saved.pop(key)
+    saved.plots.pop("animation")
+    OmegaConf.save(saved, run / ".hydra" / "config.yaml")
+    again = run_cli([str(run), "--out", "again"], tmp_path, module="lab1.rerun")
+    assert again.returncode == 0, again.stderr
+    before, after = np.load(run / "params.npz"), np.load(tmp_path / "again" / "params.npz")
+    assert all(before[k].tobytes() == after[k].tobytes() for k in before.files)

@@ -59,15 +59,24 @@ def test_dry_run_prints_the_plan_and_submits_nothing(tmp_path):
     assert not (tmp_path / "dry").exists()
 
 
-def test_a_killed_job_keeps_its_finished_runs_and_a_rerun_trains_only_the_rest(tmp_path):
-    # four groups trained one after another in one job of one cpu, about a second each
-    args = [*FAST, "dataset=xor", "epochs=20000", "hidden=2,3,4,5", "seed=0,1"]
-    args += ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=1"]
-    cmd = [sys.executable, "-m", "lab1", "-m", "hydra.sweep.dir=sw", *args]
+# four groups trained one after another in one job of one cpu, about a second each
+ONE_JOB = [*FAST, "dataset=xor", "epochs=20000", "hidden=2,3,4,5", "seed=0,1"]
+ONE_JOB += ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=1"]
+
+
+def start_one_job(tmp_path):
+    """The ONE_JOB sweep started into ``sw``; returns (process, root, the job's folder) once
+    its first run has finished."""
+    cmd = [sys.executable, "-m", "lab1", "-m", "hydra.sweep.dir=sw", *ONE_JOB]
     root = tmp_path / "sw"
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert wait_for(lambda: any(root.glob("*/metrics.json")), 120)
     (job,) = submitted_jobs(root)
+    return proc, root, job
+
+
+def test_a_killed_job_keeps_its_finished_runs_and_a_rerun_trains_only_the_rest(tmp_path):
+    proc, root, job = start_one_job(tmp_path)
     os.kill(
         int(job.name), signal.SIGINT
     )  # what submitit's LocalJob.cancel() does: its controller stops the job
@@ -78,7 +87,7 @@ def test_a_killed_job_keeps_its_finished_runs_and_a_rerun_trains_only_the_rest(t
     assert out.count("unfinished: its job") == 8 - len(finished)
     assert f"{len(finished)} finished, 0 failed, {8 - len(finished)} skipped" in out
     before = {p: p.stat().st_mtime_ns for p in root.glob("*/metrics.json")}
-    again = run_cli(["-m", "hydra.sweep.dir=sw", *args], tmp_path)
+    again = run_cli(["-m", "hydra.sweep.dir=sw", *ONE_JOB], tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count("already holds a finished run") == len(finished)
     assert again.stdout.count("loss=") == 8 - len(finished)  # only the unfinished ones trained
@@ -128,13 +137,7 @@ def test_a_preempted_job_requeues_and_keeps_its_finished_runs(tmp_path):
     checkpoints and requeues, the runs it finished are kept, the rest train after it."""
     from submitit.local.local import LocalJobEnvironment
 
-    args = [*FAST, "dataset=xor", "epochs=20000", "hidden=2,3,4,5", "seed=0,1"]
-    args += ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=1"]
-    cmd = [sys.executable, "-m", "lab1", "-m", "hydra.sweep.dir=sw", *args]
-    root = tmp_path / "sw"
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert wait_for(lambda: any(root.glob("*/metrics.json")), 120)
-    (job,) = submitted_jobs(root)
+    proc, root, job = start_one_job(tmp_path)
     before = {p: p.stat().st_mtime_ns for p in root.glob("*/metrics.json")}
     (task,) = _children(int(job.name))  # the controller's one task: the job itself
     os.kill(task, LocalJobEnvironment._usr_sig())

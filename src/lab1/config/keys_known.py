@@ -2,7 +2,7 @@
 
 ``known_keys`` is every top-level field of ``Config``, every config group, and the fields
 of the dataset, model, plots and optimizer configs under their prefix; ``optim_keys`` is
-what one optimizer file (``optim=adam``) has, from the schema its defaults list names.
+what one optimizer (``optim=adam``) reads: its hyperparameters in ``lab1.nn.optimizers``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from dataclasses import fields
 from importlib import resources
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from lab1.config.schema import (
@@ -24,6 +23,7 @@ from lab1.config.schema import (
     OptimConfig,
     PlotsConfig,
 )
+from lab1.nn.optimizers import OPTIMIZERS, hyperparameter_names
 
 
 def _optimizer_configs(cls: type = OptimConfig) -> list[type]:
@@ -80,19 +80,12 @@ def unknown_key_message(key: str, groups: list[str]) -> str:
 
 
 def optim_keys(choice: str) -> list[str] | None:
-    """The keys of ``optim=CHOICE``: its file's and its schema's; None for no such file."""
-    path = resources.files(CONFIG_PACKAGE).joinpath("optim").joinpath(f"{choice}.yaml")
-    if not path.is_file():
+    """The keys of ``optim=CHOICE``, from the optimizer's own hyperparameters; None for an
+    unknown optimizer (the group-choice check names those)."""
+    if choice not in OPTIMIZERS:
         return None
-    node = OmegaConf.create(path.read_text())
-    if not isinstance(node, DictConfig):
-        return None
-    keys = [str(k) for k in node.keys() if k != "defaults"]
-    for entry in node.get("defaults", []):
-        if isinstance(entry, str) and entry.endswith("_schema"):
-            schema = ConfigStore.instance().load(f"optim/{entry}.yaml").node
-            keys += [str(k) for k in schema.keys()]
-    return list(dict.fromkeys(f"optim.{k}" for k in keys))
+    scalars, flags = hyperparameter_names(choice)
+    return ["optim.name", *(f"optim.{k}" for k in (*scalars, *flags))]
 
 
 def default_choice(group: str) -> str | None:

@@ -200,7 +200,8 @@ def check_keys(overrides: list[Any]) -> None:
     known ones, and an optimizer key the chosen optimizer lacks (``optim.beta1`` with sgd)."""
     groups = config_groups()
     known = set(known_keys(groups))
-    choices = _optim_choices(overrides)
+    optim_keyed = any(o.key_or_group.lstrip("+~").startswith("optim.") for o in overrides)
+    choices = _optim_choices(overrides) if optim_keyed else None  # reads conf/ only when needed
     for override in overrides:
         key = override.key_or_group.lstrip("+~")
         if not key or is_hydra_key(key):

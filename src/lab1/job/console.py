@@ -72,11 +72,16 @@ class JobLog:
 
     def line(self, text: str) -> None:
         """One line to the console (if echoing) and to the log file (if any)."""
+        self.lines([text])
+
+    def lines(self, texts: list[str]) -> None:
+        """Lines to the console (if echoing) and to the log file (if any), opened once."""
         if self.echo:
-            emit(text)
+            for text in texts:
+                emit(text)
         if self.path is not None:
             with open(self.path, "a") as log:
-                log.write(text + "\n")
+                log.writelines(text + "\n" for text in texts)
 
     def loss(self, epoch: int, loss: np.ndarray) -> None:
         """``epoch <e> loss : <loss>``."""

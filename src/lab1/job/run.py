@@ -40,6 +40,14 @@ def fingerprint(cfg: DictConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def finished(cfg: DictConfig, out_dir: Path, record: dict[str, Any], config_hash: str | None = None) -> bool:
+    """Whether ``record`` (``out_dir``'s metrics.json) is a finished run of this config, with
+    everything it asks to draw: a run asked for its animation afterwards trains again."""
+    if record.get("config_hash") != (config_hash or fingerprint(cfg)):
+        return False
+    return not cfg.plots.animation or (out_dir / artifacts.ANIMATION).exists()
+
+
 def earlier_run(
     cfg: DictConfig, out_dir: Path, index: reuse.Index | None = None
 ) -> tuple[dict[str, Any], Path | None] | None:
@@ -52,22 +60,18 @@ def earlier_run(
     if record is None and not dirs:  # a new job: no hash to compute
         return None
     config_hash = fingerprint(cfg)
-    animation_missing = bool(cfg.plots.animation) and not (out_dir / artifacts.ANIMATION).exists()
-    if record is not None and record.get("config_hash") == config_hash and not animation_missing:
-        return record, None  # kept; a run asked for its animation afterwards trains again to draw it
+    if record is not None and finished(cfg, out_dir, record, config_hash):
+        return record, None
     figures = ("*.png",) * bool(cfg.plots.per_job) + (artifacts.ANIMATION,) * bool(cfg.plots.animation)
     src = (index or reuse.Index()).find(dirs, config_hash, figures, out_dir) if dirs else None
     record = reuse.copy_run(src, out_dir, figures) if src is not None else None
     return (record, src) if record is not None else None
 
 
-def save(
-    out_dir: Path, cfg: DictConfig, r: MemberResult, log: console.JobLog | None = None
-) -> dict[str, Any]:
+def save(out_dir: Path, cfg: DictConfig, r: MemberResult, log: console.JobLog) -> dict[str, Any]:
     """Write a finished job's listing to its log, then its files (figures and training.gif if
     enabled), metrics.json last; then send it to the chosen trackers (``logger=``)."""
-    for line in console.listing(r, cfg):
-        (log or console.JobLog(echo=False)).line(line)
+    log.lines(console.listing(r, cfg))
     record = artifacts.write_run(out_dir, r, int(cfg.epochs))
     record["config_hash"] = fingerprint(cfg)
     if cfg.plots.per_job:

@@ -136,9 +136,13 @@ class _Members:
         self.early = np.zeros(k, dtype=bool)
         self.reached = np.full(k, -1, dtype=np.int64)
         self.rule = np.zeros(k, dtype=np.int8)
-        self.threshold = np.full(k, -np.inf if spec.early_stop is None else spec.early_stop)
-        self.stop_accuracy = spec.stop_accuracy
-        self.stop_early = spec.early_stop is not None or spec.stop_accuracy is not None
+        loss_at_most, accuracy_at_least = spec.early_stop, spec.stop_accuracy
+        self.stops: list[tuple[int, Callable[[Array, Array], Array]]] = []  # only the rules that are on
+        if loss_at_most is not None:
+            self.stops.append((STOP_RULES.index("early_stop"), lambda p, loss: loss <= loss_at_most))
+        if accuracy_at_least is not None:
+            stop_accuracy = STOP_RULES.index("stop_accuracy")
+            self.stops.append((stop_accuracy, lambda p, loss: accuracy(p, y_true) >= accuracy_at_least))
         self.pending = self.active.copy()  # still training and not yet at 100% accuracy
         self.n_active = self.n_pending = k  # their counts as Python ints: no numpy call per epoch
 
@@ -173,20 +177,11 @@ class _Members:
     def check_early(self, epoch: int, p: Array, loss: Array) -> None:
         """Retire members whose loss is at most ``early_stop`` or whose accuracy is at
         least ``stop_accuracy``; the first rule that holds is the one recorded."""
-        if not self.stop_early:
-            return
-        for code, hit in enumerate(self._hits(p, loss), start=1):
-            hit &= self.active
+        for code, test in self.stops:
+            hit = test(p, loss) & self.active
             if hit.any():
                 self.rule[hit] = code
                 self.retire(epoch, hit, p, loss, self.early)
-
-    def _hits(self, p: Array, loss: Array) -> tuple[Array, Array]:
-        """(loss <= early_stop, accuracy >= stop_accuracy) per member."""
-        by_loss = loss <= self.threshold
-        if self.stop_accuracy is None:
-            return by_loss, np.zeros(self.k, dtype=bool)
-        return by_loss, accuracy(p, self.y_true) >= self.stop_accuracy
 
 
 def train(

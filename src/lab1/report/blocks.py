@@ -7,7 +7,6 @@ renderer turns it into its own markup. Math is given in both LaTeX (Markdown) an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -71,7 +70,6 @@ class Listing:
 
     title: str
     lines: list[str] = field(default_factory=list)
-    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,13 +81,3 @@ class Link:
 
 
 Block = Heading | Para | Math | Figure | Table | Code | Listing | Link
-
-
-def figure_ref(label: str) -> str:
-    """How text refers to a figure, table or code block: ``@label`` in both renderers."""
-    return f"@{label}"
-
-
-def files(blocks: list[Block]) -> list[Path]:
-    """Every file the blocks show."""
-    return [Path(b.path) for b in blocks if isinstance(b, (Figure, Link))]

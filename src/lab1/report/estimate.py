@@ -28,20 +28,21 @@ def _values(key: str, text: Any) -> list[str]:
     return [f"{key}={value}" for value in override.sweep_iterator()]
 
 
-def sweep_jobs(name: str, epochs: int, seeds: int) -> list[list[str]]:
-    """The overrides of every job of ``+sweep=NAME`` as the report runs it."""
+def sweep_jobs(name: str, epochs: int) -> list[list[str]]:
+    """The overrides of every job of ``+sweep=NAME`` at one seed (seeds cost alike)."""
     common = [f"+sweep={name}", f"epochs={epochs}"]
     cfg = compose(config_name="config", overrides=common, return_hydra_config=True)
     params: dict[str, Any] = dict(OmegaConf.to_container(cfg.hydra.sweeper.params) or {})  # type: ignore[arg-type]
-    params["seed"] = f"range({seeds})"
+    params["seed"] = "0"
     axes = [_values(key, text) for key, text in params.items()]
     return [[*common, *combo] for combo in itertools.product(*axes)]
 
 
 @cache
 def sweep_cost(name: str, epochs: int, seeds: int) -> float:
-    """Estimated nanoseconds of CPU to train every job of one report sweep."""
+    """Estimated nanoseconds of CPU to train every job of one report sweep: its jobs at one
+    seed, composed as the launcher composes them, times the number of seeds."""
     with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         composer = JobComposer(lambda overrides: compose("config", overrides, return_hydra_config=True))
-        jobs = [(None, task_config(composer.compose(o))) for o in sweep_jobs(name, epochs, seeds)]
-    return sum(chunk_cost(chunk) for chunk in plan(jobs, 256, 4194304))
+        jobs = [(None, task_config(composer.compose(o))) for o in sweep_jobs(name, epochs)]
+    return seeds * sum(chunk_cost(chunk) for chunk in plan(jobs, 256, 4194304))

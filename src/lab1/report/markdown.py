@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
 from lab1.report.blocks import Block, Code, Figure, Heading, Link, Listing, Math, Para, Table
+from lab1.sweep.summary import markdown
 
 KINDS = {Figure: "Figure", Table: "Table", Code: "Listing"}  # what a reference to each reads as
 
@@ -23,16 +22,8 @@ def numbers(blocks: list[Block]) -> dict[str, str]:
     return out
 
 
-def table(frame: pd.DataFrame) -> str:
-    """A pipe table."""
-    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *rows])
-
-
 def _section_numbers(blocks: list[Block]) -> dict[int, str]:
-    """``id(heading) -> "2.B"``: numbered as the handout numbers its sections."""
+    """``id(heading) -> "2"`` for a section, ``"B."`` for a subsection, as the handout numbers them."""
     out: dict[int, str] = {}
     top = sub = 0
     for b in blocks:
@@ -68,7 +59,7 @@ def render(blocks: list[Block], title: str) -> str:
         elif isinstance(b, Figure):
             lines += [f"![{b.caption}]({b.path})", "", f"*{refs[b.label]}: {text(b.caption)}*", ""]
         elif isinstance(b, Table):
-            lines += [f"*{refs[b.label]}: {text(b.caption)}*", "", table(b.frame), ""]
+            lines += [f"*{refs[b.label]}: {text(b.caption)}*", "", markdown(b.frame), ""]
         elif isinstance(b, Code):
             lines += [f"*{refs[b.label]}: {text(b.caption)}*", "", "```python", b.text.rstrip(), "```", ""]
         elif isinstance(b, Listing):

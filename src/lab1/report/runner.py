@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -48,10 +49,17 @@ def reuses_baseline(name: str, args: argparse.Namespace) -> bool:
     return name not in NO_BASELINE_RUNS and not args.fresh
 
 
-def order(names: list[str], args: argparse.Namespace) -> list[str]:
-    """The order sweeps start in: those that wait for nothing, then the costliest first."""
-    cost = {name: sweep_cost(name, args.epochs, args.seeds) for name in names}
-    return sorted(names, key=lambda name: (name not in NO_BASELINE_RUNS, -cost[name]))
+def order(names: list[str], base: Path, args: argparse.Namespace) -> Iterator[str]:
+    """The order sweeps start in: those that wait for nothing, then the costliest first. A
+    generator: the others' costs (a few seconds of composing) are estimated once the first
+    have started, while they run, and only for sweeps that will run."""
+    yield from (name for name in names if name in NO_BASELINE_RUNS)
+    rest = [name for name in names if name not in NO_BASELINE_RUNS]
+    cost = {
+        name: 0.0 if complete(name, base / name, args) else sweep_cost(name, args.epochs, args.seeds)
+        for name in rest
+    }
+    yield from sorted(rest, key=lambda name: -cost[name])
 
 
 def hydra_string(text: str) -> str:
@@ -150,13 +158,21 @@ class Runner:
                     os.killpg(proc.pid, signal.SIGTERM)
 
 
+MARKER = ".complete"  # in a sweep's directory: the command that completed it
+
+
+def complete(name: str, root: Path, args: argparse.Namespace) -> bool:
+    """Whether the sweep completed before with this same command (never with --fresh)."""
+    marker = root / MARKER
+    key = " ".join(sweep_command(name, root, args)[2:])
+    return not args.fresh and marker.exists() and marker.read_text() == key
+
+
 def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -> tuple[bool, str | None]:
     """Run one sweep unless it completed before with the same command (or the runner is
     stopping); returns (ran, error)."""
     cmd = sweep_command(name, root, args)
-    marker = root / ".complete"
-    key = " ".join(cmd[2:])
-    if not args.fresh and marker.exists() and marker.read_text() == key:
+    if complete(name, root, args):
         say(f"lab1.report: {name}: complete, reused")
         return False, None
     log_path = root.parent / f"{name}.log"
@@ -166,7 +182,7 @@ def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -
     if code != 0:
         runner.stop.set()
         return True, f"sweep {name} failed (exit {code}): {_last_line(log_path)}\n  full log: {log_path}"
-    marker.write_text(key)
+    (root / MARKER).write_text(" ".join(cmd[2:]))
     return True, None
 
 
@@ -190,8 +206,10 @@ def run_sweeps(base: Path, names: list[str], args: argparse.Namespace) -> float:
 
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(one, name) for name in order(names, args)]
+        futures: list[concurrent.futures.Future] = []
         try:
+            for name in order(names, base, args):
+                futures.append(pool.submit(one, name))
             for _ in interrupt.as_completed(futures):
                 pass
         except KeyboardInterrupt:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lab1.config import ConfigError
-from lab1.sweep.cost import EPOCH_NS, chunk_cost, makespan
+from lab1.sweep.cost import EPOCH_NS, chunk_cost, makespan, schedule
 from lab1.sweep.plan import chunks, group_key, plan, spread
 
 JOB_START_NS = 3e9  # a submitted job's own start: python, numpy, lab1 and the pickled call (~3 s)
@@ -67,8 +67,8 @@ def split(chunk: list[Any], limit_ns: float) -> list[list[Any]]:
 def pack(chunk_list: list[list[Any]], limit_ns: float, cpus: int) -> list[list[list[Any]]]:
     """Submitted jobs: consecutive chunks (split within ``limit_ns``) until a job holds about
     ``limit_ns`` of work for each of its ``cpus`` processes; each job's chunks spread over them."""
-    jobs: list[list[list[Any]]] = []
-    current: list[list[Any]] = []
+    jobs: list[list[tuple[list[Any], float]]] = []  # each piece with its cost, estimated once
+    current: list[tuple[list[Any], float]] = []
     load = 0.0
     for chunk in chunk_list:
         for piece in split(chunk, limit_ns):
@@ -76,13 +76,15 @@ def pack(chunk_list: list[list[Any]], limit_ns: float, cpus: int) -> list[list[l
             if current and load + cost > limit_ns * cpus:
                 jobs.append(current)
                 current, load = [], 0.0
-            current.append(piece)
+            current.append((piece, cost))
             load += cost
     if current:
         jobs.append(current)
     # few chunks: split to keep every cpu busy; many: costliest first is balance enough
     return [
-        spread(job, cpus) if 1 < len(job) < 2 * cpus else sorted(job, key=chunk_cost, reverse=True)
+        spread([piece for piece, _ in job], cpus)
+        if 1 < len(job) < 2 * cpus
+        else [piece for piece, _ in sorted(job, key=lambda pc: pc[1], reverse=True)]
         for job in jobs
     ]
 
@@ -90,15 +92,6 @@ def pack(chunk_list: list[list[Any]], limit_ns: float, cpus: int) -> list[list[l
 def job_ns(job: list[list[Any]], cpus: int) -> float:
     """A submitted job's estimated wall nanoseconds: its start, then its chunks on ``cpus`` processes."""
     return JOB_START_NS + makespan(job, max(1, min(cpus, len(job))))
-
-
-def schedule(costs: Sequence[float], slots: int) -> float:
-    """Wall nanoseconds of jobs of these costs, costliest first, ``slots`` at a time."""
-    loads = [0.0] * max(1, min(slots, len(costs)))
-    for cost in sorted(costs, reverse=True):
-        i = loads.index(min(loads))
-        loads[i] += cost
-    return max(loads, default=0.0)
 
 
 @dataclass

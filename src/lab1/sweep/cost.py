@@ -7,6 +7,7 @@ report orders its sweeps by it. Its constants are measured on this project's net
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from omegaconf import DictConfig
@@ -20,9 +21,9 @@ def _samples(cfg: DictConfig) -> int:
     return shape(cfg.dataset)[0]
 
 
-def _widths(cfg: DictConfig) -> tuple[int, ...]:
-    """Widths of the dense layers, from their input to the output."""
-    return MODELS[cfg.model.name].dense_widths(cfg, shape(cfg.dataset)[1])
+def _widths(cfg: DictConfig, n_in: int | None = None) -> tuple[int, ...]:
+    """Widths of the dense layers, from their input (``n_in`` features) to the output."""
+    return MODELS[cfg.model.name].dense_widths(cfg, shape(cfg.dataset)[1] if n_in is None else n_in)
 
 
 def _weights(widths: tuple[int, ...]) -> int:
@@ -50,11 +51,11 @@ def member_ns(cfg: DictConfig) -> float:
     """Rough nanoseconds one member adds to an epoch: about 10 per sample and unit (the
     activation's exp and elementwise work) and 0.6 per sample and weight (the three matrix
     products), the convolution's patches counted as three products of its kernel."""
-    model = MODELS[cfg.model.name]
-    widths, conv_units = _widths(cfg), model.conv_units(cfg)
+    model, (n, n_in, _) = MODELS[cfg.model.name], shape(cfg.dataset)
+    widths, conv_units = _widths(cfg, n_in), model.conv_units(cfg)
     units = sum(widths[1:]) + conv_units
     weights = _weights(widths) + 3 * conv_units * model.kernel_area(cfg)
-    return _samples(cfg) * (10.0 * units + 0.6 * weights)
+    return n * (10.0 * units + 0.6 * weights)
 
 
 def chunk_cost(chunk: list[tuple[Any, DictConfig]]) -> float:
@@ -70,9 +71,14 @@ def chunk_cost(chunk: list[tuple[Any, DictConfig]]) -> float:
     return (int(cfg.epochs) + 1) * (EPOCH_NS + len(chunk) * member_ns(cfg)) + figures
 
 
-def makespan(chunk_list: list[list[Any]], workers: int) -> float:
-    """Estimated wall nanoseconds when the costliest chunks go first to whichever worker is free."""
-    loads = [0.0] * workers
-    for cost in sorted((chunk_cost(c) for c in chunk_list), reverse=True):
+def schedule(costs: Sequence[float], slots: int) -> float:
+    """Wall nanoseconds of work of these costs, costliest first to whichever of ``slots`` is free."""
+    loads = [0.0] * max(1, min(slots, len(costs)))
+    for cost in sorted(costs, reverse=True):
         loads[loads.index(min(loads))] += cost
-    return max(loads)
+    return max(loads, default=0.0)
+
+
+def makespan(chunk_list: list[list[Any]], workers: int) -> float:
+    """Estimated wall nanoseconds of these chunks on ``workers`` processes."""
+    return schedule([chunk_cost(c) for c in chunk_list], workers)

@@ -40,7 +40,7 @@ class ChunkJob(submitit.helpers.Checkpointable):
         for values, out_dir, log in zip(*chunk):
             cfg = OmegaConf.create(values)
             record = artifacts.read_metrics(Path(out_dir))
-            finished = record is not None and record.get("config_hash") == run.fingerprint(cfg)
+            finished = record is not None and run.finished(cfg, Path(out_dir), record)
             if not (finished and (cfg.resume or out_dir in self.done)):
                 cfgs.append(cfg)
                 dirs.append(Path(out_dir))

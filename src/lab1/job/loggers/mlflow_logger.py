@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from lab1.config import ConfigError
+from lab1.job import artifacts
 
 BATCH = 1000  # MLflow's most metrics in one log_batch
 POINTS = 200  # at most about this many rows of history.csv per curve (the last always): a store's write costs
-ARTIFACTS = ("*.png", "training.gif", "metrics.json", "params.npz")
+ARTIFACTS = ("*.png", artifacts.ANIMATION, artifacts.METRICS, "params.npz")
 FINAL = ("loss", "accuracy", "epochs_run", "epochs_to_100", "wall_seconds")
 SQLITE = "sqlite:///"
 
