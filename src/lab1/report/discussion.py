@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from lab1.report import findings
-from lab1.report.blocks import Block, Figure, Heading, Para, Table
+from lab1.report import figures, findings
+from lab1.report.blocks import Block, Heading, Para, Table
 from lab1.sweep.results import Sweep
 from lab1.sweep.summary import display, summarise
 
@@ -110,16 +109,14 @@ def sweep_figures(sweep: Sweep, name: str, out: Path) -> list[Block]:
         "heatmap.png": "Final accuracy and epochs to 100% accuracy per pair of settings",
     }
     for fig, caption in captions.items():
-        src = sweep.root / fig
-        if src.exists():
-            shutil.copyfile(src, out / f"{name}_{fig}")
-            blocks.append(Figure(f"{name}_{fig}", f"{caption}, `{name}` sweep.", f"fig-{name}-{fig[:-4]}"))
+        blocks += figures.copied(
+            sweep.root / fig, out, f"{name}_{fig}", f"{caption}, `{name}` sweep.", f"fig-{name}-{fig[:-4]}"
+        )
     return blocks
 
 
-def table(sweep: Sweep, name: str) -> list[Block]:
+def table(sweep: Sweep, name: str, summary: pd.DataFrame) -> list[Block]:
     """The sweep's summary over seeds as a numbered table."""
-    summary = summarise(sweep)
     if summary.empty:
         return [Para("No finished runs.")]
     return [Table(display(summary, sweep.axes), f"The `{name}` sweep over seeds.", f"tab-{name}")]
@@ -127,8 +124,12 @@ def table(sweep: Sweep, name: str) -> list[Block]:
 
 def part(section: Section, sweep: Sweep, out: Path) -> list[Block]:
     """One discussion or extra subsection: intro, table, figures, findings."""
-    blocks: list[Block] = [Heading(2, section.title), Para(section.intro), *table(sweep, section.sweep)]
     summary = summarise(sweep)
+    blocks: list[Block] = [
+        Heading(2, section.title),
+        Para(section.intro),
+        *table(sweep, section.sweep, summary),
+    ]
     if summary.empty:
         return blocks
     blocks += sweep_figures(sweep, section.sweep, out)
@@ -141,11 +142,11 @@ def filters(sweep: Sweep, out: Path) -> list[Block]:
     if t.empty or "model" not in t.columns:
         return []
     cnn = t[(t["model"] == "cnn") & (t["status"] != "failed")].sort_values("seed")
-    if cnn.empty or not (sweep.root / cnn.iloc[0]["job"] / "filters.png").exists():
+    if cnn.empty:
         return []
-    shutil.copyfile(sweep.root / cnn.iloc[0]["job"] / "filters.png", out / "conv_filters.png")
     caption = f"Learned filters of the CNN, seed {cnn.iloc[0]['seed']}."
-    return [Figure("conv_filters.png", caption, "fig-conv-filters", "70%")]
+    src = sweep.root / cnn.iloc[0]["job"] / "filters.png"
+    return list(figures.copied(src, out, "conv_filters.png", caption, "fig-conv-filters", "70%"))
 
 
 def discussion(sweeps: dict[str, Sweep], out: Path) -> list[Block]:
@@ -166,7 +167,7 @@ def questions(sweeps: dict[str, Sweep], out: Path) -> list[Block]:
         where = "below" if q.own_table else f"@tab-{q.sweep}"
         blocks += [Heading(2, q.title), Para(q.answer), Para(f"**From the runs** ({where}). {evidence}")]
         if q.own_table:
-            blocks += [*table(sweep, q.sweep), *sweep_figures(sweep, q.sweep, out)]
+            blocks += [*table(sweep, q.sweep, summary), *sweep_figures(sweep, q.sweep, out)]
     return blocks
 
 

@@ -5,6 +5,7 @@ Each is drawn from the runs or the code, at ``lab1.job.plots.DPI`` as every figu
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,16 @@ import numpy as np  # noqa: E402
 from lab1.data import make_dataset  # noqa: E402
 from lab1.job.plots import DPI  # noqa: E402
 from lab1.nn.activations import ACTIVATIONS  # noqa: E402
+from lab1.report.blocks import Figure  # noqa: E402
+
+
+def copied(src: Path, out: Path, name: str, caption: str, label: str, width: str = "100%") -> list[Figure]:
+    """A run's or sweep's figure copied next to the report as ``name``, as a numbered
+    figure; none if the run did not draw it."""
+    if not src.is_file():
+        return []
+    shutil.copyfile(src, out / name)
+    return [Figure(name, caption, label, width)]
 
 
 def _save(fig: Any, path: Path) -> Path:

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import OmegaConf
 
+from lab1.job.artifacts import ANIMATION
 from lab1.report import figures
 from lab1.report.blocks import Block, Figure, Heading, Link, Listing, Para, Table
 from lab1.sweep.results import Sweep
@@ -58,18 +59,6 @@ def introduction(baseline: Sweep, runs: int, args: Any, seconds: float, out: Pat
     ]
 
 
-def _copy(src: Path, out: Path, name: str) -> str | None:
-    if not src.is_file():
-        return None
-    shutil.copyfile(src, out / name)
-    return name
-
-
-def _figure(src: Path, out: Path, name: str, caption: str, label: str, width: str = "100%") -> list[Block]:
-    copied = _copy(src, out, name)
-    return [Figure(copied, caption, label, width)] if copied else []
-
-
 def listing(job: pd.Series, src: Path) -> list[str]:
     """The handout's prediction listing of one run, read back from its predictions.csv."""
     pred = pd.read_csv(src / "predictions.csv")
@@ -104,7 +93,7 @@ def experimental_results(baseline: Sweep, out: Path) -> tuple[list[Block], list[
     for dataset, job in runs.items():
         src = baseline.root / str(job["job"])
         seed = f"{dataset}, seed {job['seed']}"
-        comparisons += _figure(
+        comparisons += figures.copied(
             src / "comparison.png",
             out,
             f"baseline_{dataset}_comparison.png",
@@ -112,14 +101,14 @@ def experimental_results(baseline: Sweep, out: Path) -> tuple[list[Block], list[
             f"fig-comparison-{dataset}",
         )
         accuracy.append(Para(_accuracy(dataset, job)))
-        curves += _figure(
+        curves += figures.copied(
             src / "learning_curve.png",
             out,
             f"baseline_{dataset}_learning_curve.png",
             f"Learning curve (loss and accuracy against epoch), {seed}.",
             f"fig-curve-{dataset}",
         )
-        boundaries += _figure(
+        boundaries += figures.copied(
             src / "decision_boundary.png",
             out,
             f"baseline_{dataset}_decision_boundary.png",
@@ -152,12 +141,11 @@ def experimental_results(baseline: Sweep, out: Path) -> tuple[list[Block], list[
 
 def _animation(src: Path, out: Path, dataset: str, seed: str) -> list[Block]:
     """Frames of the run's training animation as one figure, and a link to the GIF."""
-    gif = _copy(src / "training.gif", out, f"baseline_{dataset}_training.gif")
-    if gif is None:
+    strip = figures.strip(src / ANIMATION, out / f"baseline_{dataset}_frames.png")
+    if strip is None:  # the run drew no animation
         return []
-    strip = figures.strip(out / gif, out / f"baseline_{dataset}_frames.png")
-    if strip is None:
-        return []
+    gif = f"baseline_{dataset}_training.gif"
+    shutil.copyfile(src / ANIMATION, out / gif)
     return [
         Figure(
             strip.name,

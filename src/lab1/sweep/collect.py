@@ -11,6 +11,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from lab1.job import console
 from lab1.job.artifacts import atomic_write
 from lab1.sweep.figures import draw_sweep
@@ -32,7 +34,7 @@ class Collected:
         return f"{len(t) - failed} finished, {failed} failed, {len(self.sweep.skipped)} skipped"
 
 
-def summary_text(sweep: Sweep, figures: list[Path]) -> str:
+def summary_text(sweep: Sweep, summary: pd.DataFrame, figures: list[Path]) -> str:
     """summary.md: what was swept and what was fixed, the grouped table, the figures."""
     swept = ", ".join(sweep.axes) or "nothing but seeds and datasets"
     lines = [f"# Sweep summary: {sweep.root.name}", ""]
@@ -47,7 +49,6 @@ def summary_text(sweep: Sweep, figures: list[Path]) -> str:
         "(their loss overflowed to infinity or NaN).",
         "",
     ]
-    summary = summarise(sweep)
     if not summary.empty:
         lines += [markdown(display(summary, sweep.axes, sweep.fixed)), ""]
     for path in figures:
@@ -67,8 +68,9 @@ def collect(root: Path, warn: bool = True) -> Collected:
     atomic_write(files[0], lambda p: sweep.table.to_csv(p, index=False))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        figures = draw_sweep(sweep, summarise(sweep), root)
-    text = summary_text(sweep, figures)
+        summary = summarise(sweep)
+        figures = draw_sweep(sweep, summary, root)
+    text = summary_text(sweep, summary, figures)
     atomic_write(files[1], lambda p: p.write_text(text))
     return Collected(sweep, files + figures)
 
