@@ -27,7 +27,7 @@ from lab1.nn.optimizers import OPTIMIZERS, hyperparameter_names
 
 
 def _optimizer_configs(cls: type = OptimConfig) -> list[type]:
-    """``OptimConfig`` and every dataclass derived from it (SGDConfig, AdamConfig, ...)."""
+    """``OptimConfig`` and every schema derived from it (``schema.OPTIM_SCHEMAS``)."""
     subclasses: list[type] = cls.__subclasses__()
     return [cls, *(c for sub in subclasses for c in _optimizer_configs(sub))]
 

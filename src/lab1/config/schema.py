@@ -10,12 +10,14 @@ because an editable install maps that package outside ``conf/``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, make_dataclass
 from importlib import resources
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
+
+from lab1.nn.optimizers import OPTIMIZERS, Optimizer, hyperparameter_names
 
 CONFIG_PACKAGE = "lab1.conf"  # conf/, shipped as this package (pyproject.toml)
 SWEEPS_PACKAGE = "lab1.conf.sweep"  # sweeps/, shipped as this package
@@ -51,42 +53,24 @@ class OptimConfig:
     weight_decay: float = MISSING
 
 
-@dataclass
-class SGDConfig(OptimConfig):
-    """torch.optim.SGD (``momentum`` > 0 gives heavy-ball or Nesterov momentum)."""
-
-    momentum: float = MISSING
-    dampening: float = MISSING
-    nesterov: bool = MISSING
-
-
-@dataclass
-class AdagradConfig(OptimConfig):
-    """torch.optim.Adagrad."""
-
-    lr_decay: float = MISSING
-    initial_accumulator_value: float = MISSING
-    eps: float = MISSING
+def _optimizer_schema(cls: type[Optimizer]) -> type[OptimConfig]:
+    """The schema of one optimizer class: its hyperparameters, as ``lab1.nn.optimizers``
+    declares them (floats, and booleans for its flags); their values live in ``conf/optim/``."""
+    name = next(n for n, c in OPTIMIZERS.items() if c is cls)
+    scalars, flags = hyperparameter_names(name)
+    base = {f.name for f in fields(OptimConfig)}
+    own = [(n, float, field(default=MISSING)) for n in scalars if n not in base]
+    own += [(n, bool, field(default=MISSING)) for n in flags]
+    schema = make_dataclass(f"{cls.__name__}Config", own, bases=(OptimConfig,))
+    schema.__module__ = __name__  # a module attribute, as a written class is: configs pickle
+    globals()[schema.__name__] = schema
+    return schema
 
 
-@dataclass
-class RMSpropConfig(OptimConfig):
-    """torch.optim.RMSprop."""
-
-    alpha: float = MISSING
-    eps: float = MISSING
-    momentum: float = MISSING
-    centered: bool = MISSING
-
-
-@dataclass
-class AdamConfig(OptimConfig):
-    """torch.optim.Adam; torch's ``betas=(b1, b2)`` are ``beta1`` and ``beta2`` here."""
-
-    beta1: float = MISSING
-    beta2: float = MISSING
-    eps: float = MISSING
-    amsgrad: bool = MISSING
+# conf/optim/<name>.yaml names its optimizer class's schema: sgd_schema, adam_schema, ...
+OPTIM_SCHEMAS = {
+    f"{cls.__name__.lower()}_schema": _optimizer_schema(cls) for cls in dict.fromkeys(OPTIMIZERS.values())
+}
 
 
 @dataclass
@@ -175,12 +159,7 @@ def register_configs() -> None:
     cs.store(name="config_schema", node=Config)
     cs.store(group="dataset", name="dataset_schema", node=DatasetConfig)
     cs.store(group="model", name="model_schema", node=ModelConfig)
-    for name, node in {
-        "sgd_schema": SGDConfig,
-        "adagrad_schema": AdagradConfig,
-        "rmsprop_schema": RMSpropConfig,
-        "adam_schema": AdamConfig,
-    }.items():
+    for name, node in OPTIM_SCHEMAS.items():
         cs.store(group="optim", name=name, node=node)
 
 
