@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+
+from lab1.job.loggers import mlflow_process
+
+if __name__ == "__main__":  # MLflow's import, when the command line chooses it, runs beside Hydra's start
+    mlflow_process.start_early(sys.argv[1:])
+
 import contextlib
 import math
 import shutil
-import sys
 from pathlib import Path
 
 import hydra

@@ -105,6 +105,15 @@ def test_the_malformed_override_is_found_among_good_ones():
     assert refusal(["-m", "lr=0.1,1", "hidden=[4,4", "seed=0,1"]).startswith("override 'hidden=[4,4'")
 
 
+@pytest.mark.parametrize("override", ["logger=none,mlflow", "print_every=10,100", "plots.per_job=true,false"])
+def test_a_sweep_over_a_presentation_key_is_refused(override):
+    """Such a sweep's jobs share one directory name and config hash: the same runs twice."""
+    message = refusal(["-m", override, "lr=0.1,1"])
+    assert message.startswith(f"{override}: ") and "give it one value" in message
+    assert ("logger=[tensorboard,mlflow]" in message) == override.startswith("logger")
+    precheck_overrides(["-m", "logger=[tensorboard,mlflow]", "print_every=10", "lr=0.1,1"])  # one value each
+
+
 # ---------------------------------------------------------------- the real command line
 
 

@@ -21,7 +21,7 @@ from lab1.config.keys_known import (
     unknown_key_message,
     wrong_optim_key_message,
 )
-from lab1.config.schema import CONFIG_PACKAGE, sweep_files
+from lab1.config.schema import CONFIG_PACKAGE, PRESENTATION, sweep_files
 from lab1.internals import to_bool
 
 
@@ -237,6 +237,12 @@ def precheck_overrides(args: list[str]) -> None:
         key = override.key_or_group.lstrip("+~")
         if override.is_delete():
             continue
+        if override.is_sweep_override() and key.split(".")[0] in PRESENTATION:
+            raise ConfigError.plain(
+                f"{override.input_line}: {key} changes what a run shows or keeps, not the run, so a"
+                f" sweep over it would train the same runs twice; give it one value"
+                + (" (both trackers at once: logger=[tensorboard,mlflow])" if key == "logger" else "")
+            )
         choices = group_choices(key) if "." not in key and "/" not in key else []
         values = _values(override)
         if choices:  # a group may take a list of choices (logger=[tensorboard,mlflow])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -12,7 +13,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from lab1 import interrupt
 from lab1.config import MODELS, PRESENTATION, reuse_dirs, validate
-from lab1.job import artifacts, console, loggers, reuse
+from lab1.job import artifacts, console, reuse
+from lab1.job.loggers import session, trackers
 from lab1.job.population import MemberResult, train_configs
 
 
@@ -83,12 +85,13 @@ def save(out_dir: Path, cfg: DictConfig, r: MemberResult, log: console.JobLog) -
 
         animation.draw(r, describe(cfg), out_dir)
     artifacts.write_metrics(out_dir, record)
-    loggers.log_job(out_dir, cfg, r.history, record)  # after the run's own files; never raises
+    trackers.log_job(out_dir, cfg, r.history, record)  # after the run's own files; never raises
     return record
 
 
 def discard_refused_sweep(root: Path) -> None:
     """Remove a sweep directory that a refused launch left holding only Hydra's multirun.yaml."""
+    session.abandon()  # its MLflow logging process, if started, removes its spool first
     if root.is_dir() and {p.name for p in root.iterdir()} <= {"multirun.yaml"}:
         (root / "multirun.yaml").unlink(missing_ok=True)
         root.rmdir()
@@ -124,14 +127,14 @@ def run(
         if verbose and job is not None:
             console.emit(f"lab1: job {job}: {console.kept(found[1])}")
         return objective_value(cfg, found[0])
-    if job is None:
-        loggers.check(cfg)  # a tracking URI that cannot be opened: refused before training
-    on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if out.echo else False)
-    try:
-        (result,) = train_configs([cfg], out.loss if verbose else None, on_progress)
-    finally:
-        close()
-    record = save(out_dir, cfg, result, out)
+    # a single run's trackers: a tracking URI that cannot be opened is refused before training
+    with session.single(cfg) if job is None else contextlib.nullcontext():
+        on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if out.echo else False)
+        try:
+            (result,) = train_configs([cfg], out.loss if verbose else None, on_progress)
+        finally:
+            close()
+        record = save(out_dir, cfg, result, out)
     if verbose and job is not None:
         console.emit(f"lab1: job {job}: {console.result_text(record, cfg)}")
     elif verbose:

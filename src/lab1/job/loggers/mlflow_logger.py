@@ -1,7 +1,7 @@
-"""``logger=mlflow``: each job one MLflow run, a multirun's jobs the children of one parent run.
+"""MLflow's own client at work, in the logging process: a job's run, a sweep's parent run.
 
-The default store is a SQLite file, ``outputs/mlflow.db`` relative to where lab1 runs, with
-the artifacts beside it (``outputs/mlartifacts``); ``logger.tracking_uri`` may name a server.
+Everything here is told by a job's payload (``mlflow_spool``) what to log; nothing reads a
+config. Imports only the standard library and MLflow.
 """
 
 from __future__ import annotations
@@ -12,24 +12,10 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from lab1.config import ConfigError
-from lab1.job import artifacts
-
 BATCH = 1000  # MLflow's most metrics in one log_batch
-POINTS = 200  # at most about this many rows of history.csv per curve (the last always): a store's write costs
-ARTIFACTS = ("*.png", artifacts.ANIMATION, artifacts.METRICS, "params.npz")
-FINAL = ("loss", "accuracy", "epochs_run", "epochs_to_100", "wall_seconds")
-SQLITE = "sqlite:///"
-
-
-def absolute_uri(uri: str) -> str:
-    """A relative SQLite path made absolute from where lab1 runs, so every process agrees."""
-    if uri.startswith(SQLITE) and not uri.startswith(SQLITE + "/"):
-        return SQLITE + str(Path(uri[len(SQLITE) :]).resolve())
-    return uri
+SWEEP_TAG = "lab1.kind"  # = "sweep" on a multirun's parent run
 
 
 @contextmanager
@@ -47,99 +33,73 @@ def _quick_failure() -> Iterator[None]:
                 os.environ[key] = value
 
 
+def warm() -> None:
+    """Import MLflow's client now (about 1 s of CPU), so that opening a store later is quicker."""
+    import mlflow.tracking  # noqa: F401
+
+
 def client(uri: str) -> Any:
-    """An MlflowClient of ``uri``; forked workers may use it (SQLite connections are not pooled)."""
-    os.environ.setdefault("MLFLOW_SQLALCHEMYSTORE_POOLCLASS", "NullPool")
+    """An MlflowClient of ``uri``, MLflow's INFO lines (creating its tables) kept quiet."""
     warnings.filterwarnings("ignore", message=".*noload.*")  # MLflow's own use of SQLAlchemy, not lab1's
     from mlflow.tracking import MlflowClient
 
-    for name in ("mlflow", "alembic"):  # MLflow's own INFO lines (creating its tables) stay quiet
+    for name in ("mlflow", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return MlflowClient(tracking_uri=uri)
 
 
-def open_store(uri: str | None, experiment: str | None) -> tuple[Any, str, str]:
-    """(client, absolute URI, experiment id), the experiment created if new; ConfigError if the
-    store cannot be opened."""
-    uri = absolute_uri(uri or SQLITE + "outputs/mlflow.db")
-    name = experiment or "lab1"
+def open_store(uri: str, experiment: str, artifact_location: str | None = None) -> tuple[Any, str]:
+    """(client, experiment id), the experiment created if new (its artifacts at
+    ``artifact_location``); raises what the store raises."""
+    with _quick_failure():
+        mlflow = client(uri)
+        found = mlflow.get_experiment_by_name(experiment)
+        if found is not None:
+            return mlflow, str(found.experiment_id)
+        return mlflow, str(mlflow.create_experiment(experiment, artifact_location=artifact_location))
+
+
+def log_job(mlflow: Any, experiment_id: str, payload: dict[str, Any], parent: str | None) -> None:
+    """One MLflow run of a finished job from its payload: params, metrics, tags, artifacts."""
+    from mlflow.entities import Metric, Param
+
+    tags = dict(payload["tags"])
+    if parent is not None:
+        tags["mlflow.parentRunId"] = parent
+    run = mlflow.create_run(
+        experiment_id, start_time=payload["start_ms"], tags=tags, run_name=payload["name"]
+    )
+    run_id = run.info.run_id
     try:
-        if uri.startswith(SQLITE):
-            Path(uri[len(SQLITE) :]).parent.mkdir(parents=True, exist_ok=True)
-        with _quick_failure():
-            mlflow = client(uri)
-            found = mlflow.get_experiment_by_name(name)
-            if found is not None:
-                return mlflow, uri, str(found.experiment_id)
-            where = None
-            if uri.startswith(SQLITE):  # artifacts beside the database, not in ./mlruns
-                where = (Path(uri[len(SQLITE) :]).parent / "mlartifacts").as_uri()
-            return mlflow, uri, str(mlflow.create_experiment(name, artifact_location=where))
-    except ImportError as err:
-        raise ConfigError.plain(
-            f"logger=mlflow cannot use {uri} ({err}): pip install -e '.[mlflow]' in a checkout"
-        ) from None
-    except Exception as err:  # noqa: BLE001 - whatever the store raises, one line and exit 2
-        why = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigError.plain(f"logger.tracking_uri={uri} cannot be opened: {why}") from None
-
-
-def _metrics(history: dict[str, Any], record: dict[str, Any], now: int) -> list[Any]:
-    """loss and accuracy at up to ``POINTS`` evenly spaced history rows and the last (step =
-    epoch), then the final values."""
-    from mlflow.entities import Metric
-
-    rows = len(history["epoch"])
-    keep = sorted({*range(0, rows, max(1, -(-rows // POINTS))), rows - 1}) if rows else []
-    out = [
-        Metric(key, float(history[key][i]), now, int(history["epoch"][i]))
-        for key in ("loss", "accuracy")
-        for i in keep
-    ]
-    step = int(record.get("epochs_run") or 0)
-    for key in FINAL:
-        if isinstance(record.get(key), (int, float)):
-            out.append(
-                Metric(f"final_{key}" if key in ("loss", "accuracy") else key, float(record[key]), now, step)
+        params = [Param(k, v) for k, v in payload["params"].items()]
+        metrics = [Metric(key, value, payload["end_ms"], step) for key, value, step in payload["metrics"]]
+        for i in range(0, max(1, len(metrics)), BATCH - len(params)):  # params ride in the first batch
+            mlflow.log_batch(
+                run_id, metrics=metrics[i : i + BATCH - len(params)], params=params if i == 0 else []
             )
-    return out
-
-
-def log_job(
-    out_dir: Path,
-    cfg: Any,
-    history: dict[str, Any],
-    record: dict[str, Any],
-    params: dict[str, Any],
-    sweep: dict[str, Any],
-) -> None:
-    """One MLflow run of a finished job: params, metrics, tags and artifacts."""
-    from mlflow.entities import Param
-
-    parent = sweep.get("mlflow") or {}
-    if parent:
-        mlflow, experiment_id = client(parent["tracking_uri"]), parent["experiment_id"]
-    else:
-        mlflow, _, experiment_id = open_store(cfg.logger.tracking_uri, cfg.logger.experiment)
-    now = int(time.time() * 1000)
-    tags = {
-        "lab1.run_dir": str(out_dir.resolve()),
-        "lab1.sweep_dir": str(sweep.get("sweep_dir", "")),
-        "lab1.job": out_dir.name,
-        "lab1.config_hash": str(record.get("config_hash", "")),
-    }
-    if parent:
-        tags["mlflow.parentRunId"] = parent["run_id"]
-    start = now - int(1000 * float(record.get("wall_seconds") or 0))
-    run_id = mlflow.create_run(experiment_id, start_time=start, tags=tags, run_name=out_dir.name).info.run_id
-    try:
-        mlflow.log_batch(run_id, params=[Param(k, str(v)) for k, v in params.items()])
-        metrics = _metrics(history, record, now)
-        for i in range(0, len(metrics), BATCH):
-            mlflow.log_batch(run_id, metrics=metrics[i : i + BATCH])
-        for path in sorted({p for pattern in ARTIFACTS for p in out_dir.glob(pattern)}):
-            mlflow.log_artifact(run_id, str(path))
+        for path in payload["artifacts"]:
+            mlflow.log_artifact(run_id, path)
     except BaseException:
-        mlflow.set_terminated(run_id, "FAILED")
+        mlflow.set_terminated(run_id, "FAILED", end_time=payload["end_ms"])
         raise
-    mlflow.set_terminated(run_id, "FINISHED")
+    mlflow.set_terminated(run_id, "FINISHED", end_time=payload["end_ms"])
+
+
+def sweep_run(mlflow: Any, experiment_id: str, sweep_dir: str) -> str:
+    """The parent run of a sweep directory: the one it had (a resumed sweep), else a new one."""
+    query = f"tags.`lab1.sweep_dir` = '{sweep_dir}' and tags.`{SWEEP_TAG}` = 'sweep'"
+    found = mlflow.search_runs([experiment_id], filter_string=query, max_results=1)
+    if found:
+        mlflow.update_run(found[0].info.run_id, status="RUNNING")
+        return str(found[0].info.run_id)
+    tags = {"lab1.sweep_dir": sweep_dir, SWEEP_TAG: "sweep"}
+    name = sweep_dir.rstrip("/").rsplit("/", 1)[-1]
+    return str(mlflow.create_run(experiment_id, tags=tags, run_name=name).info.run_id)
+
+
+def close_sweep_run(mlflow: Any, run_id: str, files: list[str], status: str) -> None:
+    """Log the sweep's collected files to its parent run and set its status."""
+    for path in files:
+        if os.path.isfile(path):
+            mlflow.log_artifact(run_id, path)
+    mlflow.set_terminated(run_id, status, end_time=int(time.time() * 1000))

@@ -26,7 +26,13 @@ def _png_summary(tag: str, data: bytes, summary: Any) -> Any:
     return summary(value=[summary.Value(tag=tag, image=image)])
 
 
-def log(out_dir: Path, history: dict[str, Any], record: dict[str, Any], params: dict[str, Any]) -> None:
+def log_job(
+    out_dir: Path,
+    history: dict[str, Any],
+    record: dict[str, Any],
+    params: dict[str, Any],
+    context: dict[str, Any],
+) -> None:
     """Write the run's event file (an earlier training's files in ``out_dir`` are replaced)."""
     from tensorboardX import SummaryWriter  # type: ignore[import-untyped, unused-ignore]
     from tensorboardX.proto.summary_pb2 import Summary  # type: ignore[import-untyped, unused-ignore]
