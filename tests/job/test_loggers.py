@@ -106,12 +106,19 @@ def test_both_loggers_at_once(tmp_path, store):
     assert (tmp_path / "outputs" / "mlartifacts").is_dir() and not (tmp_path / "mlruns").exists()
 
 
-@pytest.mark.parametrize("launcher", ["vectorized", "basic", "joblib"])
+LAUNCHER_ARGS = {  # the jobs train, and hand their runs on, in worker or submitit processes
+    "vectorized": ["hydra.launcher.n_jobs=2"],
+    "basic": [],
+    "joblib": ["hydra.launcher.n_jobs=2"],
+    "submitit_local": [],
+    "vectorized_submitit_local": ["hydra.launcher.cpus_per_task=2"],
+}
+
+
+@pytest.mark.parametrize("launcher", list(LAUNCHER_ARGS))
 def test_mlflow_sweep_is_a_parent_run_with_its_jobs_as_children(tmp_path, store, launcher):
     args = ["-m", "logger=mlflow", f"launcher={launcher}", "dataset=xor", "optim=sgd,adam", "lr=0.1,0.5"]
-    args += [*QUICK, "hydra.sweep.dir=sw"]
-    if launcher in ("vectorized", "joblib"):
-        args.append("hydra.launcher.n_jobs=2")  # the jobs train and log in worker processes
+    args += [*QUICK, "hydra.sweep.dir=sw", *LAUNCHER_ARGS[launcher]]
     proc = run_cli(args, tmp_path)
     assert proc.returncode == 0, proc.stderr
     jobs = sorted(p.parent for p in (tmp_path / "sw").glob("*/metrics.json"))
@@ -133,6 +140,7 @@ def test_mlflow_sweep_is_a_parent_run_with_its_jobs_as_children(tmp_path, store,
 
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(parent["run_id"].iloc[0])}
     assert {"results.csv", "summary.md"} <= artifacts
+    assert not (tmp_path / "sw" / ".mlflow-spool").exists()  # every payload logged, the spool gone
     if launcher == "vectorized":  # resumed: every job kept, none logged a second time
         again = run_cli(args, tmp_path)
         assert again.returncode == 0, again.stderr

@@ -102,19 +102,30 @@ class Handle:
         return self.process.wait()
 
 
-def _word(parent: int, seconds: float = math.inf) -> str | None:
-    """The launching process's next word within ``seconds``: ``spool PATH``, ``now``,
-    ``done`` (also when its stdin ends or it is gone), or None."""
-    end = time.monotonic() + seconds
-    while True:
-        if os.getppid() != parent:
-            return "done"
-        left = end - time.monotonic()
-        ready, _, _ = select.select([sys.stdin], [], [], max(0.0, min(POLL, left)))
-        if ready:
-            return sys.stdin.readline().strip() or "done"
-        if left <= 0:
-            return None
+class Listener:
+    """The launching process's words, one per line on stdin, read straight from the file
+    descriptor (a buffered reader could hold a second line where ``select`` cannot see it)."""
+
+    def __init__(self) -> None:
+        self.parent, self.buffer = os.getppid(), b""
+
+    def word(self, seconds: float = math.inf) -> str | None:
+        """The next word within ``seconds``: ``spool PATH``, ``now``, ``done`` (also when
+        stdin ends or the launching process is gone), or None."""
+        end = time.monotonic() + seconds
+        while b"\n" not in self.buffer:
+            if os.getppid() != self.parent:
+                return "done"
+            left = end - time.monotonic()
+            if select.select([0], [], [], max(0.0, min(POLL, left)))[0]:
+                chunk = os.read(0, 4096)
+                if not chunk:
+                    return "done"
+                self.buffer += chunk
+            elif left <= 0:
+                return None
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line.decode().strip() or "done"
 
 
 def _tidy(spool: Path) -> None:
@@ -179,14 +190,14 @@ def main(spool: Path | None) -> int:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # only CPU the jobs leave idle
-    parent = os.getppid()
+    listen = Listener()
     try:
         mlflow_logger.warm()  # MLflow's own import, the bulk of this process's work
     except ImportError:
         if spool is None:
             return 0  # started early: the launching process names the missing extra itself
     if spool is None:
-        handed = _word(parent) or ""
+        handed = listen.word() or ""
         if not handed.startswith("spool "):
             return 0  # the config did not choose MLflow after all
         spool = Path(handed.removeprefix("spool "))
@@ -196,7 +207,7 @@ def main(spool: Path | None) -> int:
     try:
         store.open()  # a new store's tables are made now, while the jobs start (about 1.4 s of CPU)
         while word != "done":
-            word = _word(parent, POLL if now else max(0.0, last + LIVE - time.monotonic()))
+            word = listen.word(POLL if now else max(0.0, last + LIVE - time.monotonic()))
             now = now or word == "now"
             if now or word is not None or time.monotonic() >= last + LIVE:
                 store.drain(spool)

@@ -31,7 +31,11 @@ def start(cfg: Any, sweep_dir: Path | None) -> None:
     handed: dict[str, Any] = {"sweep_dir": str(sweep_dir.resolve())} if sweep_dir is not None else {}
     if "mlflow" in chosen(cfg):
         uri = mlflow_store.check(cfg.logger.tracking_uri, cfg.logger.experiment)
-        spool = sweep_dir / SPOOL if sweep_dir is not None else Path(tempfile.mkdtemp(prefix="lab1-mlflow-"))
+        spool = (
+            (sweep_dir / SPOOL).resolve()
+            if sweep_dir is not None
+            else Path(tempfile.mkdtemp(prefix="lab1-mlflow-"))
+        )
         session = {
             "tracking_uri": uri,
             "experiment": cfg.logger.experiment or mlflow_store.EXPERIMENT,

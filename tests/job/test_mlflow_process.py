@@ -1,0 +1,155 @@
+"""The MLflow logging process (``lab1.job.loggers.mlflow_process``): one per command, fed by
+the jobs through a spool of files. Real processes and a real SQLite store, read back with
+MLflow's ``search_runs``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab1.job.loggers import CONTEXT_ENV, session, trackers
+from tests.helpers import make_cfg, run_cli, wait_for
+
+mlflow = pytest.importorskip("mlflow")
+
+QUICK = ["epochs=300", "print_every=0"]
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory) -> Path:
+    """An MLflow SQLite file with its tables made once: creating them takes seconds."""
+    from lab1.job.loggers import mlflow_logger
+
+    path = tmp_path_factory.mktemp("store") / "mlflow.db"
+    mlflow_logger.client(f"sqlite:///{path}").search_experiments()
+    return path
+
+
+def _runs(db: Path):
+    mlflow.set_tracking_uri(f"sqlite:///{db}")
+    return mlflow.search_runs(experiment_names=["lab1"])
+
+
+def test_a_session_started_in_process_logs_what_its_jobs_hand_on(tmp_path, empty_store):
+    """No early start: the launching process spawns the logging process with its spool;
+    jobs hand on payloads (here from this process); the parent run gets the sweep's files."""
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(empty_store, db)
+    sweep = tmp_path / "sw"
+    cfg = make_cfg("logger=mlflow", f"logger.tracking_uri=sqlite:///{db}", "optim=adam")
+    session.start(cfg, sweep)
+    try:
+        assert json.loads(os.environ[CONTEXT_ENV])["mlflow"]["spool"] == str(
+            (sweep / session.SPOOL).resolve()
+        )
+        for name, losses in (("a", [0.5, 0.25, 0.125]), ("b", [0.5, 0.4, 0.3])):
+            run_dir = sweep / name
+            run_dir.mkdir(parents=True)
+            (run_dir / "metrics.json").write_text("{}")
+            history = {"epoch": [0, 10, 20], "loss": losses, "accuracy": [0.5, 0.75, 1.0]}
+            record = {"loss": losses[-1], "accuracy": 1.0, "epochs_run": 21, "config_hash": name * 4}
+            trackers.log_job(run_dir, cfg, history, record)
+        (sweep / "results.csv").write_text("job\na\nb\n")
+    finally:
+        session.finish([sweep / "results.csv"])
+    assert CONTEXT_ENV not in os.environ and not (sweep / session.SPOOL).exists()
+    runs = _runs(db)
+    parent = runs[runs["tags.lab1.kind"] == "sweep"]
+    children = runs[runs["tags.mlflow.parentRunId"] == parent["run_id"].iloc[0]].set_index("tags.lab1.job")
+    assert len(parent) == 1 and sorted(children.index) == ["a", "b"]
+    assert children.loc["a", "metrics.final_loss"] == 0.125 and children.loc["b", "metrics.loss"] == 0.3
+    assert (
+        children.loc["a", "params.optim.name"] == "adam"
+        and children.loc["b", "tags.lab1.config_hash"] == "bbbb"
+    )
+    history = mlflow.MlflowClient().get_metric_history(children.loc["a", "run_id"], "loss")
+    assert [(m.step, m.value) for m in history] == [(0, 0.5), (10, 0.25), (20, 0.125)]
+    assert {a.path for a in mlflow.MlflowClient().list_artifacts(children.loc["a", "run_id"])} == {
+        "metrics.json"
+    }
+    assert [a.path for a in mlflow.MlflowClient().list_artifacts(parent["run_id"].iloc[0])] == ["results.csv"]
+
+
+def test_runs_a_store_cannot_take_wait_in_the_spool_for_the_next_command(tmp_path, empty_store):
+    """A store that passes the check before training but that MLflow cannot use (a schema
+    it does not know): one warning, the runs' files stand, their payloads wait; run again
+    once the store is mended, every job is kept and the waiting runs are logged."""
+    db = tmp_path / "outputs" / "mlflow.db"
+    db.parent.mkdir()
+    with sqlite3.connect(db) as con:
+        con.execute("create table alembic_version (version_num varchar(32) not null)")
+        con.execute("insert into alembic_version values ('ffffffffffff')")
+    args = ["-m", "logger=mlflow", "dataset=xor", "optim=sgd,adam", *QUICK, "hydra.sweep.dir=sw"]
+    first = run_cli(args, tmp_path)
+    assert first.returncode == 0, first.stderr
+    warnings = [line for line in first.stderr.splitlines() if "logger=mlflow" in line]
+    assert len(warnings) == 1 and "waits in" in warnings[0], first.stderr
+    assert len(list((tmp_path / "sw").glob("*/metrics.json"))) == 2
+    assert len(list((tmp_path / "sw" / session.SPOOL / "pending").glob("*.json"))) == 2
+    shutil.copyfile(empty_store, db)
+    again = run_cli(args, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("kept it") == 2 and "warning" not in again.stderr
+    runs = _runs(db)
+    assert len(runs) == 3 and (runs["tags.lab1.kind"] == "sweep").sum() == 1
+    assert not (tmp_path / "sw" / session.SPOOL).exists()
+
+
+def _logging_processes(cwd: Path) -> list[int]:
+    """Logging processes running in ``cwd``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            started_here = (proc / "cwd").resolve() == cwd.resolve()
+            if started_here and b"mlflow_process" in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="reads /proc")
+def test_a_refused_command_leaves_no_logging_process_and_no_store(tmp_path):
+    """``logger=mlflow`` on the command line starts the logging process before Hydra; a
+    command refused after that leaves none behind (it saw its parent go) and no store."""
+    proc = run_cli(["logger=mlflow", "lr=abc", *QUICK], tmp_path)
+    assert proc.returncode == 2 and proc.stderr.startswith("lab1: error: lr"), proc.stderr
+    assert _logging_processes(tmp_path) == [] and not (tmp_path / "outputs").exists()
+
+
+def test_ctrl_c_mid_sweep_logs_the_finished_job_and_marks_the_sweep_killed(tmp_path, empty_store):
+    """Ctrl-C to the sweep's process group, as from a terminal: the logging process (in its
+    own session) sees the launching process go, logs the finished job, marks the parent run
+    KILLED and removes the spool."""
+    (tmp_path / "outputs").mkdir()
+    shutil.copyfile(empty_store, tmp_path / "outputs" / "mlflow.db")
+    args = [sys.executable, "-m", "lab1", "-m", "logger=mlflow", "hydra.sweep.dir=sw", "dataset=linear"]
+    args += [
+        "hidden=2,200",
+        "epochs=20000",
+        "print_every=0",
+        "plots.per_job=false",
+        "hydra.launcher.n_jobs=2",
+    ]
+    proc = subprocess.Popen(
+        args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    sw = tmp_path / "sw"
+    assert wait_for(lambda: len(list(sw.rglob("metrics.json"))) >= 1)  # the narrow job is done
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)  # its pipes close once the logging process is done too
+    assert proc.returncode == 130, err
+    assert wait_for(lambda: not (sw / session.SPOOL).exists(), 60)
+    runs = _runs(tmp_path / "outputs" / "mlflow.db")
+    parent = runs[runs["tags.lab1.kind"] == "sweep"]
+    assert len(parent) == 1 and parent["status"].iloc[0] == "KILLED"
+    (child,) = runs.index[runs["tags.mlflow.parentRunId"] == parent["run_id"].iloc[0]]
+    assert "hidden=2" in runs.loc[child, "tags.lab1.job"].split(",")
