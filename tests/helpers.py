@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -43,6 +44,23 @@ def single_run_dir(root: Path) -> Path:
     dirs = [p.parent for p in (root / "outputs" / "runs").glob("*/*/.hydra")]
     assert len(dirs) == 1, dirs
     return dirs[0]
+
+
+def ctrl_c_after_first_job(args: list[str], cwd: Path, sweep: Path) -> tuple[subprocess.Popen, str, str]:
+    """Run ``python -m lab1 ARGS`` in its own process group and send the group Ctrl-C (SIGINT,
+    as from a terminal) once a job under ``sweep`` has finished; (the ended process, stdout, stderr)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab1", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert wait_for(lambda: len(list(sweep.rglob("metrics.json"))) >= 1)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    return proc, out, err
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 120) -> bool:

@@ -22,7 +22,7 @@ from lab1.__main__ import cli
 from lab1.config import ConfigError, validate
 from lab1.data import DataError, read_csv
 from lab1.job.run import run
-from tests.helpers import make_cfg, run_cli, wait_for
+from tests.helpers import ctrl_c_after_first_job, make_cfg, run_cli, wait_for
 
 # ---------------------------------------------------------------- CSV data
 
@@ -217,21 +217,10 @@ def _group_alive(pgid: int) -> bool:
 def test_ctrl_c_stops_a_sweep_and_its_workers_in_one_line(tmp_path):
     """Ctrl-C reaches the whole process group, as from a terminal: the launcher stops its
     worker processes, prints one line, exits 130, and the finished job is kept."""
-    args = [sys.executable, "-m", "lab1", "-m", "hydra.sweep.dir=sw", "dataset=linear", "hidden=2,200"]
-    args += [
-        "epochs=20000",
-        "early_stop=null",
-        "print_every=0",
-        "plots.per_job=false",
-        "hydra.launcher.n_jobs=2",
-    ]
-    proc = subprocess.Popen(
-        args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
+    args = ["-m", "hydra.sweep.dir=sw", "dataset=linear", "hidden=2,200", "epochs=20000", "early_stop=null"]
+    args += ["print_every=0", "plots.per_job=false", "hydra.launcher.n_jobs=2"]
     sw = tmp_path / "sw"
-    assert wait_for(lambda: len(list(sw.rglob("metrics.json"))) >= 1)  # the narrow job is done
-    os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    proc, out, err = ctrl_c_after_first_job(args, tmp_path, sw)  # the narrow job is done
     assert proc.returncode == 130, err
     assert "Traceback" not in out + err
     assert err.strip().splitlines()[-1].startswith("lab1: interrupted; every finished job is kept")

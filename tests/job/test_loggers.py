@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,24 +21,6 @@ pytest.importorskip("mlflow")
 pytest.importorskip("tensorboard")
 
 QUICK = ["epochs=300", "print_every=0"]
-
-
-@pytest.fixture(scope="module")
-def empty_store(tmp_path_factory) -> Path:
-    """An MLflow SQLite file with its tables made once: creating them takes seconds."""
-    from lab1.job.loggers import mlflow_logger
-
-    path = tmp_path_factory.mktemp("store") / "mlflow.db"
-    mlflow_logger.client(f"sqlite:///{path}").search_experiments()
-    return path
-
-
-@pytest.fixture
-def store(tmp_path, empty_store) -> Path:
-    """``outputs/mlflow.db`` (lab1's default store) in the test's directory, tables made."""
-    (tmp_path / "outputs").mkdir(exist_ok=True)
-    shutil.copyfile(empty_store, tmp_path / "outputs" / "mlflow.db")
-    return tmp_path / "outputs" / "mlflow.db"
 
 
 def _metrics(run_dir: Path) -> dict:

@@ -7,30 +7,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lab1.job.loggers import CONTEXT_ENV, session, trackers
-from tests.helpers import make_cfg, run_cli, wait_for
+from tests.helpers import ctrl_c_after_first_job, make_cfg, run_cli, wait_for
 
 mlflow = pytest.importorskip("mlflow")
 
 QUICK = ["epochs=300", "print_every=0"]
-
-
-@pytest.fixture(scope="module")
-def empty_store(tmp_path_factory) -> Path:
-    """An MLflow SQLite file with its tables made once: creating them takes seconds."""
-    from lab1.job.loggers import mlflow_logger
-
-    path = tmp_path_factory.mktemp("store") / "mlflow.db"
-    mlflow_logger.client(f"sqlite:///{path}").search_experiments()
-    return path
 
 
 def _runs(db: Path):
@@ -125,28 +112,15 @@ def test_a_refused_command_leaves_no_logging_process_and_no_store(tmp_path):
     assert _logging_processes(tmp_path) == [] and not (tmp_path / "outputs").exists()
 
 
-def test_ctrl_c_mid_sweep_logs_the_finished_job_and_marks_the_sweep_killed(tmp_path, empty_store):
+def test_ctrl_c_mid_sweep_logs_the_finished_job_and_marks_the_sweep_killed(tmp_path, store):
     """Ctrl-C to the sweep's process group, as from a terminal: the logging process (in its
     own session) sees the launching process go, logs the finished job, marks the parent run
     KILLED and removes the spool."""
-    (tmp_path / "outputs").mkdir()
-    shutil.copyfile(empty_store, tmp_path / "outputs" / "mlflow.db")
-    args = [sys.executable, "-m", "lab1", "-m", "logger=mlflow", "hydra.sweep.dir=sw", "dataset=linear"]
-    args += [
-        "hidden=2,200",
-        "epochs=20000",
-        "print_every=0",
-        "plots.per_job=false",
-        "hydra.launcher.n_jobs=2",
-    ]
-    proc = subprocess.Popen(
-        args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
+    args = ["-m", "logger=mlflow", "hydra.sweep.dir=sw", "dataset=linear", "hidden=2,200", "epochs=20000"]
+    args += ["print_every=0", "plots.per_job=false", "hydra.launcher.n_jobs=2"]
     sw = tmp_path / "sw"
-    assert wait_for(lambda: len(list(sw.rglob("metrics.json"))) >= 1)  # the narrow job is done
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)  # its pipes close once the logging process is done too
-    assert proc.returncode == 130, err
+    proc, _, err = ctrl_c_after_first_job(args, tmp_path, sw)  # the narrow job is done
+    assert proc.returncode == 130, err  # its pipes closed once the logging process was done too
     assert wait_for(lambda: not (sw / session.SPOOL).exists(), 60)
     runs = _runs(tmp_path / "outputs" / "mlflow.db")
     parent = runs[runs["tags.lab1.kind"] == "sweep"]
