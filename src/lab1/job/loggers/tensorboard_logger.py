@@ -8,6 +8,7 @@ final values, so ``tensorboard --logdir SWEEP_DIR`` compares a sweep's runs.
 from __future__ import annotations
 
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,25 +34,33 @@ def log_job(
     params: dict[str, Any],
     context: dict[str, Any],
 ) -> None:
-    """Write the run's event file (an earlier training's files in ``out_dir`` are replaced)."""
-    from tensorboardX import SummaryWriter  # type: ignore[import-untyped, unused-ignore]
+    """Write the run's event file (an earlier training's files in ``out_dir`` are replaced).
+
+    tensorboardX's synchronous ``EventsWriter``, not its ``SummaryWriter``: the latter passes
+    each event through a multiprocessing queue to a writer thread, which was most of a
+    run's logging time (``benchmarks/bench_loggers.py``)."""
+    from tensorboardX.event_file_writer import EventsWriter  # type: ignore[import-untyped, unused-ignore]
+    from tensorboardX.proto.event_pb2 import Event  # type: ignore[import-untyped, unused-ignore]
     from tensorboardX.proto.summary_pb2 import Summary  # type: ignore[import-untyped, unused-ignore]
     from tensorboardX.summary import hparams  # type: ignore[import-untyped, unused-ignore]
 
     for old in out_dir.glob(EVENTS):
         old.unlink()
-    writer = SummaryWriter(logdir=str(out_dir), flush_secs=3600)
+    writer, now = EventsWriter(str(out_dir / "events")), time.time()
     try:
         epochs = [int(e) for e in history["epoch"]]
         for key in ("loss", "accuracy"):
             for epoch, value in zip(epochs, history[key]):
-                writer.add_scalar(key, float(value), epoch)
+                point = Summary(value=[Summary.Value(tag=key, simple_value=float(value))])
+                writer.write_event(Event(wall_time=now, step=epoch, summary=point))
         last = epochs[-1] if epochs else 0
         for png in sorted(out_dir.glob("*.png")):
-            writer.file_writer.add_summary(_png_summary(png.stem, png.read_bytes(), Summary), last)
+            writer.write_event(
+                Event(wall_time=now, step=last, summary=_png_summary(png.stem, png.read_bytes(), Summary))
+            )
         final = {key: float(history[key][-1]) for key in ("loss", "accuracy") if len(history[key])}
         _, start, end = hparams({k: _hparam(v) for k, v in params.items()}, final)
-        writer.file_writer.add_summary(start)
-        writer.file_writer.add_summary(end)
+        for summary in (start, end):
+            writer.write_event(Event(wall_time=now, step=0, summary=summary))
     finally:
         writer.close()
