@@ -183,13 +183,21 @@ class Store:
             self.ml.close_sweep_run(self.open()[0], self.run, [], "KILLED")
 
 
+def _lowest_priority() -> None:
+    """Take only CPU the jobs leave idle: ``SCHED_IDLE`` on Linux, else the highest niceness."""
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    else:
+        os.nice(19)
+
+
 def main(spool: Path | None) -> int:
     """Import MLflow; wait for a spool if started early; log payloads until told the command
     is done, then close the sweep's run."""
     from lab1.job.loggers import mlflow_logger
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # only CPU the jobs leave idle
+    _lowest_priority()
     listen = Listener()
     try:
         mlflow_logger.warm()  # MLflow's own import, the bulk of this process's work
