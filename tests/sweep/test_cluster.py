@@ -83,7 +83,7 @@ def test_a_killed_job_keeps_its_finished_runs_and_a_rerun_trains_only_the_rest(t
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err[-3000:]
     finished = sorted(p.parent.name for p in root.glob("*/metrics.json"))
-    assert 2 <= len(finished) < 8
+    assert 1 <= len(finished) < 8  # how many runs beat the kill depends on the machine
     assert out.count("unfinished: its job") == 8 - len(finished)
     assert f"{len(finished)} finished, 0 failed, {8 - len(finished)} skipped" in out
     before = {p: p.stat().st_mtime_ns for p in root.glob("*/metrics.json")}
