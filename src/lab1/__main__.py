@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from lab1.job.loggers import mlflow_process
+from lab1.job.loggers import mlflow_handle
 
 if __name__ == "__main__":  # MLflow's import, when the command line chooses it, runs beside Hydra's start
-    mlflow_process.start_early(sys.argv[1:])
+    mlflow_handle.start_early(sys.argv[1:])
 
 import contextlib
 import math

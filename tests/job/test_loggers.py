@@ -39,7 +39,10 @@ def _mlflow_runs(root: Path) -> pd.DataFrame:
     import mlflow
 
     mlflow.set_tracking_uri(f"sqlite:///{root / 'outputs' / 'mlflow.db'}")
-    return mlflow.search_runs(experiment_names=["lab1"])
+    try:
+        return mlflow.search_runs(experiment_names=["lab1"])
+    finally:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)  # not handed on to the next test's commands
 
 
 def _check_tensorboard(run_dir: Path) -> None:

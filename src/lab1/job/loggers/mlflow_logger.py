@@ -6,6 +6,7 @@ config. Imports only the standard library and MLflow.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -86,13 +87,15 @@ def log_job(mlflow: Any, experiment_id: str, payload: dict[str, Any], parent: st
 
 
 def sweep_run(mlflow: Any, experiment_id: str, sweep_dir: str) -> str:
-    """The parent run of a sweep directory: the one it had (a resumed sweep), else a new one."""
-    query = f"tags.`lab1.sweep_dir` = '{sweep_dir}' and tags.`{SWEEP_TAG}` = 'sweep'"
+    """The parent run of a sweep directory: the one it had (a resumed sweep), else a new one.
+    Found by a hash of the directory's path (tag ``lab1.sweep_id``), which needs no quoting."""
+    sweep_id = hashlib.sha256(sweep_dir.encode()).hexdigest()[:16]
+    query = f"tags.`lab1.sweep_id` = '{sweep_id}' and tags.`{SWEEP_TAG}` = 'sweep'"
     found = mlflow.search_runs([experiment_id], filter_string=query, max_results=1)
     if found:
         mlflow.update_run(found[0].info.run_id, status="RUNNING")
         return str(found[0].info.run_id)
-    tags = {"lab1.sweep_dir": sweep_dir, SWEEP_TAG: "sweep"}
+    tags = {"lab1.sweep_dir": sweep_dir, "lab1.sweep_id": sweep_id, SWEEP_TAG: "sweep"}
     name = sweep_dir.rstrip("/").rsplit("/", 1)[-1]
     return str(mlflow.create_run(experiment_id, tags=tags, run_name=name).info.run_id)
 

@@ -50,7 +50,7 @@ def _check_sqlite(path: Path) -> None:
         return
     if not os.access(path, os.R_OK | os.W_OK):
         raise PermissionError(f"cannot write {path}")
-    with sqlite3.connect(f"file:{path}?mode=rw", uri=True) as db:
+    with sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True) as db:
         db.execute("select count(*) from sqlite_master").fetchone()  # "file is not a database"
 
 

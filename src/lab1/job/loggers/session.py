@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lab1.job.loggers import CONTEXT_ENV, mlflow_store
-from lab1.job.loggers.mlflow_process import Handle
+from lab1.job.loggers.mlflow_handle import Handle
 from lab1.job.loggers.trackers import chosen
 
 SPOOL = ".mlflow-spool"  # a multirun's spool, in its sweep directory (shared with a cluster's nodes)
@@ -27,7 +27,9 @@ _RUNNING: list[Handle] = []  # this process's logging process, while its command
 
 def start(cfg: Any, sweep_dir: Path | None) -> None:
     """Before any job trains: check the MLflow store (ConfigError if it cannot be opened),
-    start the logging process, and hand the jobs their context."""
+    start the logging process, and hand the jobs their context. A session an earlier
+    command in this process left open is ended first."""
+    abandon()
     handed: dict[str, Any] = {"sweep_dir": str(sweep_dir.resolve())} if sweep_dir is not None else {}
     if "mlflow" in chosen(cfg):
         uri = mlflow_store.check(cfg.logger.tracking_uri, cfg.logger.experiment)
@@ -40,10 +42,11 @@ def start(cfg: Any, sweep_dir: Path | None) -> None:
             "tracking_uri": uri,
             "experiment": cfg.logger.experiment or mlflow_store.EXPERIMENT,
             "location": mlflow_store.artifact_location(uri),
+            "spool": str(spool),
             "sweep_dir": handed.get("sweep_dir"),
         }
-        _RUNNING.append(Handle(spool, session))
-        handed["mlflow"] = {"spool": str(spool.resolve())}
+        _RUNNING.append(Handle(session))
+        handed["mlflow"] = {"spool": str(spool)}
     os.environ[CONTEXT_ENV] = json.dumps(handed)
 
 
@@ -63,10 +66,11 @@ def finish(files: list[Path]) -> None:
 
 
 def abandon() -> None:
-    """A command refused or stopped: log what the jobs handed on, if any; wait."""
+    """A command refused or stopped: log what the jobs handed on, if any (nothing for the
+    sweep's parent run); wait for it."""
     os.environ.pop(CONTEXT_ENV, None)
     while _RUNNING:
-        _RUNNING.pop().end()
+        _RUNNING.pop().close(None)
 
 
 @contextmanager
@@ -76,5 +80,7 @@ def single(cfg: Any) -> Iterator[None]:
     log_now()
     try:
         yield
-    finally:
-        finish([])
+    except BaseException:
+        abandon()
+        raise
+    finish([])
