@@ -3,9 +3,9 @@
 A job is handed to its trackers once, after its own files are written (``metrics.json``
 last); a run kept by resume or copied by ``reuse`` is not handed on again. TensorBoard's event
 files are written by the process that trained the job. MLflow runs are logged by one logging
-process per command (``mlflow_process``), which imports MLflow and opens its store while the
-jobs train and logs each job as it finishes (``mlflow_spool``); the command waits for it before
-it returns. A tracker that fails is one warning line naming the run: its files stand and a
+process per command (``mlflow_process``, started by ``mlflow_handle``), which imports MLflow
+and opens its store while Hydra starts and logs the jobs' payloads (``mlflow_spool``) while
+they train and after; the command waits for it before it returns. A tracker that fails is one warning line naming the run: its files stand and a
 sweep goes on.
 
 This module holds what that logging process shares with the jobs, and imports only the
