@@ -98,6 +98,14 @@ def test_runs_a_store_cannot_take_wait_in_the_spool_for_the_next_command(tmp_pat
     assert not (tmp_path / "sw" / session.SPOOL).exists()
 
 
+def test_a_single_run_that_hydra_moves_into_its_directory_logs_where_lab1_runs(tmp_path, store):
+    """``hydra.job.chdir=true``: the relative default store is still ``outputs/mlflow.db``
+    where lab1 was started, not one inside the run's directory."""
+    proc = run_cli(["logger=mlflow", "hydra.job.chdir=true", *QUICK], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert len(_runs(store)) == 1 and not list(tmp_path.glob("outputs/runs/*/*/outputs"))
+
+
 def _logging_processes(cwd: Path) -> list[int]:
     """Logging processes running in ``cwd``."""
     found = []
