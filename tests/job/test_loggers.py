@@ -105,23 +105,23 @@ LAUNCHER_ARGS = {  # the jobs train, and hand their runs on, in worker or submit
 
 @pytest.mark.parametrize("launcher", list(LAUNCHER_ARGS))
 def test_mlflow_sweep_is_a_parent_run_with_its_jobs_as_children(tmp_path, store, launcher):
-    args = ["-m", "logger=mlflow", f"launcher={launcher}", "dataset=xor", "optim=sgd,adam", "lr=0.1,0.5"]
+    args = ["-m", "logger=mlflow", f"launcher={launcher}", "dataset=xor", "optim=sgd,adam", "lr=0.5"]
     args += [*QUICK, "hydra.sweep.dir=sw", *LAUNCHER_ARGS[launcher]]
     proc = run_cli(args, tmp_path)
     assert proc.returncode == 0, proc.stderr
     jobs = sorted(p.parent for p in (tmp_path / "sw").glob("*/metrics.json"))
-    assert len(jobs) == 4 and not any("logger" in job.name for job in jobs)
+    assert len(jobs) == 2 and not any("logger" in job.name for job in jobs)
     runs = _mlflow_runs(tmp_path)
     parent = runs[runs["tags.lab1.kind"] == "sweep"]
     children = runs[runs["tags.mlflow.parentRunId"] == parent["run_id"].iloc[0]]
-    assert len(parent) == 1 and len(children) == 4 == len(runs) - 1
+    assert len(parent) == 1 and len(children) == 2 == len(runs) - 1
     for job in jobs:
         record = _metrics(job)
         (i,) = children.index[children["tags.lab1.job"] == job.name]
         got = children.loc[i]
         assert got["metrics.loss"] == pytest.approx(record["loss"])
         assert got["metrics.final_accuracy"] == pytest.approx(record["accuracy"])
-        assert got["params.lr"] in ("0.1", "0.5") and got["params.dataset.name"] == "xor"
+        assert got["params.lr"] == "0.5" and got["params.dataset.name"] == "xor"
         assert got["tags.lab1.sweep_dir"] == str((tmp_path / "sw").resolve())
         assert got["tags.lab1.config_hash"] == record["config_hash"]
     import mlflow
@@ -132,7 +132,7 @@ def test_mlflow_sweep_is_a_parent_run_with_its_jobs_as_children(tmp_path, store,
     if launcher == "vectorized":  # resumed: every job kept, none logged a second time
         again = run_cli(args, tmp_path)
         assert again.returncode == 0, again.stderr
-        assert again.stdout.count("kept it") == 4
+        assert again.stdout.count("kept it") == 2
         assert len(_mlflow_runs(tmp_path)) == len(runs)
 
 
