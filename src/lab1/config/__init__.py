@@ -9,13 +9,14 @@ from lab1.config.checks import CHECKS, log_interval, reuse_dirs, validate
 from lab1.config.errors import ConfigError
 from lab1.config.models import MODELS, hidden_sizes, net_spec
 from lab1.config.overrides import config_groups, group_choices, precheck_overrides
-from lab1.config.schema import CONFIG_PACKAGE, PRESENTATION, VERSION_BASE, presentation_overrides
+from lab1.config.schema import CONFIG_PACKAGE, PRESENTATION, VERSION_BASE, presentation_overrides, settings
 
 __all__ = [
     "CONFIG_PACKAGE",
     "VERSION_BASE",
     "PRESENTATION",
     "presentation_overrides",
+    "settings",
     "CHECKS",
     "MODELS",
     "ConfigError",

@@ -27,6 +27,15 @@ VERSION_BASE = "1.3"  # the Hydra defaults lab1 is written for (hydra-core is pi
 # not what it computes: the config hash leaves them out, and so do job directory names
 # and the swept axes of results.csv (with the groups that choose how jobs run).
 PRESENTATION = ("print_every", "progress", "plots", "objective", "resume", "reuse", "logger")
+
+
+def settings(cfg: Any) -> dict[str, Any]:
+    """Every resolved config value that affects the numbers: all keys but ``PRESENTATION``'s."""
+    values = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(values, dict)
+    return {str(key): value for key, value in values.items() if key not in PRESENTATION}
+
+
 LAUNCH_GROUPS = ("sweep", "launcher", "search")
 
 

@@ -9,10 +9,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from lab1 import interrupt
-from lab1.config import MODELS, PRESENTATION, reuse_dirs, validate
+from lab1.config import MODELS, reuse_dirs, settings, validate
 from lab1.job import artifacts, console, reuse
 from lab1.job.loggers import session, trackers
 from lab1.job.population import MemberResult, train_configs
@@ -34,11 +34,7 @@ def objective_value(cfg: DictConfig, record: dict[str, Any]) -> float:
 
 def fingerprint(cfg: DictConfig) -> str:
     """A hash of every resolved config value that affects the results of a job."""
-    values = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(values, dict)
-    for key in PRESENTATION:
-        values.pop(key, None)
-    text = json.dumps(values, sort_keys=True, default=str)
+    text = json.dumps(settings(cfg), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

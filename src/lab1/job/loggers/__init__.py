@@ -18,7 +18,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 CONTEXT_ENV = "LAB1_TRACKERS"  # JSON the launching process hands its jobs: sweep directory, MLflow spool
 
@@ -32,12 +32,26 @@ def context() -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def warn(name: str, where: Path | str, err: BaseException | str) -> None:
-    """One line on stderr: the tracker that failed, the run, why; the run's files stand."""
+class Job(NamedTuple):
+    """A finished job as a tracker's ``log_job`` gets it."""
+
+    out_dir: Path  # its run directory, every file written
+    history: dict[str, Any]  # history.csv's columns: epoch, loss, accuracy
+    record: dict[str, Any]  # metrics.json's values and the config hash
+    params: dict[str, Any]  # every setting that affects the numbers, flattened (optim.beta1)
+    context: dict[str, Any]  # what the launching process handed on (``context()``)
+
+
+def describe(err: BaseException) -> str:
+    """An error in one line: its type and the first line of its message."""
     text = str(err).strip()
-    why = err if isinstance(err, str) else f"{type(err).__name__}: {text.splitlines()[0] if text else ''}"
+    return f"{type(err).__name__}: {text.splitlines()[0]}" if text else type(err).__name__
+
+
+def warn(name: str, where: Path | str, err: BaseException) -> None:
+    """One line on stderr: the tracker that failed, the run, why; the run's files stand."""
     print(
-        f"lab1: warning: logger={name} could not log the run {where} ({why}); its files are written",
+        f"lab1: warning: logger={name} could not log the run {where} ({describe(err)}); its files are written",
         file=sys.stderr,
         flush=True,
     )

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lab1.job.loggers import warn
+from lab1.job.loggers import describe, warn
 
 PENDING, LOCK = "pending", "lock"
 LIVE = 30.0  # seconds: while jobs train, pending payloads are logged at least this often
@@ -103,13 +103,16 @@ class Store:
     def drain(self, spool: Path) -> None:
         """Log every pending payload, oldest first, and remove it. One run's failure is a
         warning; the store's is raised, and the payloads stay."""
-        for marker in sorted((spool / PENDING).glob("*.json")):
-            store, parent = self.open(), self.sweep_run()
+        markers = sorted((spool / PENDING).glob("*.json"))
+        if not markers:
+            return
+        (client, experiment), parent = self.open(), self.sweep_run()
+        for marker in markers:
             where: str = marker.name
             try:
                 payload = json.loads(marker.read_text())
                 where = payload.get("run_dir", where)
-                self.ml.log_job(*store, payload, parent)
+                self.ml.log_job(client, experiment, payload, parent)
             except Exception as err:  # noqa: BLE001 - the rest are logged
                 warn("mlflow", where, err)
             marker.unlink(missing_ok=True)
@@ -191,14 +194,13 @@ def _serve(store: Store, listen: Listener, spool: Path, single: bool) -> int:
                 last = time.monotonic()
         store.close(ended[1]["files"] if ended[0] == "done" and ended[1] else None)
     except Exception as err:  # noqa: BLE001 - the store cannot be used: the runs' files stand
-        why = f"{type(err).__name__}: {(str(err).strip() or '?').splitlines()[0]}"
         later = (
             "the run's files are written, but it is not logged"
             if single
             else f"the runs' files are written, and what was not logged waits in {spool} for the next command on this sweep"
         )
         print(
-            f"lab1: warning: logger=mlflow could not use {store.session['tracking_uri']} ({why}); {later}",
+            f"lab1: warning: logger=mlflow could not use {store.session['tracking_uri']} ({describe(err)}); {later}",
             file=sys.stderr,
             flush=True,
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lab1.job import artifacts
+from lab1.job.loggers import Job
 from lab1.job.loggers.mlflow_process import PENDING, write_json
 
 POINTS = 200  # at most about this many rows of history.csv per curve (the last always): a store's write costs
@@ -38,38 +39,29 @@ def metrics(history: dict[str, Any], record: dict[str, Any]) -> list[tuple[str, 
     return out
 
 
-def payload(
-    out_dir: Path, history: dict[str, Any], record: dict[str, Any], params: dict[str, Any], sweep_dir: str
-) -> dict[str, Any]:
+def payload(job: Job) -> dict[str, Any]:
     """Everything a job's MLflow run holds: tags, params (as text), metrics, artifact paths."""
-    end = int(time.time() * 1000)
+    end, run_dir = int(time.time() * 1000), job.out_dir.resolve()
     return {
-        "name": out_dir.name,
-        "run_dir": str(out_dir.resolve()),
-        "start_ms": end - int(1000 * float(record.get("wall_seconds") or 0)),
+        "name": run_dir.name,
+        "run_dir": str(run_dir),
+        "start_ms": end - int(1000 * float(job.record.get("wall_seconds") or 0)),
         "end_ms": end,
         "tags": {
-            "lab1.run_dir": str(out_dir.resolve()),
-            "lab1.sweep_dir": sweep_dir,
-            "lab1.job": out_dir.name,
-            "lab1.config_hash": str(record.get("config_hash", "")),
+            "lab1.run_dir": str(run_dir),
+            "lab1.sweep_dir": str(job.context.get("sweep_dir", "")),
+            "lab1.job": run_dir.name,
+            "lab1.config_hash": str(job.record.get("config_hash", "")),
         },
-        "params": {key: str(value) for key, value in params.items()},
-        "metrics": metrics(history, record),
-        "artifacts": [str(p.resolve()) for p in sorted({p for a in ARTIFACTS for p in out_dir.glob(a)})],
+        "params": {key: str(value) for key, value in job.params.items()},
+        "metrics": metrics(job.history, job.record),
+        "artifacts": [str(p) for p in sorted({p for a in ARTIFACTS for p in run_dir.glob(a)})],
     }
 
 
-def log_job(
-    out_dir: Path,
-    history: dict[str, Any],
-    record: dict[str, Any],
-    params: dict[str, Any],
-    context: dict[str, Any],
-) -> None:
+def log_job(job: Job) -> None:
     """Hand a finished job to the logging process of the command that runs it."""
-    spool = (context.get("mlflow") or {}).get("spool")
+    spool = (job.context.get("mlflow") or {}).get("spool")
     if not spool:
         raise RuntimeError("no MLflow logging process was started for this run")
-    found = payload(out_dir, history, record, params, str(context.get("sweep_dir", "")))
-    write_json(Path(spool) / PENDING / f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.json", found)
+    write_json(Path(spool) / PENDING / f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.json", payload(job))

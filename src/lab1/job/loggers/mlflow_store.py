@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from lab1.config import ConfigError
+from lab1.job.loggers import describe
 
 SQLITE = "sqlite:///"
 DEFAULT = SQLITE + "outputs/mlflow.db"
@@ -80,6 +81,5 @@ def check(uri: str | None, experiment: str | None) -> str:
             f"logger=mlflow cannot use {uri} ({err}): pip install -e '.[mlflow]' in a checkout"
         ) from None
     except Exception as err:  # noqa: BLE001 - whatever the store raises, one line and exit 2
-        why = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigError.plain(f"logger.tracking_uri={uri} cannot be opened: {why}") from None
+        raise ConfigError.plain(f"logger.tracking_uri={uri} cannot be opened: {describe(err)}") from None
     return uri

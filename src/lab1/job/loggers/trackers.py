@@ -8,10 +8,10 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from lab1.config import PRESENTATION
-from lab1.job.loggers import context, warn
+from lab1.config import settings
+from lab1.job.loggers import Job, context, warn
 
-TRACKERS = {  # logger.<name> -> the module whose log_job(out_dir, history, record, params, context) logs a job
+TRACKERS = {  # logger.<name> -> the module whose log_job(job: Job) logs a finished job
     "tensorboard": "lab1.job.loggers.tensorboard_logger",
     "mlflow": "lab1.job.loggers.mlflow_spool",
 }
@@ -23,12 +23,9 @@ def chosen(cfg: Any) -> list[str]:
     return [name for name in TRACKERS if node is not None and node.get(name)]
 
 
-def settings(cfg: Any) -> dict[str, Any]:
-    """Every config value that affects the numbers, flattened: ``optim.beta1`` -> 0.9."""
-    values = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(values, dict)
-    for key in PRESENTATION:
-        values.pop(key, None)
+def flat_settings(cfg: Any) -> dict[str, Any]:
+    """Every config value that affects the numbers (``config.settings``), flattened:
+    ``optim.beta1`` -> 0.9."""
     flat: dict[str, Any] = {}
 
     def walk(prefix: str, node: Any) -> None:
@@ -38,7 +35,7 @@ def settings(cfg: Any) -> dict[str, Any]:
         else:
             flat[prefix[:-1]] = node
 
-    walk("", values)
+    walk("", settings(cfg))
     return flat
 
 
@@ -47,9 +44,9 @@ def log_job(out_dir: Path, cfg: DictConfig, history: dict[str, Any], record: dic
     names = chosen(cfg)
     if not names:
         return
-    params, handed = settings(cfg), context()
+    job = Job(out_dir, history, record, flat_settings(cfg), context())
     for name in names:
         try:
-            importlib.import_module(TRACKERS[name]).log_job(out_dir, history, record, params, handed)
+            importlib.import_module(TRACKERS[name]).log_job(job)
         except Exception as err:  # noqa: BLE001 - a tracker's failure is a warning, never the run's
             warn(name, out_dir, err)
