@@ -170,6 +170,10 @@ class JobBar:
         """A job that raised (its error is in error.json)."""
         self._line(out_dir, f"failed: {error}")
 
+    def unfinished(self, out_dir: object, why: str) -> None:
+        """A job its cluster job left unfinished (no metrics.json, no error.json)."""
+        self._line(out_dir, f"unfinished: {why}")
+
     def close(self) -> None:
         """Remove the bar."""
         if self.bar is not None:

@@ -84,7 +84,7 @@ class Prepared:
     def unfinished(self, p: Pending, why: str) -> None:
         """A pending job its cluster job left unfinished (no metrics.json, no error.json)."""
         self.outcome[p.idx] = ("ok", math.nan)
-        self.bar._line(p.out_dir, f"unfinished: {why}")
+        self.bar.unfinished(p.out_dir, why)
 
     def returns(self, finish: Callable[[DictConfig, DictConfig, str, Any], Any]) -> list[Any]:
         """``finish(config, task_cfg, status, value)`` per job, in order (NaN for one not done)."""
