@@ -8,6 +8,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,7 +132,7 @@ def test_a_refused_command_leaves_no_logging_process_and_no_store(tmp_path):
 
 def test_ctrl_c_mid_sweep_logs_the_finished_job_and_marks_the_sweep_killed(tmp_path, store):
     """Ctrl-C to the sweep's process group, as from a terminal: the logging process (in its
-    own session) sees the launching process go, logs the finished job and marks the parent
+    own process group) sees the launching process go, logs the finished job and marks the parent
     run KILLED."""
     args = ["-m", "logger=mlflow", "hydra.sweep.dir=sw", "dataset=linear", "hidden=2,200", "epochs=20000"]
     args += ["print_every=0", "plots.per_job=false", "hydra.launcher.n_jobs=2"]
@@ -156,3 +158,38 @@ def test_a_sweep_directory_with_a_quote_in_its_path_finds_its_own_parent_run(tmp
     first = mlflow_logger.sweep_run(client, experiment, str(tmp_path / "it's"))
     assert mlflow_logger.sweep_run(client, experiment, str(tmp_path / "it's")) == first
     assert mlflow_logger.sweep_run(client, experiment, str(tmp_path / "other")) != first
+
+
+DIES_AT_ONCE = """
+import os, sys
+from pathlib import Path
+from lab1.job.loggers import session, trackers
+from tests.helpers import make_cfg
+db, sweep = sys.argv[1], Path(sys.argv[2])
+cfg = make_cfg("logger=mlflow", f"logger.tracking_uri=sqlite:///{db}")
+session.start(cfg, sweep)
+(sweep / "a").mkdir(parents=True)
+(sweep / "a" / "metrics.json").write_text("{}")
+record = {"loss": 0.5, "accuracy": 1.0, "epochs_run": 1, "config_hash": "aaaa"}
+trackers.log_job(sweep / "a", cfg, {"epoch": [0], "loss": [0.5], "accuracy": [1.0]}, record)
+os._exit(130)
+"""
+
+
+def test_a_launching_process_that_dies_at_once_still_gets_its_finished_job_logged(tmp_path, empty_store):
+    """The launching process tells its session and dies while the logging process is still
+    importing MLflow (Ctrl-C in the first second): the words it wrote are read before its
+    death counts, so the finished job is logged and the sweep's run marked KILLED."""
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(empty_store, db)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    died = subprocess.run(
+        [sys.executable, "-c", DIES_AT_ONCE, str(db), str(tmp_path / "sw")], cwd=tmp_path, env=env
+    )
+    assert died.returncode == 130
+    assert wait_for(lambda: _sweep_statuses(db) == ["KILLED"], 60)
+    runs = _runs(db)
+    parent = runs[runs["tags.lab1.kind"] == "sweep"]["run_id"].iloc[0]
+    child = runs[runs["tags.mlflow.parentRunId"] == parent]
+    assert list(child["tags.lab1.job"]) == ["a"] and list(child["metrics.final_loss"]) == [0.5]

@@ -59,17 +59,17 @@ class Listener:
 
     def word(self, seconds: float = math.inf) -> tuple[str, Any] | None:
         """The next (word, value) within ``seconds``, ("gone", None) once stdin ends or the
-        launching process is gone, or None."""
+        launching process is gone (after every word it wrote first), or None."""
         end = time.monotonic() + seconds
         while b"\n" not in self.buffer:
-            if os.getppid() != self.parent:
-                return "gone", None
             left = end - time.monotonic()
             if select.select([0], [], [], max(0.0, min(POLL, left)))[0]:
                 chunk = os.read(0, 1 << 16)
                 if not chunk:
                     return "gone", None
                 self.buffer += chunk
+            elif os.getppid() != self.parent:  # its forked jobs may hold stdin open
+                return "gone", None
             elif left <= 0:
                 return None
         line, _, self.buffer = self.buffer.partition(b"\n")
@@ -184,7 +184,7 @@ def _serve(store: Store, listen: Listener, spool: Path, single: bool) -> int:
     ended: tuple[str, Any] | None = None
     now, last = False, time.monotonic()
     try:
-        store.open()  # a new store's tables are made now, while the jobs start (about 1.4 s of CPU)
+        store.open()  # a new store's tables are made now (about 1.4 s of CPU), on a core the jobs leave idle
         while ended is None:
             said = listen.word(POLL if now else max(0.0, last + LIVE - time.monotonic()))
             now = now or (said is not None and said[0] == "now")
