@@ -5,8 +5,11 @@ MLflow, so that MLflow's import (about 1.5 s of CPU) runs while Hydra starts and
 the other core; otherwise ``Handle`` starts it when the command's session begins, before
 any job trains. Everything it is told goes over its stdin, one line each: ``session JSON``
 (store, experiment, spool, sweep), ``now`` (the jobs have ended: log each as it comes) and
-``done JSON`` (the sweep's files for its parent run). It runs in its own session, so a
-Ctrl-C meant for the sweep does not cut its logging short, and writes nothing to stdout.
+``done JSON`` (the sweep's files for its parent run). It runs in its own process group, so
+a Ctrl-C meant for the sweep does not cut its logging short, and writes nothing to stdout.
+It stays in lab1's session: Linux schedules each session as one group (autogroup), and a
+session of its own would give it half the CPU whatever its own priority
+(``benchmarks/bench_loggers.py``).
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ _EARLY: list[subprocess.Popen[bytes]] = []  # started before Hydra composed the 
 def _spawn() -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "lab1.job.loggers.mlflow_process", str(os.getpid())]
     env = {**os.environ, "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}  # lab1's stdout is lab1's
-    return subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, start_new_session=True
+    group: dict[str, Any] = (
+        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
     )
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, **group)
 
 
 def _stop_unclaimed() -> None:
