@@ -193,3 +193,31 @@ def test_a_launching_process_that_dies_at_once_still_gets_its_finished_job_logge
     parent = runs[runs["tags.lab1.kind"] == "sweep"]["run_id"].iloc[0]
     child = runs[runs["tags.mlflow.parentRunId"] == parent]
     assert list(child["tags.lab1.job"]) == ["a"] and list(child["metrics.final_loss"]) == [0.5]
+
+
+def test_a_warning_to_a_terminal_set_tostop_is_written_not_stopped(tmp_path):
+    """In a terminal with ``stty tostop``, a write from a process group that is not the
+    foreground job stops it (SIGTTOU); the logging process has its own group, so its
+    warning about an unusable store must still be written and the command end at once."""
+    pty = pytest.importorskip("pty")
+    db = tmp_path / "outputs" / "mlflow.db"
+    db.parent.mkdir()
+    with sqlite3.connect(db) as con:
+        con.execute("create table alembic_version (version_num varchar(32) not null)")
+        con.execute("insert into alembic_version values ('ffffffffffff')")
+    command = f"cd '{tmp_path}' && stty tostop && exec '{sys.executable}' -m lab1 logger=mlflow {' '.join(QUICK)}"
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp("sh", ["sh", "-c", command])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:  # the terminal closed: every process on it has ended
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    text = out.decode()
+    assert "could not use" in text and "still logging" not in text, text

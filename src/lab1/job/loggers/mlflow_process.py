@@ -159,7 +159,10 @@ def _lowest_priority() -> None:
 
 def main(parent: int) -> int:
     """Import MLflow, take the session, log payloads until the command is over, close its run."""
+    # Ctrl-C is meant for the sweep, whose finished runs are still logged; a warning to a
+    # terminal set ``stty tostop`` is written, not stopped (this process group is not its job).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     _lowest_priority()
     listen = Listener(parent)
     try:
