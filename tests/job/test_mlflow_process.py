@@ -205,7 +205,9 @@ def test_a_warning_to_a_terminal_set_tostop_is_written_not_stopped(tmp_path):
     with sqlite3.connect(db) as con:
         con.execute("create table alembic_version (version_num varchar(32) not null)")
         con.execute("insert into alembic_version values ('ffffffffffff')")
-    command = f"cd '{tmp_path}' && stty tostop && exec '{sys.executable}' -m lab1 logger=mlflow {' '.join(QUICK)}"
+    command = (
+        f"cd '{tmp_path}' && stty tostop && exec '{sys.executable}' -m lab1 logger=mlflow {' '.join(QUICK)}"
+    )
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp("sh", ["sh", "-c", command])
