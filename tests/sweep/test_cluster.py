@@ -147,3 +147,22 @@ def test_a_preempted_job_requeues_and_keeps_its_finished_runs(tmp_path):
     assert all(p.stat().st_mtime_ns == t for p, t in before.items())  # kept through the requeue
     logs = "".join(p.read_text(errors="replace") for p in job.glob("*_log.*"))
     assert "Requeued" in logs or "requeue" in logs.lower()
+
+
+@pytest.mark.parametrize(
+    "setting, allowed",
+    [
+        ("chunk_seconds=0.0", "a number of seconds > 0"),
+        ("cpus_per_task=0", "an integer >= 1"),
+        ("timeout_min=0", "an integer >= 1 (minutes)"),
+        ("array_parallelism=-1", "an integer >= 1"),
+    ],
+)
+def test_a_bad_cluster_setting_is_refused_before_anything_is_submitted(tmp_path, setting, allowed):
+    proc = run_cli(
+        ["-m", "hydra.sweep.dir=sw", *FAST, "hidden=3,4", LOCAL[0], f"hydra.launcher.{setting}"], tmp_path
+    )
+    key, value = setting.split("=")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == f"lab1: error: hydra.launcher.{key}={value} is not allowed: {allowed}"
+    assert not (tmp_path / "sw").exists()

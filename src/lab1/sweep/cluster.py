@@ -10,12 +10,11 @@ waiting is ``lab1.sweep.submitted`` (which imports submitit).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from lab1.config import ConfigError
 from lab1.sweep.cost import EPOCH_NS, chunk_cost, makespan, schedule
-from lab1.sweep.plan import chunks, group_key, plan, spread
+from lab1.sweep.plan import SETTINGS, check_settings, chunks, group_key, plan, spread
 
 JOB_START_NS = 3e9  # a submitted job's own start: python, numpy, lab1 and the pickled call (~3 s)
 TIMEOUT_SHARE = 0.5  # a job is planned to use at most this share of timeout_min
@@ -36,17 +35,7 @@ class Cluster:
 
     def check(self) -> None:
         """Raise ConfigError for a setting outside what is allowed."""
-        rules = {
-            "chunk_seconds": (self.chunk_seconds > 0, "a number of seconds > 0"),
-            "cpus_per_task": (self.cpus_per_task >= 1, "an integer >= 1"),
-            "timeout_min": (self.timeout_min >= 1, "an integer >= 1 (minutes)"),
-            "array_parallelism": (self.array_parallelism >= 1, "an integer >= 1"),
-            "max_members": (self.max_members >= 1, "an integer >= 1"),
-            "chunk_bytes": (self.chunk_bytes >= 1, "an integer >= 1 (bytes)"),
-        }
-        for name, (ok, allowed) in rules.items():
-            if not ok:
-                raise ConfigError(f"hydra.launcher.{name}", getattr(self, name), allowed)
+        check_settings(**{f.name: getattr(self, f.name) for f in fields(self) if f.name in SETTINGS})
 
     def limit_ns(self) -> float:
         """The work per cpu a job is planned for: chunk_seconds, within its share of timeout_min."""

@@ -18,26 +18,12 @@ from typing import Any
 from omegaconf import DictConfig
 
 from lab1 import interrupt
-from lab1.config import ConfigError, validate
+from lab1.config import validate
 from lab1.config.effects import check_effect
 from lab1.job import console, reuse, run
 from lab1.sweep.compose import JobComposer, recall, task_config
-from lab1.sweep.plan import plan, spread, workers
+from lab1.sweep.plan import check_settings, plan, spread, workers
 from lab1.sweep.pool import Pending, logs, train_and_save, train_in_workers
-
-SETTINGS = {  # the launcher's own settings: (check, what is allowed)
-    "max_members": (lambda v: v >= 1, "an integer >= 1"),
-    "chunk_bytes": (lambda v: v >= 1, "an integer >= 1 (bytes)"),
-    "n_jobs": (lambda v: v == -1 or v >= 1, "-1 (one per core) or an integer >= 1"),
-}
-
-
-def check_settings(max_members: int, chunk_bytes: int, n_jobs: int) -> None:
-    """Raise ConfigError for a launcher setting outside what is allowed."""
-    values = {"max_members": max_members, "chunk_bytes": chunk_bytes, "n_jobs": n_jobs}
-    for name, (check, allowed) in SETTINGS.items():
-        if not check(values[name]):
-            raise ConfigError(f"hydra.launcher.{name}", values[name], allowed)
 
 
 def prepare(
@@ -116,7 +102,7 @@ def run_sweep(
     cut off between finishing and its snapshot is still found finished by resume, which
     then writes the snapshot.
     """
-    check_settings(max_members, chunk_bytes, n_jobs)
+    check_settings(max_members=max_members, chunk_bytes=chunk_bytes, n_jobs=n_jobs)
     prepared = prepare(job_overrides, initial_idx, load, locate, snapshot, progress)
     _train(prepared, snapshot, max_members, chunk_bytes, n_jobs)
     return prepared.returns(finish)

@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from omegaconf import DictConfig, OmegaConf
 
-from lab1.config import hidden_sizes
+from lab1.config import ConfigError, hidden_sizes
 from lab1.nn.optimizers import hyperparameter_names
 from lab1.sweep.cost import PARALLEL_NS, chunk_cost, makespan, member_bytes
+
+SETTINGS: dict[str, tuple[Callable[[Any], bool], str]] = {  # lab1's launchers' settings: (check, allowed)
+    "max_members": (lambda v: v >= 1, "an integer >= 1"),
+    "chunk_bytes": (lambda v: v >= 1, "an integer >= 1 (bytes)"),
+    "n_jobs": (lambda v: v == -1 or v >= 1, "-1 (one per core) or an integer >= 1"),
+    "chunk_seconds": (lambda v: v > 0, "a number of seconds > 0"),
+    "cpus_per_task": (lambda v: v >= 1, "an integer >= 1"),
+    "timeout_min": (lambda v: v >= 1, "an integer >= 1 (minutes)"),
+    "array_parallelism": (lambda v: v >= 1, "an integer >= 1"),
+}
+
+
+def check_settings(**values: Any) -> None:
+    """Raise ConfigError for a launcher setting (``hydra.launcher.NAME``) outside what is allowed."""
+    for name, value in values.items():
+        check, allowed = SETTINGS[name]
+        if not check(value):
+            raise ConfigError(f"hydra.launcher.{name}", value, allowed)
 
 
 def group_key(cfg: DictConfig) -> tuple:
