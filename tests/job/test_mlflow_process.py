@@ -223,3 +223,30 @@ def test_a_warning_to_a_terminal_set_tostop_is_written_not_stopped(tmp_path):
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     text = out.decode()
     assert "could not use" in text and "still logging" not in text, text
+
+
+def _autogroup_nice(pid: int) -> int:
+    """The niceness of process ``pid``'s scheduling group (``/autogroup-N nice K``)."""
+    return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="Linux autogroup")
+def test_the_logging_process_yields_to_the_jobs_while_they_train_and_then_takes_a_fair_share(
+    tmp_path, empty_store
+):
+    """Its own session is its own scheduling group: niceness 19 while the jobs train, 0 once
+    they end, so other work beside lab1 cannot starve the logging the command waits for."""
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(empty_store, db)
+    ours = _autogroup_nice(os.getpid())
+    session.start(make_cfg("logger=mlflow", f"logger.tracking_uri=sqlite:///{db}"), tmp_path / "sw")
+    try:
+        (handle,) = session._RUNNING
+        pid = handle.process.pid
+        assert os.getsid(pid) == pid and os.getsid(pid) != os.getsid(0)
+        assert _autogroup_nice(pid) == 19
+        session.log_now()
+        assert _autogroup_nice(pid) == 0
+        assert _autogroup_nice(os.getpid()) == ours  # the launching process's group is untouched
+    finally:
+        session.finish([])

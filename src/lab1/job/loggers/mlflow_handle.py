@@ -5,11 +5,9 @@ MLflow, so that MLflow's import (about 1.5 s of CPU) runs while Hydra starts and
 the other core; otherwise ``Handle`` starts it when the command's session begins, before
 any job trains. Everything it is told goes over its stdin, one line each: ``session JSON``
 (store, experiment, spool, sweep), ``now`` (the jobs have ended: log each as it comes) and
-``done JSON`` (the sweep's files for its parent run). It runs in its own process group, so
-a Ctrl-C meant for the sweep does not cut its logging short, and writes nothing to stdout.
-It stays in lab1's session: Linux schedules each session as one group (autogroup), and a
-session of its own would give it half the CPU whatever its own priority
-(``benchmarks/bench_loggers.py``).
+``done JSON`` (the sweep's files for its parent run). It runs in its own session, so a
+Ctrl-C meant for the sweep does not cut its logging short, and its scheduling group can
+yield to the jobs (``share``); it writes nothing to stdout.
 """
 
 from __future__ import annotations
@@ -19,19 +17,43 @@ import json
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 WAIT = 120.0  # seconds the command waits for its logging to end before leaving it to finish alone
 _EARLY: list[subprocess.Popen[bytes]] = []  # started before Hydra composed the config, not yet claimed
 
 
+def share(pid: int, yielding: bool) -> None:
+    """While the jobs train, the logging process ``pid`` takes only CPU they leave idle; once
+    they end, a fair share.
+
+    It has a session of its own, which Linux schedules as one group (autogroup): that
+    group's niceness is 19 while the jobs train and 0 after, both of which an unprivileged
+    process may set, for itself or for its child. (A process's own ``SCHED_IDLE`` or
+    niceness cannot be lifted again without privilege, and left the logging starved
+    whenever other work ran beside lab1.) Without autogroup (disabled, or not Linux)
+    nothing changes. Its cost, side by side: ``benchmarks/bench_loggers.py``.
+    """
+    for _ in range(3):  # Linux takes one such change per 0.1 s, machine-wide
+        try:
+            Path(f"/proc/{pid}/autogroup").write_text("19" if yielding else "0")
+            return
+        except BlockingIOError:
+            time.sleep(0.1)
+        except OSError:
+            return
+
+
 def _spawn() -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "lab1.job.loggers.mlflow_process", str(os.getpid())]
     env = {**os.environ, "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}  # lab1's stdout is lab1's
-    group: dict[str, Any] = (
-        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, start_new_session=True
     )
-    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, **group)
+    share(process.pid, yielding=True)
+    return process
 
 
 def _stop_unclaimed() -> None:
@@ -70,11 +92,13 @@ class Handle:
 
     def log_now(self) -> None:
         """The jobs have ended: log every payload as it comes, from now on."""
+        share(self.process.pid, yielding=False)
         self._say("now")
 
     def close(self, files: list[str] | None) -> None:
         """The command is over: log what is left (and ``files`` to the sweep's parent run,
         unless None: the command did not finish); wait up to ``WAIT`` seconds."""
+        share(self.process.pid, yielding=False)
         self._say("done", {"files": files})
         try:
             self.process.wait(timeout=WAIT)

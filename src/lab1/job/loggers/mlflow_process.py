@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from lab1.job.loggers import describe, warn
+from lab1.job.loggers.mlflow_handle import share
 
 PENDING, LOCK = "pending", "lock"
 LIVE = 30.0  # seconds: while jobs train, pending payloads are logged at least this often
@@ -146,24 +147,12 @@ def _tidy(spool: Path, ended: bool, single: bool) -> None:
         pass  # a payload is left: the next command on this sweep logs it
 
 
-def _lowest_priority() -> None:
-    """Take only CPU the jobs leave idle: ``SCHED_IDLE`` on Linux, which cost the mission
-    sweep less than the highest niceness (``benchmarks/bench_loggers.py``); niceness 19
-    elsewhere. On a machine other work keeps busy it may wait long for CPU: the command
-    then waits at most ``mlflow_handle.WAIT`` seconds for it."""
-    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    else:
-        os.nice(19)
-
-
 def main(parent: int) -> int:
     """Import MLflow, take the session, log payloads until the command is over, close its run."""
     # Ctrl-C is meant for the sweep, whose finished runs are still logged; a warning to a
-    # terminal set ``stty tostop`` is written, not stopped (this process group is not its job).
+    # terminal set ``stty tostop`` is written, not stopped.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
-    _lowest_priority()
     listen = Listener(parent)
     try:
         from lab1.job.loggers import mlflow_logger
@@ -190,8 +179,10 @@ def _serve(store: Store, listen: Listener, spool: Path, single: bool) -> int:
         store.open()  # a new store's tables are made now (about 1.4 s of CPU), on a core the jobs leave idle
         while ended is None:
             said = listen.word(POLL if now else max(0.0, last + LIVE - time.monotonic()))
-            now = now or (said is not None and said[0] == "now")
             ended = said if said is not None and said[0] in ("done", "gone") else None
+            now = now or (said is not None and said[0] == "now")
+            if ended is not None and ended[0] == "gone":
+                share(os.getpid(), yielding=False)  # no jobs to yield to: log at a fair share
             if now or ended or time.monotonic() >= last + LIVE:
                 store.drain(spool)
                 last = time.monotonic()
