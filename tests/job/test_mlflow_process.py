@@ -4,8 +4,10 @@ MLflow's ``search_runs``."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import select
 import shutil
 import sqlite3
 import subprocess
@@ -250,3 +252,114 @@ def test_the_logging_process_yields_to_the_jobs_while_they_train_and_then_takes_
         assert _autogroup_nice(os.getpid()) == ours  # the launching process's group is untouched
     finally:
         session.finish([])
+
+
+def test_a_sweep_refused_after_its_logging_began_leaves_no_sweep_directory(tmp_path, store):
+    """``hidden=0`` is refused by the launcher, after the session began: the logging process
+    removes its spool (no job wrote into it), and with it the sweep directory goes."""
+    proc = run_cli(["-m", "hydra.sweep.dir=sw", "logger=mlflow", "hidden=0,4", "epochs=10"], tmp_path)
+    assert proc.returncode == 2 and proc.stderr.startswith("lab1: error: hidden=0"), proc.stderr
+    assert not (tmp_path / "sw").exists()
+
+
+def test_a_single_run_whose_store_fails_leaves_no_spool_behind(tmp_path):
+    """The store fails once opened and the logging process ends; the job then writes its
+    payload (it trained for longer): the command's end removes the temporary spool."""
+    db = tmp_path / "mlflow.db"
+    with sqlite3.connect(db) as con:
+        con.execute("create table alembic_version (version_num varchar(32) not null)")
+        con.execute("insert into alembic_version values ('ffffffffffff')")
+    cfg = make_cfg("logger=mlflow", f"logger.tracking_uri=sqlite:///{db}")
+    session.start(cfg, None)
+    try:
+        (handle,) = session._RUNNING
+        assert handle.process.wait(timeout=60) == 1  # it said why on stderr
+        spool = Path(json.loads(os.environ[CONTEXT_ENV])["mlflow"]["spool"])
+        record = {"loss": 0.5, "accuracy": 1.0, "epochs_run": 1, "config_hash": "aaaa"}
+        trackers.log_job(tmp_path / "run", cfg, {"epoch": [0], "loss": [0.5], "accuracy": [1.0]}, record)
+        assert list(spool.rglob("*.json"))
+    finally:
+        session.finish([])
+    assert not spool.exists()
+
+
+def test_a_store_that_stops_answering_mid_drain_keeps_the_payloads_but_a_bad_payload_goes(
+    tmp_path, empty_store, monkeypatch, capsys
+):
+    """One run failing to log while the store answers is that run's fault: a warning, and its
+    payload goes. Failing while the store does not answer (a server gone; here a port nothing
+    listens on) is the store's: raised, and every payload stays for the next command."""
+    from lab1.job.loggers import mlflow_logger
+    from lab1.job.loggers.mlflow_process import PENDING, Store
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(empty_store, db)
+    spool = tmp_path / "spool"
+    store = Store(
+        {"tracking_uri": f"sqlite:///{db}", "experiment": "lab1", "location": None, "sweep_dir": None}
+    )
+    (spool / PENDING).mkdir(parents=True)
+    (spool / PENDING / "a.json").write_text("{not json")
+    store.drain(spool)
+    assert not list((spool / PENDING).iterdir())
+    assert "could not log the run a.json" in capsys.readouterr().err
+    monkeypatch.setenv(CONTEXT_ENV, json.dumps({"mlflow": {"spool": str(spool)}}))
+    cfg = make_cfg("logger=mlflow")
+    for name in ("b", "c"):  # real payloads, as a job writes them
+        (tmp_path / name).mkdir()
+        record = {"loss": 0.5, "accuracy": 1.0, "epochs_run": 1, "config_hash": name * 4}
+        trackers.log_job(tmp_path / name, cfg, {"epoch": [0], "loss": [0.5], "accuracy": [1.0]}, record)
+    assert len(list((spool / PENDING).glob("*.json"))) == 2
+    store.opened = (mlflow_logger.client("http://127.0.0.1:9"), store.open()[1])
+    with pytest.raises(Exception):  # noqa: B017 - whatever the client raises
+        store.drain(spool)
+    assert len(list((spool / PENDING).glob("*.json"))) == 2
+
+
+def _waits_on(pid: int, inode: int) -> bool:
+    """Whether process ``pid`` waits for a lock on file ``inode`` (``/proc/locks``: ``->``)."""
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "->" in fields and str(pid) in fields and any(f.endswith(f":{inode}") for f in fields):
+            return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads /proc/locks")
+def test_a_logging_process_waiting_for_a_spool_holds_the_lock_file_that_is_there(tmp_path):
+    """The last command's logging process removes its lock file when done; one waiting on
+    that file meanwhile must not go on beside a third command that took a new file."""
+    from lab1.job.loggers.mlflow_process import LOCK
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    last = open(spool / LOCK, "a")
+    fcntl.flock(last, fcntl.LOCK_EX)
+    waiting = subprocess.Popen(
+        [sys.executable, "-c", WAITS_FOR_THE_SPOOL, str(spool)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert wait_for(lambda: _waits_on(waiting.pid, os.fstat(last.fileno()).st_ino))
+        (spool / LOCK).unlink()  # the last one is done: its file goes ...
+        third = open(spool / LOCK, "a")  # ... a third command takes a new one at once ...
+        fcntl.flock(third, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        last.close()  # ... and the last one lets go
+        said = lambda: bool(select.select([waiting.stdout], [], [], 0)[0])  # noqa: E731
+        assert wait_for(lambda: _waits_on(waiting.pid, os.fstat(third.fileno()).st_ino) or said())
+        assert not said()
+        third.close()
+        assert waiting.stdout is not None and waiting.stdout.readline() == b"held\n"
+    finally:
+        waiting.kill()
+        waiting.wait()
+
+
+WAITS_FOR_THE_SPOOL = """
+import sys
+from pathlib import Path
+from lab1.job.loggers.mlflow_process import _locked
+_locked(Path(sys.argv[1]))
+print("held", flush=True)
+sys.stdin.read()
+"""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -79,6 +80,7 @@ class Handle:
         """Claim the process started early (if it is still alive) or start one; tell it the session."""
         early = _EARLY.pop() if _EARLY else None
         self.process = early if early is not None and early.poll() is None else _spawn()
+        self.session = session
         self._say("session", session)
 
     def _say(self, word: str, value: Any = None) -> None:
@@ -102,6 +104,8 @@ class Handle:
         self._say("done", {"files": files})
         try:
             self.process.wait(timeout=WAIT)
+            if not self.session.get("sweep_dir"):  # a single run's spool (a job may write late)
+                shutil.rmtree(self.session["spool"], ignore_errors=True)
         except subprocess.TimeoutExpired:
             print(
                 f"lab1: logger=mlflow is still logging after {WAIT:.0f} s (the machine is busy);"

@@ -40,13 +40,23 @@ def warm() -> None:
 
 
 def client(uri: str) -> Any:
-    """An MlflowClient of ``uri``, MLflow's INFO lines (creating its tables) kept quiet."""
+    """An MlflowClient of ``uri``, MLflow's own log lines kept quiet."""
     warnings.filterwarnings("ignore", message=".*noload.*")  # MLflow's own use of SQLAlchemy, not lab1's
     from mlflow.tracking import MlflowClient
 
-    for name in ("mlflow", "alembic"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("mlflow", "alembic"):  # lab1 says what failed, in one line
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     return MlflowClient(tracking_uri=uri)
+
+
+def answers(mlflow: Any, experiment_id: str) -> bool:
+    """Whether the store still answers (after one run failed to log: was it the store?)."""
+    try:
+        with _quick_failure():
+            mlflow.get_experiment(experiment_id)
+        return True
+    except Exception:  # noqa: BLE001 - whatever it raises, it did not answer
+        return False
 
 
 def open_store(uri: str, experiment: str, artifact_location: str | None = None) -> tuple[Any, str]:

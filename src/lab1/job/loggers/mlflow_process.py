@@ -1,14 +1,15 @@
 """The MLflow logging process: ``python -m lab1.job.loggers.mlflow_process PARENT_PID``.
 
-One per command, started and told what to do by ``mlflow_handle``, at the lowest CPU
-priority: it takes CPU the jobs leave idle. It imports MLflow, waits for its session, opens the store,
-then logs the payloads the jobs write into the spool's ``pending/`` (``mlflow_spool``): all
+One per command, started and told what to do by ``mlflow_handle``, which keeps it to CPU
+the jobs leave idle while they train (``mlflow_handle.share``). It imports MLflow, waits for
+its session, opens the store, then logs the payloads the jobs write into the spool's ``pending/`` (``mlflow_spool``): all
 that are pending every ``LIVE`` seconds while the jobs train, so a long sweep shows up live,
 and each as it comes once told ``now`` (the jobs have ended; the launching process collects
 the sweep's results on one core). Told ``done``, it logs what is left and the sweep's files
 to its parent run, removes the spool and exits. Should the launching process die, it logs
 what is pending, marks the parent run KILLED if it opened one, and exits; the spool stays
-for jobs a cluster may still be running. One logging process at a time works on a spool (a
+for jobs a cluster may still be running. Should the store fail (it does not answer after a
+run failed to log), the payloads stay for the next command on the sweep. One logging process at a time works on a spool (a
 lock): a command run again at once on the same sweep waits for the last one's to finish.
 
 Its cost, side by side: ``benchmarks/bench_loggers.py``. Imports only the standard library
@@ -27,7 +28,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lab1.job.loggers import describe, warn
 from lab1.job.loggers.mlflow_handle import share
@@ -69,8 +70,8 @@ class Listener:
                 if not chunk:
                     return "gone", None
                 self.buffer += chunk
-            elif os.getppid() != self.parent:  # its forked jobs may hold stdin open
-                return "gone", None
+            elif os.getppid() != self.parent and not select.select([0], [], [], 0)[0]:
+                return "gone", None  # (its forked jobs may hold stdin open; it wrote nothing more)
             elif left <= 0:
                 return None
         line, _, self.buffer = self.buffer.partition(b"\n")
@@ -115,6 +116,8 @@ class Store:
                 where = payload.get("run_dir", where)
                 self.ml.log_job(client, experiment, payload, parent)
             except Exception as err:  # noqa: BLE001 - the rest are logged
+                if not self.ml.answers(client, experiment):
+                    raise  # the store's failure, not the run's: this payload and the rest stay
                 warn("mlflow", where, err)
             marker.unlink(missing_ok=True)
 
@@ -137,14 +140,19 @@ def _tidy(spool: Path, ended: bool, single: bool) -> None:
         return
     if not ended:
         return
-    for leftover in (spool / PENDING).glob(".*.tmp"):  # written by a job that was killed
-        leftover.unlink(missing_ok=True)
+    pending = spool / PENDING
+    if pending.is_dir():
+        for leftover in pending.glob(".*.tmp"):  # written by a job that was killed
+            leftover.unlink(missing_ok=True)
+        try:
+            pending.rmdir()
+        except OSError:
+            return  # a payload is left: the next command on this sweep logs it
+    (spool / LOCK).unlink(missing_ok=True)
     try:
-        (spool / PENDING).rmdir()
-        (spool / LOCK).unlink(missing_ok=True)
         spool.rmdir()
     except OSError:
-        pass  # a payload is left: the next command on this sweep logs it
+        pass  # a job wrote into it meanwhile
 
 
 def main(parent: int) -> int:
@@ -165,10 +173,27 @@ def main(parent: int) -> int:
         return 0  # the config did not choose MLflow after all
     session = first[1]
     spool, single = Path(session["spool"]), not session.get("sweep_dir")
-    spool.mkdir(parents=True, exist_ok=True)
-    with open(spool / LOCK, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # after the last command's logging process on this spool
+    with _locked(spool):
         return _serve(Store(session), listen, spool, single)
+
+
+def _locked(spool: Path) -> IO[str]:
+    """The spool's lock, held: after the last command's logging process on this spool. That
+    one removes the file when it is done, so the lock is taken again until the file held is
+    the one in the spool (a third command would otherwise take a new file at once)."""
+    while True:
+        try:
+            spool.mkdir(parents=True, exist_ok=True)
+            lock = open(spool / LOCK, "a")
+        except FileNotFoundError:
+            continue  # the last one removed the spool between the two
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if os.stat(spool / LOCK).st_ino == os.fstat(lock.fileno()).st_ino:
+                return lock
+        except FileNotFoundError:
+            pass
+        lock.close()
 
 
 def _serve(store: Store, listen: Listener, spool: Path, single: bool) -> int:
