@@ -363,3 +363,31 @@ _locked(Path(sys.argv[1]))
 print("held", flush=True)
 sys.stdin.read()
 """
+
+
+def test_two_commands_on_a_new_store_at_once_both_log_their_runs(tmp_path):
+    """Both logging processes would make the new store's tables at once; one at a time
+    opens a SQLite store, so both sweeps are in it with their jobs."""
+    commands = [
+        [
+            sys.executable,
+            "-m",
+            "lab1",
+            "-m",
+            "logger=mlflow",
+            f"hydra.sweep.dir={name}",
+            "optim=sgd,adam",
+            *QUICK,
+        ]
+        for name in ("a", "b")
+    ]
+    running = [
+        subprocess.Popen(c, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in commands
+    ]
+    errors = [p.communicate(timeout=240)[1].decode() for p in running]
+    assert [p.returncode for p in running] == [0, 0] and not any("warning" in e for e in errors), errors
+    runs = _runs(tmp_path / "outputs" / "mlflow.db")
+    parents = runs[runs["tags.lab1.kind"] == "sweep"]
+    assert sorted(parents["status"]) == ["FINISHED", "FINISHED"]
+    jobs = [len(list((tmp_path / name).glob("*/metrics.json"))) for name in ("a", "b")]
+    assert jobs[0] >= 2 and sorted(runs["tags.mlflow.parentRunId"].dropna().value_counts()) == sorted(jobs)

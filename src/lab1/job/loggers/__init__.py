@@ -21,6 +21,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 CONTEXT_ENV = "LAB1_TRACKERS"  # JSON the launching process hands its jobs: sweep directory, MLflow spool
+SQLITE = "sqlite:///"  # an MLflow store in a SQLite file
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URI, None for any other store."""
+    return Path(uri[len(SQLITE) :]) if uri.startswith(SQLITE) else None
 
 
 def context() -> dict[str, Any]:

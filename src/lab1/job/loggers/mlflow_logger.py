@@ -1,11 +1,12 @@
 """MLflow's own client at work, in the logging process: a job's run, a sweep's parent run.
 
 Everything here is told by a job's payload (``mlflow_spool``) what to log; nothing reads a
-config. Imports only the standard library and MLflow.
+config. Imports only the standard library, MLflow and ``lab1.job.loggers``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -14,6 +15,8 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from lab1.job.loggers import sqlite_path
 
 BATCH = 1000  # MLflow's most metrics in one log_batch
 SWEEP_TAG = "lab1.kind"  # = "sweep" on a multirun's parent run
@@ -59,10 +62,24 @@ def answers(mlflow: Any, experiment_id: str) -> bool:
         return False
 
 
+@contextmanager
+def _alone(uri: str) -> Iterator[None]:
+    """One process at a time opens a SQLite store: MLflow makes a new store's tables in many
+    steps, and two commands doing it at once broke each other's ("duplicate column name").
+    The lock is ``flock`` on the database file itself, which SQLite's own locks leave alone."""
+    path = sqlite_path(uri)
+    if path is None:
+        yield
+        return
+    with open(path, "ab") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        yield
+
+
 def open_store(uri: str, experiment: str, artifact_location: str | None = None) -> tuple[Any, str]:
     """(client, experiment id), the experiment created if new (its artifacts at
     ``artifact_location``); raises what the store raises."""
-    with _quick_failure():
+    with _quick_failure(), _alone(uri):
         mlflow = client(uri)
         found = mlflow.get_experiment_by_name(experiment)
         if found is not None:

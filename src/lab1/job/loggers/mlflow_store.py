@@ -15,9 +15,8 @@ import sqlite3
 from pathlib import Path
 
 from lab1.config import ConfigError
-from lab1.job.loggers import describe
+from lab1.job.loggers import SQLITE, describe, sqlite_path
 
-SQLITE = "sqlite:///"
 DEFAULT = SQLITE + "outputs/mlflow.db"
 EXPERIMENT = "lab1"
 
@@ -39,11 +38,6 @@ def absolute_uri(uri: str | None) -> str:
     if uri.startswith(SQLITE) and not uri.startswith(SQLITE + "/"):
         return SQLITE + str((_where_lab1_runs() / uri[len(SQLITE) :]).resolve())
     return uri
-
-
-def sqlite_path(uri: str) -> Path | None:
-    """The database file of a ``sqlite:///`` URI, None for any other store."""
-    return Path(uri[len(SQLITE) :]) if uri.startswith(SQLITE) else None
 
 
 def artifact_location(uri: str) -> str | None:
