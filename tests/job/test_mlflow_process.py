@@ -391,3 +391,35 @@ def test_two_commands_on_a_new_store_at_once_both_log_their_runs(tmp_path):
     assert sorted(parents["status"]) == ["FINISHED", "FINISHED"]
     jobs = [len(list((tmp_path / name).glob("*/metrics.json"))) for name in ("a", "b")]
     assert jobs[0] >= 2 and sorted(runs["tags.mlflow.parentRunId"].dropna().value_counts()) == sorted(jobs)
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has a handler for ``signum`` (``SigCgt`` in /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_logging_process_left_alone_lets_go_of_the_commands_stderr(tmp_path):
+    """After ``WAIT`` the command leaves its logging process to finish alone and tells it
+    ``DETACH``: from then on it holds no end of the command's stderr, so a pipe or
+    ``$(...)`` reading it ends with the command, not with the logging."""
+    from lab1.job.loggers.mlflow_handle import DETACH
+
+    logging = subprocess.Popen(
+        [sys.executable, "-m", "lab1.job.loggers.mlflow_process", str(os.getpid())],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert wait_for(lambda: _catches(logging.pid, DETACH))
+        logging.send_signal(DETACH)
+        assert logging.stderr is not None
+        assert wait_for(lambda: bool(select.select([logging.stderr], [], [], 0)[0]), 60)
+        assert os.read(logging.stderr.fileno(), 1) == b""  # the end of the pipe, while it runs
+        assert logging.poll() is None
+    finally:
+        logging.kill()
+        logging.wait()

@@ -16,6 +16,7 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 WAIT = 120.0  # seconds the command waits for its logging to end before leaving it to finish alone
+DETACH = signal.SIGUSR1  # told to the logging process left alone: let go of lab1's stderr
 _EARLY: list[subprocess.Popen[bytes]] = []  # started before Hydra composed the config, not yet claimed
 
 
@@ -107,9 +109,10 @@ class Handle:
             if not self.session.get("sweep_dir"):  # a single run's spool (a job may write late)
                 shutil.rmtree(self.session["spool"], ignore_errors=True)
         except subprocess.TimeoutExpired:
+            self.process.send_signal(DETACH)  # so a pipe reading lab1's stderr ends with lab1
             print(
-                f"lab1: logger=mlflow is still logging after {WAIT:.0f} s (the machine is busy);"
-                f" process {self.process.pid} goes on alone and ends when every run is in the store",
+                f"lab1: logger=mlflow is still logging after {WAIT:.0f} s (the machine or the store is busy);"
+                f" process {self.process.pid} goes on alone, silently, and ends when every run is in the store",
                 file=sys.stderr,
                 flush=True,
             )

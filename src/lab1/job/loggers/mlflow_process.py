@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lab1.job.loggers import describe, warn
-from lab1.job.loggers.mlflow_handle import share
+from lab1.job.loggers.mlflow_handle import DETACH, share
 
 PENDING, LOCK = "pending", "lock"
 LIVE = 30.0  # seconds: while jobs train, pending payloads are logged at least this often
@@ -155,12 +155,19 @@ def _tidy(spool: Path, ended: bool, single: bool) -> None:
         pass  # a job wrote into it meanwhile
 
 
+def _let_go_of_stderr(*_: Any) -> None:
+    """The command has left this process alone: whatever reads the command's stderr (a pipe,
+    ``$(...)``) must not wait for it, so its warnings go nowhere from now on."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+
 def main(parent: int) -> int:
     """Import MLflow, take the session, log payloads until the command is over, close its run."""
     # Ctrl-C is meant for the sweep, whose finished runs are still logged; a warning to a
     # terminal set ``stty tostop`` is written, not stopped.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    signal.signal(DETACH, _let_go_of_stderr)
     listen = Listener(parent)
     try:
         from lab1.job.loggers import mlflow_logger
