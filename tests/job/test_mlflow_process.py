@@ -376,6 +376,7 @@ def test_two_commands_on_a_new_store_at_once_both_log_their_runs(tmp_path):
             "-m",
             "logger=mlflow",
             f"hydra.sweep.dir={name}",
+            "dataset=xor",
             "optim=sgd,adam",
             *QUICK,
         ]
