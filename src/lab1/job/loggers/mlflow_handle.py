@@ -13,6 +13,7 @@ yield to the jobs (``share``); it writes nothing to stdout.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -28,17 +29,42 @@ DETACH = signal.SIGUSR1  # told to the logging process left alone: let go of lab
 _EARLY: list[subprocess.Popen[bytes]] = []  # started before Hydra composed the config, not yet claimed
 
 
+NICE = 19  # where autogroup does not apply: the logging process's own niceness, for good
+
+
+def _autogroup_applies() -> bool:
+    """Whether Linux schedules this session as one group: autogroup is on, and this process
+    sits in the root of the cpu controller (a cgroup of its own, as systemd gives a login,
+    takes autogroup's place)."""
+    try:
+        if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
+            return False
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if (not controllers or "cpu" in controllers.split(",")) and path != "/":
+                return False
+        return True
+    except (OSError, ValueError):
+        return False
+
+
 def share(pid: int, yielding: bool) -> None:
     """While the jobs train, the logging process ``pid`` takes only CPU they leave idle; once
     they end, a fair share.
 
     It has a session of its own, which Linux schedules as one group (autogroup): that
     group's niceness is 19 while the jobs train and 0 after, both of which an unprivileged
-    process may set, for itself or for its child. (A process's own ``SCHED_IDLE`` or
-    niceness cannot be lifted again without privilege, and left the logging starved
-    whenever other work ran beside lab1.) Without autogroup (disabled, or not Linux)
-    nothing changes. Its cost, side by side: ``benchmarks/bench_loggers.py``.
+    process may set, for itself or for its child. A process's own ``SCHED_IDLE`` or
+    niceness cannot be lifted again without privilege: where autogroup does not apply
+    (turned off, a cgroup of its own, not Linux) it gets niceness ``NICE`` for good, which
+    yields most of the CPU to the jobs without starving the logging the command waits for
+    when other work runs beside lab1. Its cost, side by side: ``benchmarks/bench_loggers.py``.
     """
+    if not _autogroup_applies():
+        if yielding:
+            with contextlib.suppress(OSError):  # it has ended already
+                os.setpriority(os.PRIO_PROCESS, pid, NICE)
+        return
     for _ in range(3):  # Linux takes one such change per 0.1 s, machine-wide
         try:
             Path(f"/proc/{pid}/autogroup").write_text("19" if yielding else "0")
