@@ -9,6 +9,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -431,3 +432,28 @@ def test_a_logging_process_left_alone_lets_go_of_the_commands_stderr(tmp_path):
     finally:
         logging.kill()
         logging.wait()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_sigterm_to_the_logging_process_logs_what_is_pending_and_marks_the_sweep_killed(
+    tmp_path, empty_store
+):
+    """A cluster cancelling the job (``scancel``) or ``kill`` sends SIGTERM: the logging
+    process logs the finished job it was handed, marks the sweep's run KILLED and ends."""
+    db = tmp_path / "mlflow.db"
+    shutil.copyfile(empty_store, db)
+    cfg = make_cfg("logger=mlflow", f"logger.tracking_uri=sqlite:///{db}")
+    session.start(cfg, tmp_path / "sw")
+    try:
+        (handle,) = session._RUNNING
+        (tmp_path / "sw" / "a").mkdir(parents=True)
+        record = {"loss": 0.5, "accuracy": 1.0, "epochs_run": 1, "config_hash": "aaaa"}
+        trackers.log_job(tmp_path / "sw" / "a", cfg, {"epoch": [0], "loss": [0.5], "accuracy": [1.0]}, record)
+        assert wait_for(lambda: _catches(handle.process.pid, signal.SIGTERM))
+        handle.process.terminate()
+        assert handle.process.wait(timeout=60) == 0
+    finally:
+        session.abandon()
+    assert _sweep_statuses(db) == ["KILLED"]
+    runs = _runs(db)
+    assert list(runs[runs["tags.lab1.kind"] != "sweep"]["metrics.final_loss"]) == [0.5]

@@ -58,6 +58,12 @@ class Listener:
 
     def __init__(self, parent: int) -> None:
         self.parent, self.buffer = parent, b""
+        self.stopping = False  # told to end (SIGTERM): as if the launching process were gone
+
+    def stop(self, *_: Any) -> None:
+        """SIGTERM (a cluster cancelling the job, ``kill``): log what is pending, mark the
+        sweep's run KILLED, end."""
+        self.stopping = True
 
     def word(self, seconds: float = math.inf) -> tuple[str, Any] | None:
         """The next (word, value) within ``seconds``, ("gone", None) once stdin ends or the
@@ -70,7 +76,7 @@ class Listener:
                 if not chunk:
                     return "gone", None
                 self.buffer += chunk
-            elif os.getppid() != self.parent and not select.select([0], [], [], 0)[0]:
+            elif (self.stopping or os.getppid() != self.parent) and not select.select([0], [], [], 0)[0]:
                 return "gone", None  # (its forked jobs may hold stdin open; it wrote nothing more)
             elif left <= 0:
                 return None
@@ -169,6 +175,7 @@ def main(parent: int) -> int:
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     signal.signal(DETACH, _let_go_of_stderr)
     listen = Listener(parent)
+    signal.signal(signal.SIGTERM, listen.stop)
     try:
         from lab1.job.loggers import mlflow_logger
 
