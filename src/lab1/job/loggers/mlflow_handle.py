@@ -20,12 +20,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 WAIT = 120.0  # seconds the command waits for its logging to end before leaving it to finish alone
-DETACH = signal.SIGUSR1  # told to the logging process left alone: let go of lab1's stderr
+DETACH = signal.SIGWINCH  # told to the logging process left alone: let go of lab1's stderr
+# (ignored by default, so one arriving early harms nothing; no terminal sends it to a session of its own)
 _EARLY: list[subprocess.Popen[bytes]] = []  # started before Hydra composed the config, not yet claimed
 
 
@@ -34,10 +36,12 @@ NICE = 19  # where autogroup does not apply: the logging process's own niceness,
 
 def _autogroup_applies() -> bool:
     """Whether Linux schedules this session as one group: autogroup is on, and this process
-    sits in the root of the cpu controller (a cgroup of its own, as systemd gives a login,
-    takes autogroup's place)."""
+    sits in the root of the cpu controller (a cgroup of its own, as systemd gives a login or
+    a container its processes, takes autogroup's place)."""
     try:
         if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
+            return False
+        if Path("/sys/fs/cgroup/cpu.weight").exists():  # cgroup v2: only a cgroup below the root has it
             return False
         for line in Path("/proc/self/cgroup").read_text().splitlines():
             _, controllers, path = line.split(":", 2)
@@ -48,40 +52,46 @@ def _autogroup_applies() -> bool:
         return False
 
 
+def _set_autogroup(pid: int, niceness: int) -> None:
+    """Write the niceness of ``pid``'s autogroup; Linux takes one such change per 0.1 s,
+    machine-wide, from a process without CAP_SYS_ADMIN, so it is tried for up to 2 s."""
+    for _ in range(20):
+        try:
+            Path(f"/proc/{pid}/autogroup").write_text(str(niceness))
+            return
+        except BlockingIOError:
+            time.sleep(0.1)
+        except OSError:
+            return  # it has ended already
+
+
 def share(pid: int, yielding: bool) -> None:
     """While the jobs train, the logging process ``pid`` takes only CPU they leave idle; once
     they end, a fair share.
 
     It has a session of its own, which Linux schedules as one group (autogroup): that
     group's niceness is 19 while the jobs train and 0 after, both of which an unprivileged
-    process may set, for itself or for its child. A process's own ``SCHED_IDLE`` or
-    niceness cannot be lifted again without privilege: where autogroup does not apply
-    (turned off, a cgroup of its own, not Linux) it gets niceness ``NICE`` for good, which
-    yields most of the CPU to the jobs without starving the logging the command waits for
-    when other work runs beside lab1. Its cost, side by side: ``benchmarks/bench_loggers.py``.
+    process may set, for itself or for its child (in a thread: it may have to wait for its
+    turn). A process's own ``SCHED_IDLE`` or niceness cannot be lifted again without
+    privilege: where autogroup does not apply (turned off, a cgroup of its own, not Linux)
+    it gets niceness ``NICE`` for good, and the jobs still come first. Its cost, side by
+    side: ``benchmarks/bench_loggers.py``.
     """
-    if not _autogroup_applies():
-        if yielding:
-            with contextlib.suppress(OSError):  # it has ended already
-                os.setpriority(os.PRIO_PROCESS, pid, NICE)
-        return
-    for _ in range(3):  # Linux takes one such change per 0.1 s, machine-wide
-        try:
-            Path(f"/proc/{pid}/autogroup").write_text("19" if yielding else "0")
-            return
-        except BlockingIOError:
-            time.sleep(0.1)
-        except OSError:
-            return
+    if _autogroup_applies():
+        threading.Thread(target=_set_autogroup, args=(pid, 19 if yielding else 0), daemon=True).start()
+    elif yielding:
+        with contextlib.suppress(OSError):  # it has ended already
+            os.setpriority(os.PRIO_PROCESS, pid, NICE)
 
 
-def _spawn() -> subprocess.Popen[bytes]:
+def _spawn(yielding: bool) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "lab1.job.loggers.mlflow_process", str(os.getpid())]
     env = {**os.environ, "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}  # lab1's stdout is lab1's
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, start_new_session=True
     )
-    share(process.pid, yielding=True)
+    if yielding:
+        share(process.pid, yielding=True)
     return process
 
 
@@ -97,7 +107,7 @@ def start_early(args: list[str]) -> None:
     for arg in args:
         key, _, value = arg.lstrip("+~").partition("=")
         if key == "logger" and "mlflow" in value and not _EARLY:
-            _EARLY.append(_spawn())
+            _EARLY.append(_spawn(yielding=True))  # most such commands are sweeps
             atexit.register(_stop_unclaimed)
 
 
@@ -107,9 +117,16 @@ class Handle:
     def __init__(self, session: dict[str, Any]) -> None:
         """Claim the process started early (if it is still alive) or start one; tell it the session."""
         early = _EARLY.pop() if _EARLY else None
-        self.process = early if early is not None and early.poll() is None else _spawn()
+        self.yielding = early is not None and early.poll() is None or bool(session.get("sweep_dir"))
+        self.process = early if early is not None and early.poll() is None else _spawn(self.yielding)
         self.session = session
         self._say("session", session)
+
+    def _fair(self) -> None:
+        """From now on, a fair share of CPU (``share``), once."""
+        if self.yielding:
+            self.yielding = False
+            share(self.process.pid, yielding=False)
 
     def _say(self, word: str, value: Any = None) -> None:
         line = word if value is None else f"{word} {json.dumps(value)}"
@@ -122,13 +139,13 @@ class Handle:
 
     def log_now(self) -> None:
         """The jobs have ended: log every payload as it comes, from now on."""
-        share(self.process.pid, yielding=False)
+        self._fair()
         self._say("now")
 
     def close(self, files: list[str] | None) -> None:
         """The command is over: log what is left (and ``files`` to the sweep's parent run,
         unless None: the command did not finish); wait up to ``WAIT`` seconds."""
-        share(self.process.pid, yielding=False)
+        self._fair()
         self._say("done", {"files": files})
         try:
             self.process.wait(timeout=WAIT)

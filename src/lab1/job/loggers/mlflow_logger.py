@@ -66,12 +66,13 @@ def answers(mlflow: Any, experiment_id: str) -> bool:
 def _alone(uri: str) -> Iterator[None]:
     """One process at a time opens a SQLite store: MLflow makes a new store's tables in many
     steps, and two commands doing it at once broke each other's ("duplicate column name").
-    The lock is ``flock`` on the database file itself, which SQLite's own locks leave alone."""
+    The lock is ``flock`` on a file beside the database (``mlflow.db.lock``), never on the
+    database itself, whose own locks SQLite keeps (on NFS, flock is such a lock)."""
     path = sqlite_path(uri)
     if path is None:
         yield
         return
-    with open(path, "ab") as held:
+    with open(path.with_name(path.name + ".lock"), "ab") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         yield
 
