@@ -65,20 +65,24 @@ def _set_autogroup(pid: int, niceness: int) -> None:
             return  # it has ended already
 
 
-def share(pid: int, yielding: bool) -> None:
+def share(pid: int, yielding: bool, wait: bool = False) -> None:
     """While the jobs train, the logging process ``pid`` takes only CPU they leave idle; once
     they end, a fair share.
 
     It has a session of its own, which Linux schedules as one group (autogroup): that
     group's niceness is 19 while the jobs train and 0 after, both of which an unprivileged
-    process may set, for itself or for its child (in a thread: it may have to wait for its
-    turn). A process's own ``SCHED_IDLE`` or niceness cannot be lifted again without
+    process may set, for itself or for its child (in a thread, unless ``wait``: it may have
+    to wait for its turn). A process's own ``SCHED_IDLE`` or niceness cannot be lifted again without
     privilege: where autogroup does not apply (turned off, a cgroup of its own, not Linux)
     it gets niceness ``NICE`` for good, and the jobs still come first. Its cost, side by
     side: ``benchmarks/bench_loggers.py``.
     """
     if _autogroup_applies():
-        threading.Thread(target=_set_autogroup, args=(pid, 19 if yielding else 0), daemon=True).start()
+        niceness = 19 if yielding else 0
+        if wait:
+            _set_autogroup(pid, niceness)
+        else:
+            threading.Thread(target=_set_autogroup, args=(pid, niceness), daemon=True).start()
     elif yielding:
         with contextlib.suppress(OSError):  # it has ended already
             os.setpriority(os.PRIO_PROCESS, pid, NICE)
@@ -121,12 +125,13 @@ class Handle:
         self.process = early if early is not None and early.poll() is None else _spawn(self.yielding)
         self.session = session
         self._say("session", session)
+        atexit.register(self._fair, wait=True)  # Ctrl-C: the command ends without a word to it
 
-    def _fair(self) -> None:
+    def _fair(self, wait: bool = False) -> None:
         """From now on, a fair share of CPU (``share``), once."""
         if self.yielding:
             self.yielding = False
-            share(self.process.pid, yielding=False)
+            share(self.process.pid, yielding=False, wait=wait)
 
     def _say(self, word: str, value: Any = None) -> None:
         line = word if value is None else f"{word} {json.dumps(value)}"
@@ -146,6 +151,7 @@ class Handle:
         """The command is over: log what is left (and ``files`` to the sweep's parent run,
         unless None: the command did not finish); wait up to ``WAIT`` seconds."""
         self._fair()
+        atexit.unregister(self._fair)
         self._say("done", {"files": files})
         try:
             self.process.wait(timeout=WAIT)

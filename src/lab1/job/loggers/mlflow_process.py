@@ -26,6 +26,7 @@ import select
 import shutil
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -64,6 +65,14 @@ class Listener:
         """SIGTERM (a cluster cancelling the job, ``kill``): log what is pending, mark the
         sweep's run KILLED, end."""
         self.stopping = True
+
+    def watch(self) -> None:
+        """In a thread: once the launching process is gone (Ctrl-C, a kill) or this one is
+        told to end, there are no jobs to yield to, whatever this process is doing (importing
+        MLflow, opening the store): a fair share of CPU from then on."""
+        while os.getppid() == self.parent and not self.stopping:
+            time.sleep(POLL)
+        share(os.getpid(), yielding=False, wait=True)
 
     def word(self, seconds: float = math.inf) -> tuple[str, Any] | None:
         """The next (word, value) within ``seconds``, ("gone", None) once stdin ends or the
@@ -176,6 +185,7 @@ def main(parent: int) -> int:
     signal.signal(DETACH, _let_go_of_stderr)
     listen = Listener(parent)
     signal.signal(signal.SIGTERM, listen.stop)
+    threading.Thread(target=listen.watch, daemon=True).start()
     try:
         from lab1.job.loggers import mlflow_logger
 
@@ -220,8 +230,6 @@ def _serve(store: Store, listen: Listener, spool: Path, single: bool) -> int:
             said = listen.word(POLL if now else max(0.0, last + LIVE - time.monotonic()))
             ended = said if said is not None and said[0] in ("done", "gone") else None
             now = now or (said is not None and said[0] == "now")
-            if ended is not None and ended[0] == "gone":
-                share(os.getpid(), yielding=False)  # no jobs to yield to: log at a fair share
             if now or ended or time.monotonic() >= last + LIVE:
                 store.drain(spool)
                 last = time.monotonic()
