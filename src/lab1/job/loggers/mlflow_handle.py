@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ _EARLY: list[subprocess.Popen[bytes]] = []  # started before Hydra composed the 
 NICE = 19  # where autogroup does not apply: the logging process's own niceness, for good
 
 
+@functools.cache
 def _autogroup_applies() -> bool:
     """Whether Linux schedules this session as one group: autogroup is on, and this process
     sits in the root of the cpu controller (a cgroup of its own, as systemd gives a login or
@@ -121,8 +123,9 @@ class Handle:
     def __init__(self, session: dict[str, Any]) -> None:
         """Claim the process started early (if it is still alive) or start one; tell it the session."""
         early = _EARLY.pop() if _EARLY else None
-        self.yielding = early is not None and early.poll() is None or bool(session.get("sweep_dir"))
-        self.process = early if early is not None and early.poll() is None else _spawn(self.yielding)
+        alive = early if early is not None and early.poll() is None else None
+        self.yielding = alive is not None or bool(session.get("sweep_dir"))  # an early one yields
+        self.process = alive if alive is not None else _spawn(self.yielding)
         self.session = session
         self._say("session", session)
         atexit.register(self._fair, wait=True)  # Ctrl-C: the command ends without a word to it

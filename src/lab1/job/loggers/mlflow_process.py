@@ -59,7 +59,7 @@ class Listener:
 
     def __init__(self, parent: int) -> None:
         self.parent, self.buffer = parent, b""
-        self.stopping = False  # told to end (SIGTERM): as if the launching process were gone
+        self.stopping = False  # the launching process is gone, or this one was told to end (SIGTERM)
 
     def stop(self, *_: Any) -> None:
         """SIGTERM (a cluster cancelling the job, ``kill``): log what is pending, mark the
@@ -67,11 +67,12 @@ class Listener:
         self.stopping = True
 
     def watch(self) -> None:
-        """In a thread: once the launching process is gone (Ctrl-C, a kill) or this one is
-        told to end, there are no jobs to yield to, whatever this process is doing (importing
-        MLflow, opening the store): a fair share of CPU from then on."""
+        """In a thread: notice the launching process go (Ctrl-C, a kill; its forked jobs may
+        keep stdin open). Then, or once told to end, there are no jobs to yield to, whatever
+        this process is doing (importing MLflow, opening the store): a fair share of CPU."""
         while os.getppid() == self.parent and not self.stopping:
             time.sleep(POLL)
+        self.stopping = True
         share(os.getpid(), yielding=False, wait=True)
 
     def word(self, seconds: float = math.inf) -> tuple[str, Any] | None:
@@ -85,7 +86,7 @@ class Listener:
                 if not chunk:
                     return "gone", None
                 self.buffer += chunk
-            elif (self.stopping or os.getppid() != self.parent) and not select.select([0], [], [], 0)[0]:
+            elif self.stopping and not select.select([0], [], [], 0)[0]:
                 return "gone", None  # (its forked jobs may hold stdin open; it wrote nothing more)
             elif left <= 0:
                 return None
