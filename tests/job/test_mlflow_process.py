@@ -228,9 +228,15 @@ def test_a_warning_to_a_terminal_set_tostop_is_written_not_stopped(tmp_path):
     assert "could not use" in text and "still logging" not in text, text
 
 
+def _autogroup(pid: int) -> str:
+    """Process ``pid``'s scheduling group as Linux states it: ``/autogroup-N nice K``, or
+    nothing for the default group (a process whose sessions, up from init, never began one)."""
+    return Path(f"/proc/{pid}/autogroup").read_text()
+
+
 def _autogroup_nice(pid: int) -> int:
-    """The niceness of process ``pid``'s scheduling group (``/autogroup-N nice K``)."""
-    return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    """The niceness of the scheduling group of ``pid``, which began a session of its own."""
+    return int(_autogroup(pid).split()[-1])
 
 
 def test_the_logging_process_yields_to_the_jobs_while_they_train_and_then_takes_a_fair_share(
@@ -244,7 +250,7 @@ def test_the_logging_process_yields_to_the_jobs_while_they_train_and_then_takes_
     db = tmp_path / "mlflow.db"
     shutil.copyfile(empty_store, db)
     grouped = _autogroup_applies()
-    ours = _autogroup_nice(os.getpid()) if grouped else os.getpriority(os.PRIO_PROCESS, 0)
+    ours = _autogroup(os.getpid()) if grouped else os.getpriority(os.PRIO_PROCESS, 0)
     session.start(make_cfg("logger=mlflow", f"logger.tracking_uri=sqlite:///{db}"), tmp_path / "sw")
     try:
         (handle,) = session._RUNNING
@@ -254,7 +260,7 @@ def test_the_logging_process_yields_to_the_jobs_while_they_train_and_then_takes_
             assert wait_for(lambda: _autogroup_nice(pid) == 19)  # set by a thread: it may wait its turn
             session.log_now()
             assert wait_for(lambda: _autogroup_nice(pid) == 0)
-            assert _autogroup_nice(os.getpid()) == ours  # the launching process's group is untouched
+            assert _autogroup(os.getpid()) == ours  # the launching process's group is untouched
         else:
             assert wait_for(lambda: os.getpriority(os.PRIO_PROCESS, pid) == NICE)
             assert os.getpriority(os.PRIO_PROCESS, 0) == ours
