@@ -146,10 +146,16 @@ def override() -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ_EXAMPLES = int(os.environ.get("LAB1_FUZZ_EXAMPLES", "25"))  # more, to search longer by hand
+
+
+@settings(
+    max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(overrides=st.lists(override(), min_size=1, max_size=3), multirun=st.booleans())
 def test_hostile_overrides_run_or_get_a_short_message(tmp_path, monkeypatch, capfd, overrides, multirun):
-    """Every case runs, or ends non-zero with a few lines naming the key, never a traceback."""
+    """Every case runs, or ends non-zero with a few lines naming the key, never a traceback.
+    ``LAB1_FUZZ_EXAMPLES=500`` searches longer than the suite's 25 random cases."""
     work = Path(tempfile.mkdtemp(dir=tmp_path))  # hypothesis reuses tmp_path across examples
     monkeypatch.chdir(work)
     fast = ["epochs=3", "print_every=0", "plots.per_job=false", "hydra.sweep.dir=sw", "hydra.run.dir=run"]
@@ -292,6 +298,26 @@ def test_a_refused_sweep_leaves_no_sweep_directory(tmp_path, launcher, bad, mess
     assert proc.returncode == 2 and message in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "sw").exists()  # not even Hydra's multirun.yaml
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["lr=${oops}"], "lr: its interpolation cannot be resolved (Interpolation key 'oops'"),
+        (["hidden=0"], "hidden=0 is not allowed"),
+        (["-m", "hidden=0,4"], "hidden=0 is not allowed"),
+    ],
+)
+def test_a_run_refused_after_hydra_made_its_directory_leaves_no_directories(tmp_path, args, message):
+    """Refused by ``validate`` after Hydra made ``outputs/runs/<date>/<time>``: one line naming
+    the key, and the empty directories go too. Hydra's list of overrides holds ``lr=${oops}``
+    as well: it is read unresolved, so the refusal names ``lr``."""
+    (tmp_path / "kept").mkdir()
+    proc = run_cli([*args, "epochs=3"], tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"lab1: error: {message}"), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]
 
 
 def test_a_word_for_a_number_is_refused_in_one_line_but_a_quoted_number_runs(tmp_path):

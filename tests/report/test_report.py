@@ -243,7 +243,7 @@ def test_ctrl_c_stops_the_report_and_every_running_sweep(tmp_path):
     wait_for(lambda: len({p.parents[2] for p in base.glob("*/*/.hydra/config.yaml")}) >= 2)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     assert err.strip() == "lab1.report: interrupted; every finished run is kept (run the same command again)"
     logs = sorted(base.glob("*.log"))
     assert len(logs) == out.count(": running (") == 2  # nothing started after Ctrl-C

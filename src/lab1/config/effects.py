@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from omegaconf import ListConfig, OmegaConf
+
 from lab1.config.errors import ConfigError
 from lab1.config.models import MODELS
 from lab1.data import KEYS
@@ -18,7 +20,12 @@ _WIDTH_KEYS = frozenset().union(*(m.keys for m in MODELS.values()))  # every mod
 
 
 def override_keys(lines: Iterable[str]) -> list[str]:
-    """The keys that override lines set (``+``/``++`` stripped, deletions left out)."""
+    """The keys that override lines set (``+``/``++`` stripped, deletions left out).
+
+    Hydra's ``overrides.task`` is read unresolved: iterating it would resolve ``lr=${oops}``
+    as an interpolation, which ``validate`` refuses by its key."""
+    if isinstance(lines, ListConfig):
+        lines = OmegaConf.to_container(lines)  # type: ignore[assignment]
     out = []
     for line in lines:
         key, sep, _ = str(line).partition("=")

@@ -91,6 +91,20 @@ def discard_refused_sweep(root: Path) -> None:
     if root.is_dir() and {p.name for p in root.iterdir()} <= {"multirun.yaml"}:
         (root / "multirun.yaml").unlink(missing_ok=True)
         root.rmdir()
+        prune_empty_parents(root)
+
+
+def prune_empty_parents(path: Path) -> None:
+    """Remove the directories above a removed ``path`` that are now empty (Hydra made
+    ``outputs/runs/<date>`` for it), up to where lab1 was started, which stays."""
+    start = Path.cwd().resolve()
+    for parent in path.resolve().parents:
+        if parent == start or start not in parent.parents:
+            return
+        try:
+            parent.rmdir()
+        except OSError:  # not empty: other runs live there
+            return
 
 
 def record_failure(out_dir: Path, err: BaseException) -> str:
