@@ -29,7 +29,8 @@ from lab1.config import (  # also registers the schemas
 from lab1.config.effects import check_effect
 from lab1.config.extras import check_extras
 from lab1.job.console import protect_stdout
-from lab1.job.run import discard_refused_sweep, prune_empty_parents, record_failure, run
+from lab1.job.places import prune_empty_parents
+from lab1.job.run import discard_refused_sweep, record_failure, run
 
 INTERRUPTED = "interrupted; every finished job is kept (run the same command again to resume a sweep)"
 

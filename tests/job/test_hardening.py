@@ -305,6 +305,7 @@ def test_a_refused_sweep_leaves_no_sweep_directory(tmp_path, launcher, bad, mess
     [
         (["lr=${oops}"], "lr: its interpolation cannot be resolved (Interpolation key 'oops'"),
         (["hidden=0"], "hidden=0 is not allowed"),
+        (["hidden=0", "hydra.job.chdir=true"], "hidden=0 is not allowed"),  # it ran in the directory
         (["-m", "hidden=0,4"], "hidden=0 is not allowed"),
     ],
 )

@@ -15,6 +15,7 @@ from lab1 import interrupt
 from lab1.config import MODELS, reuse_dirs, settings, validate
 from lab1.job import artifacts, console, reuse
 from lab1.job.loggers import session, trackers
+from lab1.job.places import prune_empty_parents
 from lab1.job.population import MemberResult, train_configs
 
 
@@ -92,19 +93,6 @@ def discard_refused_sweep(root: Path) -> None:
         (root / "multirun.yaml").unlink(missing_ok=True)
         root.rmdir()
         prune_empty_parents(root)
-
-
-def prune_empty_parents(path: Path) -> None:
-    """Remove the directories above a removed ``path`` that are now empty (Hydra made
-    ``outputs/runs/<date>`` for it), up to where lab1 was started, which stays."""
-    start = Path.cwd().resolve()
-    for parent in path.resolve().parents:
-        if parent == start or start not in parent.parents:
-            return
-        try:
-            parent.rmdir()
-        except OSError:  # not empty: other runs live there
-            return
 
 
 def record_failure(out_dir: Path, err: BaseException) -> str:

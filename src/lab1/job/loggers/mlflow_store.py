@@ -16,19 +16,10 @@ from pathlib import Path
 
 from lab1.config import ConfigError
 from lab1.job.loggers import SQLITE, describe, sqlite_path
+from lab1.job.places import where_lab1_runs
 
 DEFAULT = SQLITE + "outputs/mlflow.db"
 EXPERIMENT = "lab1"
-
-
-def _where_lab1_runs() -> Path:
-    """The directory lab1 was started in, also inside a run that ``hydra.job.chdir=true`` moved."""
-    from hydra.utils import get_original_cwd
-
-    try:
-        return Path(get_original_cwd())
-    except ValueError:  # not inside a Hydra run
-        return Path.cwd()
 
 
 def absolute_uri(uri: str | None) -> str:
@@ -36,7 +27,7 @@ def absolute_uri(uri: str | None) -> str:
     lab1 runs, so every process agrees."""
     uri = uri or DEFAULT
     if uri.startswith(SQLITE) and not uri.startswith(SQLITE + "/"):
-        return SQLITE + str((_where_lab1_runs() / uri[len(SQLITE) :]).resolve())
+        return SQLITE + str((where_lab1_runs() / uri[len(SQLITE) :]).resolve())
     return uri
 
 
