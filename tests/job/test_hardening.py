@@ -237,50 +237,6 @@ def test_ctrl_c_stops_a_sweep_and_its_workers_in_one_line(tmp_path):
     assert "1 finished, 0 failed, 1 skipped" in collected.stdout
 
 
-SWALLOWED_CTRL_C = """
-import signal
-from lab1 import interrupt
-interrupt.install()
-interrupt.check()  # nothing has arrived: no exception
-try:
-    signal.raise_signal(signal.SIGINT)
-except KeyboardInterrupt:
-    pass  # swallowed, as a library's except clause once did
-try:
-    interrupt.check()
-    print("nothing recorded")
-except KeyboardInterrupt:
-    print("raised again")
-"""
-
-
-def test_a_swallowed_ctrl_c_is_raised_again(tmp_path):
-    """Ctrl-C is recorded before it is raised, so code that swallows the KeyboardInterrupt
-    cannot hide it from the checks lab1 makes before training and while waiting."""
-    proc = subprocess.run(
-        [sys.executable, "-c", SWALLOWED_CTRL_C], capture_output=True, text=True, cwd=tmp_path
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["raised", "again"]
-
-
-def test_an_ignored_ctrl_c_stays_ignored(tmp_path):
-    """A background job started with SIGINT ignored keeps ignoring it: nothing is recorded."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            SWALLOWED_CTRL_C.replace("except KeyboardInterrupt:\n    pass", "finally:\n    pass"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["nothing", "recorded"]
-
-
 @pytest.mark.parametrize("launcher", ["basic", "vectorized"])
 @pytest.mark.parametrize(
     "bad, message",

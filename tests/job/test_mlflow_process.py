@@ -143,7 +143,7 @@ def test_ctrl_c_mid_sweep_logs_the_finished_job_and_marks_the_sweep_killed(tmp_p
     proc, _, err = ctrl_c_after_first_job(args, tmp_path, sw)  # the narrow job is done
     assert proc.returncode == 130, err  # its pipes closed once the logging process was done too
     db = tmp_path / "outputs" / "mlflow.db"
-    assert wait_for(lambda: _sweep_statuses(db) == ["KILLED"], 60)
+    assert wait_for(lambda: _sweep_statuses(db) == ["KILLED"], 60), (_sweep_statuses(db), err)
     runs = _runs(db)
     parent = runs[runs["tags.lab1.kind"] == "sweep"]
     (child,) = runs.index[runs["tags.mlflow.parentRunId"] == parent["run_id"].iloc[0]]
@@ -191,7 +191,7 @@ def test_a_launching_process_that_dies_at_once_still_gets_its_finished_job_logge
         [sys.executable, "-c", DIES_AT_ONCE, str(db), str(tmp_path / "sw")], cwd=tmp_path, env=env
     )
     assert died.returncode == 130
-    assert wait_for(lambda: _sweep_statuses(db) == ["KILLED"], 60)
+    assert wait_for(lambda: _sweep_statuses(db) == ["KILLED"], 60), _sweep_statuses(db)
     runs = _runs(db)
     parent = runs[runs["tags.lab1.kind"] == "sweep"]["run_id"].iloc[0]
     child = runs[runs["tags.mlflow.parentRunId"] == parent]

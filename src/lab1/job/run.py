@@ -81,8 +81,9 @@ def save(out_dir: Path, cfg: DictConfig, r: MemberResult, log: console.JobLog) -
         from lab1.job import animation
 
         animation.draw(r, describe(cfg), out_dir)
-    artifacts.write_metrics(out_dir, record)
-    trackers.log_job(out_dir, cfg, r.history, record)  # after the run's own files; never raises
+    with interrupt.held():  # a run resume keeps is one its trackers were handed
+        artifacts.write_metrics(out_dir, record)
+        trackers.log_job(out_dir, cfg, r.history, record)  # after the run's own files; never raises
     return record
 
 

@@ -148,7 +148,7 @@ def train_work_in_workers(
     pool = _pool(n)
     try:
         futures = {}
-        with _interrupt_blocked():  # the pool forks its workers in submit
+        with _interrupt_blocked(), interrupt.deferred():  # the pool forks its workers in submit
             for i, (cfgs, out_dirs, job_logs) in enumerate(work):
                 for out_dir in out_dirs:
                     out_dir.mkdir(parents=True, exist_ok=True)
