@@ -17,6 +17,9 @@ from omegaconf import DictConfig
 import lab1.config  # noqa: F401  (registers the schemas)
 from lab1.config import CONFIG_PACKAGE, VERSION_BASE
 
+QUICK_WITH_FIGURES = ["epochs=300", "print_every=0"]  # a run of a fraction of a second
+QUICK = [*QUICK_WITH_FIGURES, "plots.per_job=false"]  # and no per-job figures to draw
+
 
 def make_cfg(*overrides: str) -> DictConfig:
     """The real composed config with overrides, as Hydra would build it."""

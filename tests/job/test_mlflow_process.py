@@ -18,11 +18,9 @@ from pathlib import Path
 import pytest
 
 from lab1.job.loggers import CONTEXT_ENV, session, trackers
-from tests.helpers import ctrl_c_after_first_job, make_cfg, run_cli, wait_for
+from tests.helpers import QUICK, ctrl_c_after_first_job, make_cfg, run_cli, wait_for
 
 mlflow = pytest.importorskip("mlflow")
-
-QUICK = ["epochs=300", "print_every=0"]
 
 
 def _runs(db: Path):

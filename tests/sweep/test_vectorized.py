@@ -28,11 +28,12 @@ def sweep(tmp_path, name: str, *args: str):
     return proc, tmp_path / name
 
 
-def assert_same_results(a, b):
-    """Every job of sweep a matches sweep b as the vectorized launcher promises."""
+def assert_same_results(a, b, part: bool = False):
+    """Every job of sweep a matches sweep b as the vectorized launcher promises (and a has
+    every job of b, unless a is only ``part`` of b)."""
     ta = pd.read_csv(a / "results.csv").set_index("job")
     tb = pd.read_csv(b / "results.csv").set_index("job")
-    assert sorted(ta.index) == sorted(tb.index)
+    assert set(ta.index) <= set(tb.index) if part else sorted(ta.index) == sorted(tb.index)
     for job in ta.index:
         ma = json.loads((a / job / "metrics.json").read_text())
         mb = json.loads((b / job / "metrics.json").read_text())
@@ -179,15 +180,16 @@ def test_worker_processes_train_and_write_the_same_jobs(mixed, tmp_path):
     """n_jobs=2 asks for two worker processes even for a small sweep: they train the chunks
     and write the job directories, per-job figures included; results as the basic launcher's."""
     _, basic, _, _ = mixed
+    half = [*(a for a in MIXED if not a.startswith("seed=")), "seed=1"]  # the figures take their time
     proc = run_cli(
-        ["-m", "hydra.sweep.dir=pool", "print_every=0", *MIXED, "hydra.launcher.n_jobs=2"], tmp_path
+        ["-m", "hydra.sweep.dir=pool", "print_every=0", *half, "hydra.launcher.n_jobs=2"], tmp_path
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     vec = tmp_path / "pool"
-    assert_same_results(vec, basic)
-    assert set(pd.read_csv(vec / "results.csv").population) == {4}  # 4 groups of 4: two for each worker
-    for job in (p.parent.parent for p in basic.rglob(".hydra/config.yaml")):
-        ours = vec / job.name
+    assert_same_results(vec, basic, part=True)
+    assert set(pd.read_csv(vec / "results.csv").population) == {2}  # 4 groups of 2: two for each worker
+    for job in (p.parent for p in vec.rglob("metrics.json")):
+        ours, job = job, basic / job.name
         for name in (
             "comparison.png",
             "learning_curve.png",
@@ -199,7 +201,7 @@ def test_worker_processes_train_and_write_the_same_jobs(mixed, tmp_path):
         assert (ours / ".hydra/config.yaml").read_text().replace("per_job: true", "per_job: false") == (
             job / ".hydra/config.yaml"
         ).read_text()
-    assert proc.stdout.count("lab1: job ") == 16
+    assert proc.stdout.count("lab1: job ") == 8
 
 
 def test_a_diverging_member_does_not_disturb_the_others(tmp_path):
