@@ -132,3 +132,93 @@ def test_ctrl_c_while_waiting_for_futures_is_raised_by_the_check_not_inside_the_
     proc = _python(WAITING, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["check", "shut", "down"]
+
+
+FORKED_WHILE_WAITING = """
+import os, signal, sys
+from lab1 import interrupt
+interrupt.install()
+ready_r, ready_w = os.pipe()
+idle_r, idle_w = os.pipe()  # nothing is ever written to it
+with interrupt.deferred():  # as the pool forks its workers while the launching process waits
+    pid = os.fork()
+    if pid == 0:  # a worker never leaves its parent's block: it ends with os._exit
+        with interrupt.held():  # the worker saved a run
+            pass
+        os.write(ready_w, b"1")
+        os.read(idle_r, 1)  # idle, as a worker waits for its next chunk: only a signal ends this
+        os._exit(0)
+os.read(ready_r, 1)
+os.kill(pid, signal.SIGTERM)  # the launcher stops its worker, twice (terminate, then the pool)
+os.kill(pid, signal.SIGTERM)
+print(os.waitpid(pid, 0)[1] == signal.SIGTERM)
+"""
+
+
+def test_a_worker_forked_while_its_parent_waited_still_ends_at_sigterm(tmp_path):
+    """A forked child starts afresh: no block of its parent's is open in it, and after a
+    held block SIGTERM has its default again, so the launcher's SIGTERM ends an idle worker
+    at once (a worker forked inside ``deferred`` once ignored it and the sweep hung)."""
+    proc = _python(FORKED_WHILE_WAITING, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True"]
+
+
+SIGTERM_INSIDE_SIGTERM = """
+import inspect, os, signal, sys, threading
+from lab1 import interrupt
+lines, first = inspect.getsourcelines(threading.Event.set)
+LOCKED = first + next(i for i, line in enumerate(lines) if "self._flag = True" in line)
+sent = []
+
+def second_sigterm(frame, event, arg):  # the pool sends two SIGTERMs, nearly at once
+    if sent or frame.f_code not in (threading.Event.set.__code__, interrupt._terminate.__code__):
+        return None
+
+    def inside(frame, event, arg):  # in a lock the first handler took, or as it ends
+        locked = frame.f_code is threading.Event.set.__code__ and frame.f_lineno == LOCKED
+        if not sent and (locked or (frame.f_code is interrupt._terminate.__code__ and event == "return")):
+            sent.append(1)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return inside
+
+    return inside
+
+with interrupt.held():
+    sys.settrace(second_sigterm)
+    os.kill(os.getpid(), signal.SIGTERM)
+    for _ in range(10):
+        pass
+    sys.settrace(None)
+    print("written", len(sent), flush=True)
+print("went on")
+"""
+
+
+def test_two_sigterms_at_once_while_held_end_the_process_after_the_block(tmp_path):
+    """The handler takes no lock: a second SIGTERM handled inside the first (the pool sends
+    two) records again instead of waiting for ever on the first's lock."""
+    proc = _python(SIGTERM_INSIDE_SIGTERM, cwd=tmp_path, timeout=60)
+    assert proc.returncode == -signal.SIGTERM, proc.stderr
+    assert proc.stdout.split() == ["written", "1"]
+
+
+SIGTERM_AFTER_HELD = """
+import os, signal
+from lab1 import interrupt
+interrupt.install()
+with interrupt.held():  # the launching process saved a run itself
+    pass
+print(signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, flush=True)
+with interrupt.deferred():  # then waits for its workers
+    os.kill(os.getpid(), signal.SIGTERM)  # kill PID
+    print("went on")
+"""
+
+
+def test_sigterm_after_a_held_block_ends_the_process_as_before(tmp_path):
+    """SIGTERM is deferred only while a run's last files are written; ``kill PID`` of a
+    sweep that saved a run in its own process still ends it, also while it waits."""
+    proc = _python(SIGTERM_AFTER_HELD, cwd=tmp_path, timeout=60)
+    assert proc.returncode == -signal.SIGTERM, proc.stderr
+    assert proc.stdout.split() == ["True"]

@@ -24,55 +24,76 @@ import threading
 from collections.abc import Iterable, Iterator
 from types import FrameType
 
-_seen = threading.Event()
-_terminated = threading.Event()  # SIGTERM arrived while a run's last files were written
-_deferring = 0  # how many ``deferred`` blocks are open (Python runs handlers in the main thread)
-_depth = threading.Lock()
+
+class _State:
+    """What the handlers record. Plain attributes: a handler may run inside another, or
+    inside code of this module, so it takes no lock. Only the main thread changes
+    ``deferring``, and a forked child starts afresh (``_afresh``)."""
+
+    seen = False  # Ctrl-C arrived
+    terminated = False  # SIGTERM arrived while ``held``
+    deferring = 0  # how many ``deferred`` blocks the main thread has open
+
+
+def _afresh() -> None:
+    """In a forked child (a worker forked while the parent waited): none of the parent's
+    blocks is open in it, nothing has arrived for it yet."""
+    _State.seen, _State.terminated, _State.deferring = False, False, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_afresh)
+
+
+def _main() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
     """Record Ctrl-C, then raise it as Python's own handler does, unless ``deferred``."""
-    _seen.set()
-    if not _deferring:
+    _State.seen = True
+    if not _State.deferring:
         raise KeyboardInterrupt
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM's default, ending the process, unless ``deferred`` (then once ``held`` ends)."""
-    _terminated.set()
-    if not _deferring:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
+    """SIGTERM while ``held``: recorded; the block ends the process once it is over."""
+    _State.terminated = True
 
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Code that must not be cut halfway: Ctrl-C that arrives meanwhile is recorded, not
-    raised, and ``check`` raises it after. Waiting on futures is such code: a
-    KeyboardInterrupt inside ``concurrent.futures.wait`` can leave a future's lock held, and
-    the pool's own thread then waits for it for ever."""
-    global _deferring
-    with _depth:
-        _deferring += 1
+    """Code of the main thread that must not be cut halfway: Ctrl-C that arrives meanwhile
+    is recorded, not raised, and ``check`` raises it after. Waiting on futures is such
+    code: a KeyboardInterrupt inside ``concurrent.futures.wait`` can leave a future's lock
+    held, and the pool's own thread then waits for it for ever. Elsewhere than in the main
+    thread (where Python runs handlers) it changes nothing."""
+    main = _main()
+    _State.deferring += main
     try:
         yield
     finally:
-        with _depth:
-            _deferring -= 1
+        _State.deferring -= main
 
 
 @contextlib.contextmanager
 def held() -> Iterator[None]:
     """Write a finished run's last files whole: Ctrl-C, or SIGTERM (how a launcher stops its
-    worker processes), that arrives meanwhile takes effect at the end. SIGTERM keeps its
-    default, ending the process, at any other time; a handler someone else set is left alone."""
-    main = threading.current_thread() is threading.main_thread()
-    if main and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    worker processes), that arrives meanwhile takes effect at the end, even if the writing
+    failed. Only where SIGTERM has its default (a handler someone else set is left alone),
+    which it has again after the block."""
+    guard = _main() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    if guard:
+        _State.terminated = False
         signal.signal(signal.SIGTERM, _terminate)
-    with deferred():
-        yield
-    if _terminated.is_set():
-        _terminate(signal.SIGTERM, None)
+    try:
+        with deferred():
+            yield
+    finally:
+        if guard:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            if _State.terminated:
+                os.kill(os.getpid(), signal.SIGTERM)  # its default now: the process ends here
     check()
 
 
@@ -95,7 +116,7 @@ def ends_with(message: str) -> Iterator[None]:
         yield
         check()
     except Exception:  # noqa: BLE001 - what a library raised, cut halfway by Ctrl-C, is Ctrl-C
-        if not _seen.is_set():
+        if not _State.seen:
             raise
         print(message, file=sys.stderr)
         sys.exit(130)
@@ -106,7 +127,7 @@ def ends_with(message: str) -> Iterator[None]:
 
 def check() -> None:
     """Raise KeyboardInterrupt if Ctrl-C arrived, even if the first one was swallowed."""
-    if _seen.is_set():
+    if _State.seen:
         raise KeyboardInterrupt
 
 

@@ -274,7 +274,33 @@ def test_a_run_refused_after_hydra_made_its_directory_leaves_no_directories(tmp_
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"lab1: error: {message}"), proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "outputs"]
+    assert not list((tmp_path / "outputs").iterdir())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["hidden=0", "hydra.run.dir=mine/empty/run"],
+        ["hidden=0", "hydra.run.dir=../elsewhere/run"],
+        ["hidden=0", "hydra.run.dir=link/run"],
+        ["-m", "hidden=0,4", "hydra.sweep.dir=mine/empty/run"],
+        ["-m", "hidden=0,4", "hydra.sweep.dir=../elsewhere/run"],
+        ["-m", "hidden=0,4", "hydra.sweep.dir=link/run"],
+    ],
+)
+def test_a_refused_run_leaves_empty_directories_outside_outputs_alone(tmp_path, args):
+    """Only lab1's ``outputs/`` is pruned: a directory of the user's, one outside where lab1
+    was started (``..``) or one reached through a symbolic link stays, though empty."""
+    start = tmp_path / "start"
+    for empty in (start / "mine" / "empty", tmp_path / "elsewhere", tmp_path / "target"):
+        empty.mkdir(parents=True)
+    (start / "link").symlink_to(tmp_path / "target")
+    proc = run_cli(args, start)
+    assert proc.returncode == 2 and "hidden=0 is not allowed" in proc.stderr
+    assert not list(start.rglob("run")) and not (tmp_path / "elsewhere" / "run").exists()
+    for empty in (start / "mine" / "empty", tmp_path / "elsewhere", tmp_path / "target"):
+        assert empty.is_dir(), empty
 
 
 def test_a_word_for_a_number_is_refused_in_one_line_but_a_quoted_number_runs(tmp_path):

@@ -1,9 +1,12 @@
 """Where lab1 was started: relative paths (a SQLite store, ``outputs/``) are read from there,
-and the empty directories a refused run leaves are removed up to there."""
+and the empty directories a refused run leaves in its ``outputs/`` are removed."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+OUTPUTS = "outputs"  # lab1's own directory where it was started (conf/config.yaml's hydra dirs)
 
 
 def where_lab1_runs() -> Path:
@@ -18,10 +21,12 @@ def where_lab1_runs() -> Path:
 
 def prune_empty_parents(path: Path) -> None:
     """Remove the directories above a removed ``path`` that are now empty (Hydra made
-    ``outputs/runs/<date>`` for it), up to where lab1 was started, which stays."""
-    start = where_lab1_runs().resolve()
-    for parent in path.absolute().parents:
-        if parent == start or start not in parent.parents:
+    ``outputs/runs/<date>`` for it), inside ``outputs/`` where lab1 was started, which
+    stays. Followed to where they really are: nothing outside it, nor a directory of the
+    user's elsewhere, is touched."""
+    root = Path(os.path.realpath(where_lab1_runs() / OUTPUTS))
+    for parent in Path(os.path.realpath(path)).parents:
+        if root not in parent.parents:
             return
         try:
             parent.rmdir()

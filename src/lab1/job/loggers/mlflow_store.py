@@ -16,9 +16,9 @@ from pathlib import Path
 
 from lab1.config import ConfigError
 from lab1.job.loggers import SQLITE, describe, sqlite_path
-from lab1.job.places import where_lab1_runs
+from lab1.job.places import OUTPUTS, where_lab1_runs
 
-DEFAULT = SQLITE + "outputs/mlflow.db"
+DEFAULT = f"{SQLITE}{OUTPUTS}/mlflow.db"
 EXPERIMENT = "lab1"
 
 
