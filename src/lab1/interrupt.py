@@ -100,9 +100,7 @@ def held() -> Iterator[None]:
 def install() -> None:
     """Record every Ctrl-C from now on; a SIGINT ignored by the parent (a background
     job) stays ignored. Only the main thread may install handlers: elsewhere, nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    if _main() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _handler)
 
 
@@ -115,12 +113,9 @@ def ends_with(message: str) -> Iterator[None]:
     try:
         yield
         check()
-    except Exception:  # noqa: BLE001 - what a library raised, cut halfway by Ctrl-C, is Ctrl-C
-        if not _State.seen:
-            raise
-        print(message, file=sys.stderr)
-        sys.exit(130)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Exception) as err:  # noqa: BLE001 - see below
+        if not (isinstance(err, KeyboardInterrupt) or _State.seen):
+            raise  # a real error; one a library raised because Ctrl-C cut it halfway is Ctrl-C
         print(message, file=sys.stderr)
         sys.exit(130)
 

@@ -53,15 +53,16 @@ def _ignore_interrupt() -> None:
 
 @contextlib.contextmanager
 def _interrupt_blocked() -> Iterator[None]:
-    """Hold Ctrl-C back while worker processes are forked; it is delivered afterwards."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    """Hold Ctrl-C back while worker processes are forked (blocked, so the workers start with
+    it blocked; deferred, so the pool is not cut halfway); it takes effect afterwards."""
+    blocks = hasattr(signal, "pthread_sigmask")
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if blocks else set()
     try:
-        yield
+        with interrupt.deferred():
+            yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if blocks:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _pool(n: int) -> concurrent.futures.ProcessPoolExecutor:
@@ -148,7 +149,7 @@ def train_work_in_workers(
     pool = _pool(n)
     try:
         futures = {}
-        with _interrupt_blocked(), interrupt.deferred():  # the pool forks its workers in submit
+        with _interrupt_blocked():  # the pool forks its workers in submit
             for i, (cfgs, out_dirs, job_logs) in enumerate(work):
                 for out_dir in out_dirs:
                     out_dir.mkdir(parents=True, exist_ok=True)

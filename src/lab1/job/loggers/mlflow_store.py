@@ -26,8 +26,9 @@ def absolute_uri(uri: str | None) -> str:
     """The tracking URI (default ``DEFAULT``), a relative SQLite path made absolute from where
     lab1 runs, so every process agrees."""
     uri = uri or DEFAULT
-    if uri.startswith(SQLITE) and not uri.startswith(SQLITE + "/"):
-        return SQLITE + str((where_lab1_runs() / uri[len(SQLITE) :]).resolve())
+    path = sqlite_path(uri)
+    if path is not None and not path.is_absolute():
+        return SQLITE + str((where_lab1_runs() / path).resolve())
     return uri
 
 
