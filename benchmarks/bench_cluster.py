@@ -27,7 +27,8 @@ from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
 from lab1.config import CONFIG_PACKAGE, VERSION_BASE
-from lab1.sweep.cluster import Cluster, plan_jobs
+from lab1.sweep.cluster import plan_jobs
+from lab1.sweep.settings import Cluster
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 WIDTHS = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128)

@@ -49,9 +49,12 @@ def single_run_dir(root: Path) -> Path:
     return dirs[0]
 
 
-def ctrl_c_after_first_job(args: list[str], cwd: Path, sweep: Path) -> tuple[subprocess.Popen, str, str]:
-    """Run ``python -m lab1 ARGS`` in its own process group and send the group Ctrl-C (SIGINT,
-    as from a terminal) once a job under ``sweep`` has finished; (the ended process, stdout, stderr)."""
+def stop_after_first_job(
+    args: list[str], cwd: Path, sweep: Path, sig: int = signal.SIGINT
+) -> tuple[subprocess.Popen, str, str]:
+    """Run ``python -m lab1 ARGS`` in its own process group and, once a job under ``sweep`` has
+    finished, send the group Ctrl-C (SIGINT, as from a terminal), or the launching process
+    alone ``sig`` (``kill PID``); (the ended process, stdout, stderr)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "lab1", *args],
         cwd=cwd,
@@ -61,7 +64,10 @@ def ctrl_c_after_first_job(args: list[str], cwd: Path, sweep: Path) -> tuple[sub
         start_new_session=True,
     )
     assert wait_for(lambda: len(list(sweep.rglob("metrics.json"))) >= 1)
-    os.killpg(proc.pid, signal.SIGINT)
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)
+    else:
+        os.kill(proc.pid, sig)
     out, err = proc.communicate(timeout=120)
     return proc, out, err
 

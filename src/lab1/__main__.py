@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
-from lab1.job.loggers import mlflow_handle
-
-if __name__ == "__main__":  # MLflow's import, when the command line chooses it, runs beside Hydra's start
-    mlflow_handle.start_early(sys.argv[1:])
-
 import contextlib
 import math
 import shutil
+import sys
 from pathlib import Path
 
 import hydra
@@ -28,7 +22,9 @@ from lab1.config import (  # also registers the schemas
 )
 from lab1.config.effects import check_effect
 from lab1.config.extras import check_extras
+from lab1.job.artifacts import SNAPSHOT
 from lab1.job.console import protect_stdout
+from lab1.job.loggers import session
 from lab1.job.places import prune_empty_parents
 from lab1.job.run import discard_refused_sweep, record_failure, run
 
@@ -61,9 +57,9 @@ def main(cfg: DictConfig) -> float:
 
 def discard_unstarted(out_dir: Path) -> None:
     """Remove what Hydra created for a job refused before training (its config and log only)."""
-    hydra_made = {".hydra", f"{HydraConfig.get().job.name}.log"}
+    hydra_made = {SNAPSHOT, f"{HydraConfig.get().job.name}.log"}
     if out_dir.is_dir() and {p.name for p in out_dir.iterdir()} <= hydra_made:
-        shutil.rmtree(out_dir / ".hydra", ignore_errors=True)
+        shutil.rmtree(out_dir / SNAPSHOT, ignore_errors=True)
         for log in out_dir.glob("*.log"):
             log.unlink()
         with contextlib.suppress(OSError):
@@ -108,6 +104,8 @@ def cli() -> None:
     except Exception as err:  # noqa: BLE001 - what Hydra lets through still gets one line, not a traceback
         print(f"lab1: error: {type(err).__name__}: {err}", file=sys.stderr)
         sys.exit(1)
+    finally:
+        session.end()  # stopped before the sweep's end: its MLflow parent run, if opened, is KILLED
 
 
 if __name__ == "__main__":

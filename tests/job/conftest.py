@@ -12,10 +12,10 @@ import pytest
 def empty_store(tmp_path_factory) -> Path:
     """An MLflow SQLite file with its tables made once: creating them takes seconds."""
     pytest.importorskip("mlflow")
-    from lab1.job.loggers import mlflow_logger
+    from mlflow.tracking import MlflowClient
 
     path = tmp_path_factory.mktemp("store") / "mlflow.db"
-    mlflow_logger.client(f"sqlite:///{path}").search_experiments()
+    MlflowClient(f"sqlite:///{path}").search_experiments()
     return path
 
 

@@ -22,7 +22,7 @@ from lab1.__main__ import cli
 from lab1.config import ConfigError, validate
 from lab1.data import DataError, read_csv
 from lab1.job.run import run
-from tests.helpers import ctrl_c_after_first_job, make_cfg, run_cli, wait_for
+from tests.helpers import make_cfg, run_cli, stop_after_first_job, wait_for
 
 # ---------------------------------------------------------------- CSV data
 
@@ -220,14 +220,16 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def test_ctrl_c_stops_a_sweep_and_its_workers_in_one_line(tmp_path):
-    """Ctrl-C reaches the whole process group, as from a terminal: the launcher stops its
-    worker processes, prints one line, exits 130, and the finished job is kept."""
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_kill_stops_a_sweep_and_its_workers_in_one_line(tmp_path, sig):
+    """Ctrl-C reaches the whole process group, as from a terminal; ``kill PID`` (SIGTERM)
+    only the launching process. Either way it stops its worker processes within seconds,
+    prints one line, exits 128 + the signal, and the finished job is kept."""
     args = ["-m", "hydra.sweep.dir=sw", "dataset=linear", "hidden=2,200", "epochs=20000", "early_stop=null"]
     args += ["print_every=0", "plots.per_job=false", "hydra.launcher.n_jobs=2"]
     sw = tmp_path / "sw"
-    proc, out, err = ctrl_c_after_first_job(args, tmp_path, sw)  # the narrow job is done
-    assert proc.returncode == 130, err
+    proc, out, err = stop_after_first_job(args, tmp_path, sw, sig)  # the narrow job is done
+    assert proc.returncode == 128 + sig, err
     assert "Traceback" not in out + err
     assert err.strip().splitlines()[-1].startswith("lab1: interrupted; every finished job is kept")
     assert wait_for(lambda: not _group_alive(proc.pid), 30)  # no worker left training

@@ -6,15 +6,27 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
+import sqlite3
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from lab1.job.run import fingerprint
-from tests.helpers import QUICK, QUICK_WITH_FIGURES, make_cfg, run_cli, single_run_dir
+from tests.helpers import (
+    QUICK,
+    QUICK_WITH_FIGURES,
+    make_cfg,
+    run_cli,
+    single_run_dir,
+    stop_after_first_job,
+    wait_for,
+)
 
 pytest.importorskip("tensorboardX")
 pytest.importorskip("mlflow")
@@ -91,6 +103,7 @@ def test_both_loggers_at_once(tmp_path, store):
     row, record = runs.iloc[0], _metrics(run_dir)
     assert row["metrics.loss"] == pytest.approx(record["loss"]) and row["params.optim.beta1"] == "0.9"
     assert row["tags.lab1.config_hash"] == record["config_hash"]
+    assert "params.model.filters" not in runs.columns  # only what an MLP run reads
     assert (tmp_path / "outputs" / "mlartifacts").is_dir() and not (tmp_path / "mlruns").exists()
 
 
@@ -128,12 +141,16 @@ def test_mlflow_sweep_is_a_parent_run_with_its_jobs_as_children(tmp_path, store,
 
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(parent["run_id"].iloc[0])}
     assert {"results.csv", "summary.md"} <= artifacts
-    assert not (tmp_path / "sw" / ".mlflow-spool").exists()  # every payload logged, the spool gone
+    assert parent["status"].iloc[0] == "FINISHED" and set(children["status"]) == {"FINISHED"}
     if launcher == "vectorized":  # resumed: every job kept, none logged a second time
         again = run_cli(args, tmp_path)
         assert again.returncode == 0, again.stderr
         assert again.stdout.count("kept it") == 2
         assert len(_mlflow_runs(tmp_path)) == len(runs)
+        retrained = run_cli([*args, "resume=false"], tmp_path)  # trained again: new runs, one parent
+        assert retrained.returncode == 0, retrained.stderr
+        after = _mlflow_runs(tmp_path)
+        assert len(after) == len(runs) + 2 and (after["tags.lab1.kind"] == "sweep").sum() == 1
 
 
 def test_tensorboard_sweep_in_workers(tmp_path):
@@ -202,3 +219,112 @@ def test_a_logger_failing_mid_sweep_warns_and_the_sweep_goes_on(tmp_path, store)
     for job in jobs:
         assert sum(f"/{job.name} (" in line for line in warnings) == 1
         _check_tensorboard(job)  # the other tracker still logged it
+
+
+def _children(root: Path) -> pd.DataFrame:
+    runs = _mlflow_runs(root)
+    return runs[runs["tags.lab1.kind"] != "sweep"] if "tags.lab1.kind" in runs else runs
+
+
+def test_runs_a_store_missed_while_it_was_down_are_logged_by_the_next_command(tmp_path):
+    """A store that fails once the jobs train (here: a database of an unknown MLflow schema)
+    is one warning line, the sweep finishes; the same command once the store is back logs
+    every run, because the store does not hold them, and keeps them all."""
+    db = tmp_path / "outputs" / "mlflow.db"
+    db.parent.mkdir()
+    with sqlite3.connect(db) as broken:
+        broken.execute("create table alembic_version (version_num varchar(32))")
+        broken.execute("insert into alembic_version values ('not-a-version')")
+    args = ["-m", "logger=mlflow", "dataset=xor", "optim=sgd,adam", *QUICK, "hydra.sweep.dir=sw"]
+    proc = run_cli(args, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("lab1: warning: logger=mlflow")]
+    assert len(warnings) == 1 and "next logger=mlflow command on" in warnings[0], proc.stderr
+    assert len(list((tmp_path / "sw").glob("*/metrics.json"))) == 2
+    db.unlink()  # the store is back
+    again = run_cli(args, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("kept it") == 2 and "warning" not in again.stderr
+    children = _children(tmp_path)
+    assert len(children) == 2 and set(children["status"]) == {"FINISHED"}
+
+
+def test_after_ctrl_c_the_next_command_logs_the_rest_once(tmp_path, store):
+    """Ctrl-C mid-sweep: the store holds at most the finished job, the sweep's parent run (if
+    opened) KILLED; the next command trains the rest, logs every run once, and finishes the
+    parent."""
+    args = ["-m", "logger=mlflow", "launcher=vectorized", "hydra.sweep.dir=sw", "dataset=linear"]
+    args += ["hidden=100", "epochs=200,5000", "early_stop=null", "print_every=0", "plots.per_job=false"]
+    args += ["hydra.launcher.n_jobs=2"]
+    proc, _, err = stop_after_first_job(args, tmp_path, tmp_path / "sw")
+    assert proc.returncode == 130, err
+    runs = _mlflow_runs(tmp_path)  # the finished job, if the launching process logged it before Ctrl-C
+    if len(runs):
+        assert list(runs.loc[runs["tags.lab1.kind"] == "sweep", "status"]) == ["KILLED"]
+        assert set(_children(tmp_path)["status"]) <= {"FINISHED"} and len(_children(tmp_path)) <= 1
+    again = run_cli(args, tmp_path)
+    assert again.returncode == 0, again.stderr
+    runs = _mlflow_runs(tmp_path)
+    assert list(runs.loc[runs["tags.lab1.kind"] == "sweep", "status"]) == ["FINISHED"]
+    assert sorted(_children(tmp_path)["tags.lab1.job"].str.extract(r"epochs=(\d+)")[0]) == ["200", "5000"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(command: list[str], url: str, cwd: Path, body: bytes | None = None) -> bytes:
+    """Start a UI in its own process group, read ``url`` once it answers, stop the UI."""
+    proc = subprocess.Popen(
+        command, cwd=cwd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        answer: list[bytes] = []
+
+        def read() -> bool:
+            try:
+                request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=5) as reply:
+                    answer.append(reply.read())
+                return True
+            except OSError:
+                return proc.poll() is not None
+
+        assert wait_for(read, 120) and answer, f"{command[0]} did not answer"
+        return answer[0]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_the_uis_the_readme_names_read_a_logged_run_back(tmp_path, store):
+    """``mlflow ui`` and ``tensorboard --logdir``, as the README says, each on a free local
+    port: the run's loss comes back over their HTTP APIs."""
+    proc = run_cli(["logger=[tensorboard,mlflow]", *QUICK, "hydra.run.dir=one"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    loss = _metrics(tmp_path / "one")["loss"]
+    port, bin_dir = _free_port(), Path(sys.executable).parent
+    ui = [
+        str(bin_dir / "mlflow"),
+        "ui",
+        "--backend-store-uri",
+        "sqlite:///outputs/mlflow.db",
+        "--port",
+        str(port),
+    ]
+    found = json.loads(
+        _serve(
+            ui, f"http://127.0.0.1:{port}/api/2.0/mlflow/runs/search", tmp_path, b'{"experiment_ids": ["1"]}'
+        )
+    )
+    (run,) = found["runs"]
+    final = {m["key"]: m["value"] for m in run["data"]["metrics"]}
+    assert final["final_loss"] == pytest.approx(loss)
+    port = _free_port()
+    board = [str(bin_dir / "tensorboard"), "--logdir", "one", "--port", str(port), "--host", "127.0.0.1"]
+    url = f"http://127.0.0.1:{port}/data/plugin/scalars/scalars?tag=loss&run=."
+    points = json.loads(_serve(board, url, tmp_path))
+    assert points[-1][2] == pytest.approx(loss, rel=1e-6)

@@ -12,7 +12,8 @@ import sys
 import pandas as pd
 import pytest
 
-from lab1.sweep.cluster import Cluster, pack, plan_jobs, schedule
+from lab1.sweep.cluster import pack, plan_jobs, schedule
+from lab1.sweep.settings import Cluster
 from tests.helpers import make_cfg, run_cli, wait_for
 from tests.sweep.test_vectorized import FAST, MIXED, assert_same_results
 

@@ -15,7 +15,8 @@ from omegaconf import OmegaConf
 from lab1.config import CONFIG_PACKAGE, VERSION_BASE
 from lab1.sweep.compose import JobComposer
 from lab1.sweep.cost import chunk_cost, makespan
-from lab1.sweep.plan import chunks, plan, spread, workers
+from lab1.sweep.plan import MEMBER_KEYS, chunks, plan, spread, workers
+from lab1.sweep.settings import Sizes
 from tests.helpers import make_cfg, run_cli
 
 FAST = ["print_every=0", "plots.per_job=false"]
@@ -118,11 +119,26 @@ def test_grouping_and_chunking():
     cfgs = [make_cfg(*base, f"lr={lr}", f"seed={s}") for lr in (0.1, 0.2) for s in (0, 1, 2)]
     cfgs += [make_cfg(*base, "hidden=4"), make_cfg(*base, "optim=adam"), make_cfg(*base, "activation=relu")]
     cfgs += [make_cfg("dataset=linear", "epochs=10")]
-    groups = plan(list(enumerate(cfgs)), max_members=256, chunk_bytes=10**9)
+    groups = plan(list(enumerate(cfgs)), Sizes(256, 10**9))
     assert [[i for i, _ in g] for g in groups] == [[0, 1, 2, 3, 4, 5], [6], [7], [8], [9]]
-    small = plan(list(enumerate(cfgs)), max_members=4, chunk_bytes=10**9)
+    small = plan(list(enumerate(cfgs)), Sizes(4, 10**9))
     assert [len(g) for g in small][:2] == [3, 3]  # 6 alike jobs, at most 4 at once: 3 + 3
     assert [len(c) for c in chunks(list(range(10)), 4)] == [4, 3, 3]
+
+
+def test_a_setting_added_later_keeps_jobs_that_differ_in_it_apart():
+    """What a population shares is every setting but ``MEMBER_KEYS`` and the optimizer's
+    scalars: a training key the config gains later splits jobs that differ in it, with no
+    list to update; a member key does not."""
+    cfgs = [make_cfg("dataset=xor"), make_cfg("dataset=xor"), make_cfg("dataset=xor", "seed=3", "lr=0.5")]
+    cfgs.append(make_cfg("dataset=xor", "init=he", "optim=momentum", "optim.momentum=0.5"))
+    cfgs.append(make_cfg("dataset=xor", "optim=momentum"))
+    for cfg, value in zip(cfgs, (1, 2, 1, 1, 1)):
+        OmegaConf.set_struct(cfg, False)
+        cfg.new_training_key = value
+    assert {"seed", "lr", "init"} <= set(MEMBER_KEYS)
+    groups = plan(list(enumerate(cfgs)), Sizes())
+    assert [[i for i, _ in g] for g in groups] == [[0, 2], [1], [3, 4]]
 
 
 def test_spread_balances_work_not_job_counts():
@@ -130,7 +146,7 @@ def test_spread_balances_work_not_job_counts():
     quiet = "plots.per_job=false"  # training work only
     cheap = [make_cfg("dataset=xor", "epochs=1000", quiet, f"seed={s}") for s in range(8)]
     costly = [make_cfg("dataset=linear", "epochs=1000", "hidden=100", quiet, f"seed={s}") for s in range(4)]
-    chunk_list = plan(list(enumerate(cheap + costly)), max_members=256, chunk_bytes=10**9)
+    chunk_list = plan(list(enumerate(cheap + costly)), Sizes(256, 10**9))
     assert [len(c) for c in chunk_list] == [8, 4]
     out = spread(chunk_list, 2)
     costs = [chunk_cost(c) for c in out]
@@ -144,7 +160,7 @@ def test_spread_balances_work_not_job_counts():
 def test_workers_as_asked_or_one_for_a_small_sweep():
     def sweep(*overrides: str, jobs: int = 1) -> list:
         cfgs = [make_cfg("dataset=xor", *overrides, f"seed={s}") for s in range(jobs)]
-        return plan(list(enumerate(cfgs)), max_members=256, chunk_bytes=10**9)
+        return plan(list(enumerate(cfgs)), Sizes(256, 10**9))
 
     cores = os.cpu_count() or 1
     small = sweep("epochs=10", "plots.per_job=false", jobs=4)
@@ -159,9 +175,9 @@ def test_workers_as_asked_or_one_for_a_small_sweep():
 
 def test_spread_does_not_leave_a_worker_idle():
     alike = [make_cfg("dataset=xor", "epochs=1000", f"seed={s}") for s in range(12)]
-    one = plan(list(enumerate(alike)), max_members=256, chunk_bytes=10**9)
+    one = plan(list(enumerate(alike)), Sizes(256, 10**9))
     assert [len(c) for c in spread(one, 2)] == [6, 6]
-    three = plan(list(enumerate(alike)), max_members=4, chunk_bytes=10**9)
+    three = plan(list(enumerate(alike)), Sizes(4, 10**9))
     assert [len(c) for c in three] == [4, 4, 4]
     halves = spread(three, 2)  # not 4 + 4 on one worker while the other idles after 4
     assert makespan(halves, 2) < makespan(three, 2)

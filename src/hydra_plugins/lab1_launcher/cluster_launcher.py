@@ -11,32 +11,35 @@ system; the JobReturns are built here as the vectorized launcher builds them.
 # it is in sys.modules, where dataclasses cannot resolve string annotations.
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.utils import JobReturn
 from omegaconf import OmegaConf
 
+from lab1.sweep.settings import Cluster
+
 from .vectorized_launcher import VectorizedLauncher
 
 
 @dataclass
 class VectorizedSubmititLocalConf:
-    """Settings of ``launcher=vectorized_submitit_local`` (``hydra.launcher.*``)."""
+    """Settings of ``launcher=vectorized_submitit_local`` (``hydra.launcher.*``); the plan's
+    defaults and their meanings are ``lab1.sweep.cluster.Cluster``'s."""
 
     _target_: str = "hydra_plugins.lab1_launcher.cluster_launcher.VectorizedSubmititLocalLauncher"
     submitit_folder: str = "${hydra.sweep.dir}/.submitit/%j"
-    chunk_seconds: float = 300.0  # estimated work per submitted job and cpu
-    timeout_min: int = 60
-    cpus_per_task: int = 2  # worker processes in each job
+    chunk_seconds: float = Cluster.chunk_seconds
+    timeout_min: int = Cluster.timeout_min
+    cpus_per_task: int = Cluster.cpus_per_task
     mem_gb: int | None = None
-    array_parallelism: int = 4  # jobs running at once
-    max_num_timeout: int = 3  # requeues after a timeout or preemption
-    max_members: int = 256
-    chunk_bytes: int = 4194304
+    array_parallelism: int = 4  # jobs running at once on this machine
+    max_num_timeout: int = Cluster.max_num_timeout
+    max_members: int = Cluster.max_members
+    chunk_bytes: int = Cluster.chunk_bytes
     progress: Any = None
-    dry_run: bool = False  # print the plan, submit nothing
+    dry_run: bool = Cluster.dry_run
 
 
 @dataclass
@@ -44,7 +47,8 @@ class VectorizedSlurmConf(VectorizedSubmititLocalConf):
     """Settings of ``launcher=vectorized_slurm``: the local ones, and SLURM's own."""
 
     _target_: str = "hydra_plugins.lab1_launcher.cluster_launcher.VectorizedSlurmLauncher"
-    array_parallelism: int = 64
+    array_parallelism: int = Cluster.array_parallelism
+    mem_gb: int | None = 2
     partition: str | None = None
     qos: str | None = None
     account: str | None = None
@@ -59,7 +63,7 @@ ConfigStore.instance().store(
 )
 ConfigStore.instance().store(group="hydra/launcher", name="lab1_vectorized_slurm", node=VectorizedSlurmConf)
 
-_PLAN = ("chunk_seconds", "timeout_min", "cpus_per_task", "array_parallelism", "max_members", "chunk_bytes")
+_PLAN = {f.name for f in fields(Cluster)} - {"dry_run", "executor"}  # the rest go to submitit
 
 
 class VectorizedSubmititLocalLauncher(VectorizedLauncher):
@@ -72,20 +76,19 @@ class VectorizedSubmititLocalLauncher(VectorizedLauncher):
         self.progress, self.dry_run = values.pop("progress", None), bool(values.pop("dry_run", False))
         self.folder = str(values.pop("submitit_folder"))
         self.plan_values: dict[str, Any] = {k: values.pop(k) for k in _PLAN if k in values}
-        super().__init__(progress=self.progress)
+        super().__init__(self.plan_values["max_members"], self.plan_values["chunk_bytes"], self.progress, -1)
         self.executor_values = values  # for submitit: mem_gb, partition, ...
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """Compose, validate and resume as the vectorized launcher does; then plan, submit and wait."""
-        from lab1.config import ConfigError
         from lab1.job.run import discard_refused_sweep
-        from lab1.sweep.cluster import Cluster, describe, plan_jobs
-        from lab1.sweep.execute import prepare
+        from lab1.sweep.cluster import describe, plan_jobs
+        from lab1.sweep.execute import prepare, refusing
 
         root, load = self._begin()
         settings = Cluster(**self.plan_values, dry_run=self.dry_run, executor=self.executor_values)
         snapshot = (lambda *_: None) if self.dry_run else self._snapshot
-        try:
+        with refusing(root):  # a bad value: refused before anything is written or submitted
             settings.check()
             prepared = prepare(
                 [list(o) for o in job_overrides],
@@ -95,10 +98,6 @@ class VectorizedSubmititLocalLauncher(VectorizedLauncher):
                 snapshot=snapshot,
                 progress=self.progress,
             )
-        except ConfigError as err:  # a bad value: refused before anything is written or submitted
-            print(f"lab1: error: {err}", file=sys.stderr)
-            discard_refused_sweep(root)
-            sys.exit(2)
         job_plan = plan_jobs([(p, p.cfg) for p in prepared.pending], settings)
         if self.dry_run:
             print("\n".join(describe(job_plan, settings, name=lambda p: p.out_dir.name)), flush=True)

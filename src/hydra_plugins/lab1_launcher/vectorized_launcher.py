@@ -9,7 +9,6 @@ write every job's directory as a single run would, and return one ``JobReturn`` 
 # it is in sys.modules, where dataclasses cannot resolve string annotations.
 import logging
 import os
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from lab1.internals import basic_sweeper, save_config
+from lab1.sweep.settings import Sizes
 
 BasicSweeper, BasicSweeperConf = basic_sweeper()
 
@@ -34,8 +34,8 @@ class VectorizedLauncherConf:
     """Settings of the vectorized launcher (``hydra.launcher.*``)."""
 
     _target_: str = "hydra_plugins.lab1_launcher.vectorized_launcher.VectorizedLauncher"
-    max_members: int = 256  # at most this many jobs in one population
-    chunk_bytes: int = 4194304  # and about this many bytes of arrays (4 MiB)
+    max_members: int = Sizes.max_members  # at most this many jobs in one population
+    chunk_bytes: int = Sizes.chunk_bytes  # and about this many bytes of arrays
     progress: Any = None  # sweep progress bar: null = on a terminal
     n_jobs: int = -1  # worker processes: -1 = one per core (small sweeps use one); a number as given
 
@@ -75,10 +75,8 @@ class Lab1Sweeper(BasicSweeper):  # type: ignore[valid-type,misc]  # runtime bas
 class VectorizedLauncher(Launcher):
     """Train alike jobs of a sweep at once; see ``lab1.sweep.execute``."""
 
-    def __init__(
-        self, max_members: int = 256, chunk_bytes: int = 4194304, progress: Any = None, n_jobs: int = -1
-    ) -> None:
-        self.max_members, self.chunk_bytes, self.progress = int(max_members), int(chunk_bytes), progress
+    def __init__(self, max_members: int, chunk_bytes: int, progress: Any, n_jobs: int) -> None:
+        self.sizes, self.progress = Sizes(int(max_members), int(chunk_bytes)), progress
         self.n_jobs = int(n_jobs)
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
@@ -101,12 +99,10 @@ class VectorizedLauncher(Launcher):
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """Compose, validate, resume, group, train and write every job; one JobReturn each."""
-        from lab1.config import ConfigError
-        from lab1.job.run import discard_refused_sweep
-        from lab1.sweep.execute import run_sweep
+        from lab1.sweep.execute import refusing, run_sweep
 
         root, load = self._begin()
-        try:
+        with refusing(root):  # a bad value: refused before anything is written or trained
             returns = run_sweep(
                 [list(o) for o in job_overrides],
                 initial_job_idx,
@@ -114,15 +110,10 @@ class VectorizedLauncher(Launcher):
                 locate=self._locate,
                 snapshot=self._snapshot,
                 finish=self._finish,
-                max_members=self.max_members,
-                chunk_bytes=self.chunk_bytes,
+                sizes=self.sizes,
                 progress=self.progress,
                 n_jobs=self.n_jobs,
             )
-        except ConfigError as err:  # a bad value: refused before anything is written or trained
-            print(f"lab1: error: {err}", file=sys.stderr)
-            discard_refused_sweep(root)
-            sys.exit(2)
         self._log_again()
         return returns
 

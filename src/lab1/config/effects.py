@@ -34,15 +34,22 @@ def override_keys(lines: Iterable[str]) -> list[str]:
     return out
 
 
+def reads(cfg: Any, key: str) -> bool:
+    """Whether the chosen dataset and model read the dotted ``key`` (``model.filters`` is
+    read by the CNN only, ``dataset.n`` not by ``xor``); every other key is read."""
+    group, _, field = key.partition(".")
+    if group == "dataset" and field and field != "name":
+        return field in KEYS.get(cfg.dataset.name, {field})
+    return key not in _WIDTH_KEYS or key in MODELS[cfg.model.name].keys
+
+
 def check_effect(cfg: Any, overrides: Iterable[str]) -> None:
     """Raise ConfigError for an override the chosen dataset or model does not read."""
     dataset, model = cfg.dataset.name, cfg.model.name
-    for key in override_keys(overrides):
-        group, _, field = key.partition(".")
-        if group == "dataset" and field and field != "name" and field not in KEYS.get(dataset, {field}):
-            reads = ", ".join(f"dataset.{k}" for k in sorted(KEYS[dataset])) or "none of dataset.*"
+    for key in (k for k in override_keys(overrides) if not reads(cfg, k)):
+        if key.startswith("dataset."):
+            reads_keys = ", ".join(f"dataset.{k}" for k in sorted(KEYS[dataset])) or "none of dataset.*"
             raise ConfigError.plain(
-                f"{key} has no effect with dataset={dataset}: it reads {reads}; remove {key} or choose another dataset"
+                f"{key} has no effect with dataset={dataset}: it reads {reads_keys}; remove {key} or choose another dataset"
             )
-        if key in _WIDTH_KEYS and key not in MODELS[model].keys:
-            raise ConfigError.plain(f"{key} has no effect with model={model}: {MODELS[model].hint}")
+        raise ConfigError.plain(f"{key} has no effect with model={model}: {MODELS[model].hint}")

@@ -16,6 +16,7 @@ import numpy as np
 from lab1.job.population import MemberResult
 
 METRICS = "metrics.json"
+SNAPSHOT = ".hydra"  # where Hydra writes a job's config, overrides and its own (hydra.output_subdir)
 ERROR = "error.json"  # written by a job that raised (see lab1.job.run.record_failure)
 ANIMATION = "training.gif"  # plots.animation (see lab1.job.animation)
 

@@ -10,9 +10,8 @@ from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
 
 from lab1.config import CONFIG_PACKAGE, VERSION_BASE, ConfigError
+from lab1.job.artifacts import SNAPSHOT
 from lab1.job.run import run
-
-SNAPSHOT = ".hydra"
 
 
 def saved_config(run_dir: Path) -> DictConfig:

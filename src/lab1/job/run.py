@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
@@ -14,7 +13,7 @@ from omegaconf import DictConfig
 from lab1 import interrupt
 from lab1.config import MODELS, reuse_dirs, settings, validate
 from lab1.job import artifacts, console, reuse
-from lab1.job.loggers import session, trackers
+from lab1.job.loggers import chosen, params, session, warn
 from lab1.job.places import prune_empty_parents
 from lab1.job.population import MemberResult, train_configs
 
@@ -69,7 +68,7 @@ def earlier_run(
 
 def save(out_dir: Path, cfg: DictConfig, r: MemberResult, log: console.JobLog) -> dict[str, Any]:
     """Write a finished job's listing to its log, then its files (figures and training.gif if
-    enabled), metrics.json last; then send it to the chosen trackers (``logger=``)."""
+    enabled, TensorBoard's events with ``logger=tensorboard``), metrics.json last."""
     log.lines(console.listing(r, cfg))
     record = artifacts.write_run(out_dir, r, int(cfg.epochs))
     record["config_hash"] = fingerprint(cfg)
@@ -81,15 +80,21 @@ def save(out_dir: Path, cfg: DictConfig, r: MemberResult, log: console.JobLog) -
         from lab1.job import animation
 
         animation.draw(r, describe(cfg), out_dir)
-    with interrupt.held():  # a run resume keeps is one its trackers were handed
+    if "tensorboard" in chosen(cfg):
+        from lab1.job.loggers import tensorboard_logger
+
+        try:
+            tensorboard_logger.log_job(out_dir, r.history, params(cfg))
+        except Exception as err:  # noqa: BLE001 - a tracker's failure is a warning, never the run's
+            warn("tensorboard", out_dir, err)
+    with interrupt.deferred():  # the mark of a finished run, written whole
         artifacts.write_metrics(out_dir, record)
-        trackers.log_job(out_dir, cfg, r.history, record)  # after the run's own files; never raises
     return record
 
 
 def discard_refused_sweep(root: Path) -> None:
     """Remove a sweep directory that a refused launch left holding only Hydra's multirun.yaml."""
-    session.abandon()  # its MLflow logging process, if started, removes its spool first
+    session.end()
     if root.is_dir() and {p.name for p in root.iterdir()} <= {"multirun.yaml"}:
         (root / "multirun.yaml").unlink(missing_ok=True)
         root.rmdir()
@@ -121,21 +126,25 @@ def run(
     interrupt.check()  # a Ctrl-C lost while Hydra wrote this job's snapshot
     validate(cfg)
     out = console.JobLog(log, echo=verbose and job is None)
+    if job is None:
+        session.start(cfg, None)  # a tracking store that cannot be opened is refused before training
     if (found := earlier_run(cfg, out_dir)) is not None:
+        record = found[0]
         out.line(f"lab1: {out_dir}: {console.kept(found[1])}")
         if verbose and job is not None:
             console.emit(f"lab1: job {job}: {console.kept(found[1])}")
-        return objective_value(cfg, found[0])
-    # a single run's trackers: a tracking URI that cannot be opened is refused before training
-    with session.single(cfg) if job is None else contextlib.nullcontext():
+    else:
         on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if out.echo else False)
         try:
             (result,) = train_configs([cfg], out.loss if verbose else None, on_progress)
         finally:
             close()
         record = save(out_dir, cfg, result, out)
-    if verbose and job is not None:
-        console.emit(f"lab1: job {job}: {console.result_text(record, cfg)}")
-    elif verbose:
-        out.line(f"lab1: wrote {out_dir}")
+        if verbose and job is not None:
+            console.emit(f"lab1: job {job}: {console.result_text(record, cfg)}")
+    session.finished([out_dir], cfg)  # in the launching process (a single run, basic launcher)
+    if job is None:
+        session.end([])
+        if verbose and found is None:
+            out.line(f"lab1: wrote {out_dir}")
     return objective_value(cfg, record)

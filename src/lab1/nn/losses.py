@@ -98,11 +98,3 @@ FUSED: dict[tuple[str, str], FusedLoss] = {
 
 # Output activations each loss may follow: bce needs probabilities in (0, 1).
 ALLOWED_OUTPUTS: dict[str, tuple[str, ...] | None] = {"mse": None, "bce": ("sigmoid",)}
-
-
-def get_loss(name: str) -> Loss:
-    """Look up a loss by name; an unknown name lists the valid ones."""
-    try:
-        return LOSSES[name]
-    except KeyError:
-        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}") from None

@@ -18,6 +18,7 @@ from lab1.config import CONFIG_PACKAGE, VERSION_BASE
 from lab1.sweep.compose import JobComposer, task_config
 from lab1.sweep.cost import chunk_cost
 from lab1.sweep.plan import plan
+from lab1.sweep.settings import Sizes
 
 
 def _values(key: str, text: Any) -> list[str]:
@@ -45,4 +46,4 @@ def sweep_cost(name: str, epochs: int, seeds: int) -> float:
     with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         composer = JobComposer(lambda overrides: compose("config", overrides, return_hydra_config=True))
         jobs = [(None, task_config(composer.compose(o))) for o in sweep_jobs(name, epochs)]
-    return seeds * sum(chunk_cost(chunk) for chunk in plan(jobs, 256, 4194304))
+    return seeds * sum(chunk_cost(chunk) for chunk in plan(jobs, Sizes()))

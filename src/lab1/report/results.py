@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import OmegaConf
 
-from lab1.job.artifacts import ANIMATION
+from lab1.job.artifacts import ANIMATION, SNAPSHOT
 from lab1.report import figures
 from lab1.report.blocks import Block, Figure, Heading, Link, Listing, Para, Table
 from lab1.sweep.results import Sweep
@@ -37,7 +37,7 @@ def first_runs(sweep: Sweep) -> dict[str, pd.Series]:
 
 def job_config(sweep: Sweep, job: pd.Series) -> Any:
     """The config a run of the sweep was trained with."""
-    return OmegaConf.load(sweep.root / str(job["job"]) / ".hydra" / "config.yaml")
+    return OmegaConf.load(sweep.root / str(job["job"]) / SNAPSHOT / "config.yaml")
 
 
 def introduction(baseline: Sweep, runs: int, args: Any, seconds: float, out: Path) -> list[Block]:

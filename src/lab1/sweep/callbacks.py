@@ -12,20 +12,14 @@ from omegaconf import DictConfig
 
 class CollectResults(Callback):
     """Write results.csv, summary.md and the sweep figures into the sweep directory; with
-    ``logger=mlflow``, the sweep's MLflow logging process runs from start to end."""
-
-    def __init__(self) -> None:
-        self.tracking = False  # this sweep started a tracker session
+    ``logger=mlflow``, log the sweep's runs from their directories (``lab1.job.loggers.session``)."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Runs in the launching process before any job: a tracking URI that cannot be opened
-        is refused here, in one line, before anything trains."""
+        """Runs in the launching process before any job: a tracking store that cannot be
+        opened is refused here, in one line, before anything trains."""
         from lab1.config import ConfigError
-        from lab1.job.loggers import session, trackers
+        from lab1.job.loggers import session
 
-        self.tracking = bool(trackers.chosen(config))
-        if not self.tracking:
-            return
         try:
             session.start(config, Path(config.hydra.sweep.dir))
         except ConfigError as err:
@@ -37,18 +31,11 @@ class CollectResults(Callback):
         from lab1.job import console
         from lab1.job.loggers import session
         from lab1.sweep.collect import collect
+        from lab1.sweep.results import job_dirs
 
-        if self.tracking:
-            session.log_now()  # while this process collects the results on one core
         root = Path(config.hydra.sweep.dir)
-        files: list[Path] = []
-        try:
-            if root.is_dir():
-                done = collect(root)
-                console.emit(f"lab1: collected {root}: {done.counts}")
-                files = done.files
-        except BaseException:
-            session.abandon()
-            raise
-        if self.tracking:
-            session.finish(files)
+        if root.is_dir():
+            done = collect(root)
+            console.emit(f"lab1: collected {root}: {done.counts}")
+            session.end(done.files, job_dirs(root))
+        session.end()

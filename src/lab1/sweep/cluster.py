@@ -10,36 +10,14 @@ waiting is ``lab1.sweep.submitted`` (which imports submitit).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from typing import Any
 
 from lab1.sweep.cost import EPOCH_NS, chunk_cost, makespan, schedule
-from lab1.sweep.plan import SETTINGS, check_settings, chunks, group_key, plan, spread
+from lab1.sweep.plan import chunks, group_key, plan, spread
+from lab1.sweep.settings import Cluster
 
 JOB_START_NS = 3e9  # a submitted job's own start: python, numpy, lab1 and the pickled call (~3 s)
-TIMEOUT_SHARE = 0.5  # a job is planned to use at most this share of timeout_min
-
-
-@dataclass
-class Cluster:
-    """The cluster launchers' settings (``hydra.launcher.*``) that shape the plan."""
-
-    chunk_seconds: float = 300.0  # estimated work per submitted job, per cpu
-    cpus_per_task: int = 2  # worker processes in each job
-    timeout_min: int = 60
-    array_parallelism: int = 64  # jobs of the array running at once
-    max_members: int = 256
-    chunk_bytes: int = 4194304
-    dry_run: bool = False
-    executor: dict[str, Any] = field(default_factory=dict)  # the rest, for submitit
-
-    def check(self) -> None:
-        """Raise ConfigError for a setting outside what is allowed."""
-        check_settings(**{f.name: getattr(self, f.name) for f in fields(self) if f.name in SETTINGS})
-
-    def limit_ns(self) -> float:
-        """The work per cpu a job is planned for: chunk_seconds, within its share of timeout_min."""
-        return min(self.chunk_seconds, TIMEOUT_SHARE * 60 * self.timeout_min) * 1e9
 
 
 def split(chunk: list[Any], limit_ns: float) -> list[list[Any]]:
@@ -98,7 +76,7 @@ class JobPlan:
 
 def plan_jobs(jobs: Sequence[tuple[Any, Any]], settings: Cluster) -> JobPlan:
     """Group, chunk and pack ``(job, cfg)`` pairs into submitted jobs."""
-    chunk_list = plan(jobs, settings.max_members, settings.chunk_bytes)
+    chunk_list = plan(jobs, settings)
     packed = pack(chunk_list, settings.limit_ns(), settings.cpus_per_task)
     seconds = [job_ns(job, settings.cpus_per_task) / 1e9 for job in packed]
     return JobPlan(chunk_list, packed, seconds)
@@ -113,7 +91,7 @@ def _seconds(s: float) -> str:
 
 def describe(job_plan: JobPlan, settings: Cluster, name: Any = str, most: int = 20) -> list[str]:
     """The dry run's lines: groups, chunks, jobs with their estimates, and the makespan."""
-    groups: dict[tuple, list[list[Any]]] = {}
+    groups: dict[str, list[list[Any]]] = {}
     for chunk in job_plan.chunks:
         groups.setdefault(group_key(chunk[0][1]), []).append(chunk)
     runs = sum(len(c) for c in job_plan.chunks)

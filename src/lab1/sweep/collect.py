@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from lab1.job import console
-from lab1.job.artifacts import atomic_write
+from lab1.job.artifacts import SNAPSHOT, atomic_write
 from lab1.sweep.figures import draw_sweep
 from lab1.sweep.results import Sweep, fmt, load_sweep
 from lab1.sweep.summary import LOSS_ROSE, display, markdown, summarise
@@ -84,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     for root in args.sweep_dir:
         if not root.is_dir():
             parser.exit(2, f"lab1.collect: error: {root} is not a directory\n")
-        if not any(root.rglob(".hydra/config.yaml")):
+        if not any(root.rglob(f"{SNAPSHOT}/config.yaml")):
             parser.exit(
-                2, f"lab1.collect: error: {root} holds no job directories (none has .hydra/config.yaml)\n"
+                2, f"lab1.collect: error: {root} holds no job directories (none has {SNAPSHOT}/config.yaml)\n"
             )
     for root in args.sweep_dir:
         done = collect(root)

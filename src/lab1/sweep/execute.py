@@ -1,29 +1,33 @@
 """A sweep trained as populations: the vectorized launcher's body.
 
 The Hydra launcher in ``hydra_plugins.lab1_launcher`` is a thin wrapper over ``run_sweep``.
-Jobs that share everything but seed, learning rate, optimizer scalars and init scheme form
-one group (``plan.group_key``); each group is trained as one population, in chunks of at
-most ``max_members`` members and about ``chunk_bytes`` of arrays, and every job's directory
-is then written exactly as a single run writes it.
+Jobs that share every setting but those ``plan.MEMBER_KEYS`` names form one group
+(``plan.group_key``); each group is trained as one population, in chunks of at most
+``max_members`` members and about ``chunk_bytes`` of arrays (``plan.Sizes``), and every
+job's directory is then written exactly as a single run writes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from omegaconf import DictConfig
 
 from lab1 import interrupt
-from lab1.config import validate
+from lab1.config import ConfigError, validate
 from lab1.config.effects import check_effect
 from lab1.job import console, reuse, run
+from lab1.job.loggers import session
 from lab1.sweep.compose import JobComposer, recall, task_config
-from lab1.sweep.plan import check_settings, plan, spread, workers
+from lab1.sweep.plan import plan, spread, workers
 from lab1.sweep.pool import Pending, logs, train_and_save, train_in_workers
+from lab1.sweep.settings import Sizes, check_settings
 
 
 def prepare(
@@ -63,6 +67,7 @@ class Prepared:
         if status == "ok":
             self.outcome[p.idx] = ("ok", run.objective_value(p.cfg, value))
             self.bar.finished(p.out_dir, value, p.cfg)
+            session.finished([p.out_dir], p.cfg)
         else:  # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
             self.outcome[p.idx] = ("ok", math.nan)
             self.bar.failed(p.out_dir, value)
@@ -88,10 +93,9 @@ def run_sweep(
     locate: Callable[[DictConfig, int], Path],
     snapshot: Callable[[DictConfig, DictConfig, Path], None],
     finish: Callable[[DictConfig, DictConfig, str, Any], Any],
-    max_members: int = 256,
-    chunk_bytes: int = 4194304,
-    progress: bool | None = None,
-    n_jobs: int = -1,
+    sizes: Sizes,
+    progress: bool | None,
+    n_jobs: int,
 ) -> list[Any]:
     """Every job of one batch: returns ``finish(config, task_cfg, status, value)`` per job, in order.
 
@@ -102,10 +106,27 @@ def run_sweep(
     cut off between finishing and its snapshot is still found finished by resume, which
     then writes the snapshot.
     """
-    check_settings(max_members=max_members, chunk_bytes=chunk_bytes, n_jobs=n_jobs)
+    sizes.check()
+    check_settings(n_jobs=n_jobs)
     prepared = prepare(job_overrides, initial_idx, load, locate, snapshot, progress)
-    _train(prepared, snapshot, max_members, chunk_bytes, n_jobs)
+    _train(prepared, snapshot, sizes, n_jobs)
     return prepared.returns(finish)
+
+
+@contextlib.contextmanager
+def refusing(root: Path) -> Iterator[None]:
+    """A launcher's bad value: one line, exit 2, and no sweep directory left behind."""
+    try:
+        yield
+    except ConfigError as err:
+        refuse(err, root)
+
+
+def refuse(err: ConfigError, root: Path) -> NoReturn:
+    """Print the refusal, remove the sweep directory Hydra made for nothing, exit 2."""
+    print(f"lab1: error: {err}", file=sys.stderr)
+    run.discard_refused_sweep(root)
+    sys.exit(2)
 
 
 def _keep_finished(
@@ -135,12 +156,11 @@ def _keep_finished(
 def _train(
     prepared: Prepared,
     snapshot: Callable[[DictConfig, DictConfig, Path], None],
-    max_members: int,
-    chunk_bytes: int,
+    sizes: Sizes,
     n_jobs: int,
 ) -> None:
     """Plan the pending jobs into chunks and train them, here or in worker processes."""
-    chunk_list = plan([(p, p.cfg) for p in prepared.pending], max_members, chunk_bytes)
+    chunk_list = plan([(p, p.cfg) for p in prepared.pending], sizes)
     n = workers(n_jobs, chunk_list)
     chunk_list = spread(chunk_list, n) if n > 1 else chunk_list
 

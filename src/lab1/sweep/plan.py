@@ -2,57 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from lab1.config import ConfigError, hidden_sizes
+from lab1.config import settings
 from lab1.nn.optimizers import hyperparameter_names
 from lab1.sweep.cost import PARALLEL_NS, chunk_cost, makespan, member_bytes
+from lab1.sweep.settings import Sizes
 
-SETTINGS: dict[str, tuple[Callable[[Any], bool], str]] = {  # lab1's launchers' settings: (check, allowed)
-    "max_members": (lambda v: v >= 1, "an integer >= 1"),
-    "chunk_bytes": (lambda v: v >= 1, "an integer >= 1 (bytes)"),
-    "n_jobs": (lambda v: v == -1 or v >= 1, "-1 (one per core) or an integer >= 1"),
-    "chunk_seconds": (lambda v: v > 0, "a number of seconds > 0"),
-    "cpus_per_task": (lambda v: v >= 1, "an integer >= 1"),
-    "timeout_min": (lambda v: v >= 1, "an integer >= 1 (minutes)"),
-    "array_parallelism": (lambda v: v >= 1, "an integer >= 1"),
-}
+# What the members of one population may each have of their own: the rest of a config's
+# settings (config.settings, every value that affects the numbers) they must share.
+MEMBER_KEYS = ("seed", "lr", "init")  # and the optimizer's scalars (optim.*, not its flags)
 
 
-def check_settings(**values: Any) -> None:
-    """Raise ConfigError for a launcher setting (``hydra.launcher.NAME``) outside what is allowed."""
-    for name, value in values.items():
-        check, allowed = SETTINGS[name]
-        if not check(value):
-            raise ConfigError(f"hydra.launcher.{name}", value, allowed)
-
-
-def group_key(cfg: DictConfig) -> tuple:
-    """What members of one population must share; seed, lr, optimizer scalars and init may differ."""
-    _, flags = hyperparameter_names(cfg.optim.name)
-    return (
-        cfg.dataset.name,
-        int(cfg.dataset.n),
-        int(cfg.epochs),
-        hidden_sizes(cfg),
-        tuple(cast(dict[str, Any], OmegaConf.to_container(cfg.model)).items()),
-        tuple(cast(dict[str, Any], OmegaConf.to_container(cfg.dataset)).items()),
-        cfg.activation,
-        float(cfg.leaky_slope),
-        cfg.output_activation,
-        cfg.loss,
-        bool(cfg.bias),
-        cfg.optim.name,
-        tuple(bool(cfg.optim[f]) for f in flags),
-        cfg.batch_size,
-        cfg.early_stop,
-        cfg.stop_accuracy,
-        int(cfg.log_every) if cfg.log_every is not None else None,
-    )
+def group_key(cfg: DictConfig) -> str:
+    """What members of one population must share: every setting but ``MEMBER_KEYS`` and the
+    optimizer's scalars (``lab1.nn.optimizers.hyperparameter_names``)."""
+    shared = settings(cfg)
+    for key in MEMBER_KEYS:
+        shared.pop(key, None)
+    scalars, _ = hyperparameter_names(cfg.optim.name)
+    shared["optim"] = {k: v for k, v in shared["optim"].items() if k not in scalars}
+    return json.dumps(shared, sort_keys=True, default=str)
 
 
 def chunks(members: list[Any], size: int) -> list[list[Any]]:
@@ -67,16 +42,16 @@ def chunks(members: list[Any], size: int) -> list[list[Any]]:
     return [c for c in out if c]
 
 
-def plan(jobs: Sequence[tuple[Any, DictConfig]], max_members: int, chunk_bytes: int) -> list[list[Any]]:
+def plan(jobs: Sequence[tuple[Any, DictConfig]], sizes: Sizes) -> list[list[Any]]:
     """Groups of jobs that can share a population, chunked; in first-job order."""
-    groups: dict[tuple, list[Any]] = {}
-    keys: dict[int, tuple] = {}  # a config shared by several jobs is keyed once
+    groups: dict[str, list[Any]] = {}
+    keys: dict[int, str] = {}  # a config shared by several jobs is keyed once
     for job, cfg in jobs:
         key = keys[id(cfg)] if id(cfg) in keys else keys.setdefault(id(cfg), group_key(cfg))
         groups.setdefault(key, []).append((job, cfg))
     out: list[list[Any]] = []
     for members in groups.values():
-        size = min(max_members, max(1, chunk_bytes // member_bytes(members[0][1])))
+        size = min(sizes.max_members, max(1, sizes.chunk_bytes // member_bytes(members[0][1])))
         out += chunks(members, size)
     return out
 

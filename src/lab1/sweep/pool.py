@@ -1,7 +1,7 @@
 """Worker processes: train chunks of a sweep in parallel and write their jobs' directories.
 
-Workers are forked with Ctrl-C blocked and then ignore it; the launching process stops
-them. A chunk that fails as a population is retried job by job, so a bad job fails alone.
+Workers are forked with Ctrl-C and SIGTERM blocked, then ignore Ctrl-C and end at SIGTERM;
+the launching process stops them. A chunk that fails as a population is retried job by job, so a bad job fails alone.
 """
 
 from __future__ import annotations
@@ -38,23 +38,25 @@ class Pending:
 
 
 # Ctrl-C, and the signals submitit's jobs checkpoint on (a worker must not checkpoint)
-_HELD = {signal.SIGINT} | {getattr(signal, s) for s in ("SIGUSR1", "SIGUSR2") if hasattr(signal, s)}
+_IGNORED = {signal.SIGINT} | {getattr(signal, s) for s in ("SIGUSR1", "SIGUSR2") if hasattr(signal, s)}
+_HELD = _IGNORED | {signal.SIGTERM}  # held back while workers are forked
 
 
-def _ignore_interrupt() -> None:
+def _worker_signals() -> None:
     """Workers leave Ctrl-C (and submitit's checkpoint signals) to the process that started
-    them, which stops them. They start with these blocked (see ``_interrupt_blocked``), so
-    none arrives before it is ignored."""
-    for sig in _HELD:
+    them, and end at SIGTERM, which is how it stops them. They start with these blocked
+    (``_forking``), so none arrives before it is set."""
+    for sig in _IGNORED:
         signal.signal(sig, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
 
 @contextlib.contextmanager
-def _interrupt_blocked() -> Iterator[None]:
-    """Hold Ctrl-C back while worker processes are forked (blocked, so the workers start with
-    it blocked; deferred, so the pool is not cut halfway); it takes effect afterwards."""
+def _forking() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back while worker processes are forked (blocked, so the
+    workers start with them blocked; deferred, so the pool is not cut halfway)."""
     blocks = hasattr(signal, "pthread_sigmask")
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if blocks else set()
     try:
@@ -68,7 +70,7 @@ def _interrupt_blocked() -> Iterator[None]:
 def _pool(n: int) -> concurrent.futures.ProcessPoolExecutor:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    return concurrent.futures.ProcessPoolExecutor(n, mp_context=context, initializer=_ignore_interrupt)
+    return concurrent.futures.ProcessPoolExecutor(n, mp_context=context, initializer=_worker_signals)
 
 
 def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseException]:
@@ -149,16 +151,15 @@ def train_work_in_workers(
     pool = _pool(n)
     try:
         futures = {}
-        with _interrupt_blocked():  # the pool forks its workers in submit
+        with _forking():  # the pool forks its workers in submit
             for i, (cfgs, out_dirs, job_logs) in enumerate(work):
                 for out_dir in out_dirs:
                     out_dir.mkdir(parents=True, exist_ok=True)
                 futures[pool.submit(train_and_save, cfgs, out_dirs, job_logs)] = i
         meanwhile()
-        interrupt.check()
         for future in interrupt.as_completed(futures):
             record(futures[future], future.result())
-    except BaseException:  # Ctrl-C, or SystemExit from submitit's requeue: stop the workers now
+    except BaseException:  # Ctrl-C, SIGTERM, or SystemExit from submitit's requeue: stop the workers now
         for child in multiprocessing.active_children():
             child.terminate()
         raise

@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 
 from lab1.config import presentation_overrides
 from lab1.internals import yaml_implicit_resolvers
-from lab1.job.artifacts import ERROR, METRICS
+from lab1.job.artifacts import ERROR, METRICS, SNAPSHOT
 
 
 def _hidden(c: dict[str, Any]) -> str:
@@ -63,7 +63,7 @@ class Sweep:
 
 def job_dirs(root: Path) -> list[Path]:
     """Every job directory under ``root`` (the root itself for a single run), sorted."""
-    return sorted(p.parent.parent for p in root.rglob(".hydra/config.yaml"))
+    return sorted(p.parent.parent for p in root.rglob(f"{SNAPSHOT}/config.yaml"))
 
 
 def _fast_loader() -> type | None:
@@ -111,7 +111,7 @@ def _interpolates(node: Any) -> bool:
 
 def _overrides(job: Path) -> dict[str, str]:
     """The job's command-line overrides as key -> value text (``+``/``++`` stripped)."""
-    path = job / ".hydra" / "overrides.yaml"
+    path = job / SNAPSHOT / "overrides.yaml"
     lines = load_yaml(path) if path.exists() else []
     if not isinstance(lines, list):
         raise ValueError("overrides.yaml is not a list")
@@ -139,7 +139,7 @@ def _value(cfg: dict[str, Any], key: str, text: str) -> Any:
 def _read_job(job: Path) -> tuple[dict[str, Any], dict[str, str], pd.DataFrame | None]:
     """(row, overrides, history) of a finished or failed job; raises ValueError otherwise."""
     try:
-        cfg = load_yaml(job / ".hydra" / "config.yaml")
+        cfg = load_yaml(job / SNAPSHOT / "config.yaml")
         if _interpolates(cfg):  # e.g. lr: ${optim.lr}; OmegaConf resolves it as the run did
             cfg = OmegaConf.to_container(OmegaConf.create(cfg), resolve=True)
         overrides = _overrides(job)

@@ -19,9 +19,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from lab1 import interrupt
 from lab1.job import artifacts, run
-from lab1.sweep.cluster import Cluster, JobPlan
+from lab1.sweep.cluster import JobPlan
 from lab1.sweep.execute import Prepared
 from lab1.sweep.pool import Pending, Work, logs, train_and_save, train_work_in_workers
+from lab1.sweep.settings import Cluster
 
 Chunk = tuple[list[dict[str, Any]], list[str], list[str]]  # plain configs, directories, log files
 
@@ -71,9 +72,8 @@ class ChunkJob(submitit.helpers.Checkpointable):
 def executor(cluster: str, folder: str, settings: Cluster) -> Any:
     """submitit's AutoExecutor for ``cluster`` (slurm or local) with the launcher's settings."""
     params = dict(settings.executor)
-    max_num_timeout = int(params.pop("max_num_timeout", 3))
     ex = submitit.AutoExecutor(
-        folder=folder, cluster=cluster, **{f"{cluster}_max_num_timeout": max_num_timeout}
+        folder=folder, cluster=cluster, **{f"{cluster}_max_num_timeout": settings.max_num_timeout}
     )
     generic = {
         "timeout_min",

@@ -1,51 +1,46 @@
-"""Experiment trackers (``logger=``): a finished job's results sent to TensorBoard and MLflow.
+"""Experiment trackers (``logger=``): TensorBoard and MLflow.
 
-A job is handed to its trackers once, after its own files are written (``metrics.json``
-last); a run kept by resume or copied by ``reuse`` is not handed on again. TensorBoard's event
-files are written by the process that trained the job. MLflow runs are logged by one logging
-process per command (``mlflow_process``, started by ``mlflow_handle``), which imports MLflow
-and opens its store while Hydra starts and logs the jobs' payloads (``mlflow_spool``) while
-they train and after; the command waits for it before it returns. A tracker that fails is one warning line naming the run: its files stand and a
-sweep goes on.
-
-This module holds what that logging process shares with the jobs, and imports only the
-standard library so that the process starts quickly; the rest is in ``trackers``.
+TensorBoard's event files are written by the process that trains a job, into its run
+directory (``tensorboard_logger``). MLflow runs are logged by the launching process from
+the run directories, once their files are written (``session``, ``mlflow_logger``): a
+compute node or worker process never talks to the tracking store. A tracker that fails is
+one warning line naming the run; its files stand and a sweep goes on.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-CONTEXT_ENV = "LAB1_TRACKERS"  # JSON the launching process hands its jobs: sweep directory, MLflow spool
-SQLITE = "sqlite:///"  # an MLflow store in a SQLite file
+from omegaconf import DictConfig, OmegaConf
 
+from lab1.config import settings
+from lab1.config.effects import reads
 
-def sqlite_path(uri: str) -> Path | None:
-    """The database file of a ``sqlite:///`` URI, None for any other store."""
-    return Path(uri[len(SQLITE) :]) if uri.startswith(SQLITE) else None
-
-
-def context() -> dict[str, Any]:
-    """What the launching process handed on in ``CONTEXT_ENV``; {} when it handed nothing."""
-    try:
-        found = json.loads(os.environ.get(CONTEXT_ENV, "{}"))
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
+TRACKERS = ("tensorboard", "mlflow")  # the logger group's trackers, each a key of conf/logger/*
 
 
-class Job(NamedTuple):
-    """A finished job as a tracker's ``log_job`` gets it."""
+def chosen(cfg: Any) -> list[str]:
+    """The trackers a config turns on: ``tensorboard``, ``mlflow``, both or none."""
+    node = OmegaConf.select(cfg, "logger") if isinstance(cfg, DictConfig) else None
+    return [name for name in TRACKERS if node is not None and node.get(name)]
 
-    out_dir: Path  # its run directory, every file written
-    history: dict[str, Any]  # history.csv's columns: epoch, loss, accuracy
-    record: dict[str, Any]  # metrics.json's values and the config hash
-    params: dict[str, Any]  # every setting that affects the numbers, flattened (optim.beta1)
-    context: dict[str, Any]  # what the launching process handed on (``context()``)
+
+def params(cfg: Any) -> dict[str, Any]:
+    """Every config value that affects the run, flattened (``optim.beta1`` -> 0.9), without
+    the keys its dataset and model do not read (no ``model.filters`` on an MLP)."""
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(f"{prefix}{key}.", value)
+        elif reads(cfg, prefix[:-1]):
+            flat[prefix[:-1]] = node
+
+    walk("", settings(cfg))
+    return flat
 
 
 def describe(err: BaseException) -> str:

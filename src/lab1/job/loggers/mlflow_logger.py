@@ -1,136 +1,239 @@
-"""MLflow's own client at work, in the logging process: a job's run, a sweep's parent run.
+"""``logger=mlflow``: finished runs logged from their directories with MLflow's own client.
 
-Everything here is told by a job's payload (``mlflow_spool``) what to log; nothing reads a
-config. Imports only the standard library, MLflow and ``lab1.job.loggers``.
+A run's MLflow run holds its settings as params, ``history.csv``'s curves and
+``metrics.json``'s final values as metrics, its figures, ``metrics.json`` and ``params.npz``
+as artifacts, and tags naming its directory. Its identity is the training its
+``metrics.json`` records (a hash of the file, tag ``lab1.identity``; a run trained again has
+another ``wall_seconds``, and a ``reuse=`` copy has the same file in another directory). A
+store is asked once which of a sweep's runs it holds, and only the others are logged (each
+first looked up alone: it may be a copy of a run logged elsewhere), so a resumed sweep, a
+``reuse=`` copy or the same command run again logs nothing twice, and a run the store missed
+(it was down, Ctrl-C, a killed command) is logged by the next command. A multirun's runs are
+children of one parent run per sweep directory (tag ``lab1.sweep_id``).
+
+The default store is a SQLite file, ``outputs/mlflow.db`` where lab1 runs, artifacts beside
+it; it is checked with Python's ``sqlite3`` before anything trains. Any other store (a
+server) is opened by MLflow itself before anything trains.
 """
 
 from __future__ import annotations
 
-import fcntl
+import csv
 import hashlib
 import logging
 import os
+import sqlite3
 import time
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from lab1.job.loggers import sqlite_path
+from lab1.config import ConfigError
+from lab1.job import artifacts
+from lab1.job.loggers import describe
+from lab1.job.places import OUTPUTS, where_lab1_runs
 
+SQLITE = "sqlite:///"
+DEFAULT = f"{SQLITE}{OUTPUTS}/mlflow.db"
+EXPERIMENT = "lab1"
 BATCH = 1000  # MLflow's most metrics in one log_batch
-SWEEP_TAG = "lab1.kind"  # = "sweep" on a multirun's parent run
+POINTS = 200  # at most about this many rows of history.csv per curve (the last always)
+ARTIFACTS = ("*.png", artifacts.ANIMATION, artifacts.METRICS, "params.npz")
+FINAL = {"loss": "final_loss", "accuracy": "final_accuracy", "epochs_run": "epochs_run"}
+FINAL |= {"epochs_to_100": "epochs_to_100", "wall_seconds": "wall_seconds"}
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URI, None for any other store."""
+    return Path(uri[len(SQLITE) :]) if uri.startswith(SQLITE) else None
+
+
+def absolute_uri(uri: str | None) -> str:
+    """The tracking URI (default ``DEFAULT``), a relative SQLite path made absolute from where lab1 runs."""
+    uri = uri or DEFAULT
+    path = sqlite_path(uri)
+    if path is not None and not path.is_absolute():
+        return SQLITE + str((where_lab1_runs() / path).resolve())
+    return uri
+
+
+def _check_sqlite(path: Path) -> None:
+    """The directory can be made and written; an existing file is a SQLite database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        if not os.access(path.parent, os.W_OK):
+            raise PermissionError(f"cannot create files in {path.parent}")
+        return
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise PermissionError(f"cannot write {path}")
+    with sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True) as db:
+        db.execute("select count(*) from sqlite_master").fetchone()  # "file is not a database"
+
+
+def check(uri: str | None, experiment: str | None) -> str:
+    """The absolute tracking URI once its store is known to open; ConfigError (one line) if not."""
+    uri = absolute_uri(uri)
+    path = sqlite_path(uri)
+    try:
+        if path is not None:
+            _check_sqlite(path)
+        else:
+            open_store(uri, experiment or EXPERIMENT)
+    except ImportError as err:
+        raise ConfigError.plain(
+            f"logger=mlflow cannot use {uri} ({err}): pip install -e '.[mlflow]' in a checkout"
+        ) from None
+    except Exception as err:  # noqa: BLE001 - whatever the store raises, one line and exit 2
+        raise ConfigError.plain(f"logger.tracking_uri={uri} cannot be opened: {describe(err)}") from None
+    return uri
 
 
 @contextmanager
 def _quick_failure() -> Iterator[None]:
-    """A server that does not answer fails at once while lab1 checks it (no retries)."""
-    saved = {k: os.environ.get(k) for k in ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_TIMEOUT")}
-    os.environ.update({"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"})
+    """A server that does not answer fails at once (no retries) while lab1 talks to it."""
+    keys = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update(keys)
     try:
         yield
     finally:
         for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
 
 
-def warm() -> None:
-    """Import MLflow's client now (about 1 s of CPU), so that opening a store later is quicker."""
-    import mlflow.tracking  # noqa: F401
-
-
-def client(uri: str) -> Any:
-    """An MlflowClient of ``uri``, MLflow's own log lines kept quiet."""
-    warnings.filterwarnings("ignore", message=".*noload.*")  # MLflow's own use of SQLAlchemy, not lab1's
+def open_store(uri: str, experiment: str) -> tuple[Any, str]:
+    """(MlflowClient, experiment id), the experiment made if new (a SQLite store's artifacts
+    beside its database, not in ./mlruns); raises what the store raises."""
     from mlflow.tracking import MlflowClient
 
     for name in ("mlflow", "alembic"):  # lab1 says what failed, in one line
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    return MlflowClient(tracking_uri=uri)
-
-
-def answers(mlflow: Any, experiment_id: str) -> bool:
-    """Whether the store still answers (after one run failed to log: was it the store?)."""
-    try:
-        with _quick_failure():
-            mlflow.get_experiment(experiment_id)
-        return True
-    except Exception:  # noqa: BLE001 - whatever it raises, it did not answer
-        return False
-
-
-@contextmanager
-def _alone(uri: str) -> Iterator[None]:
-    """One process at a time opens a SQLite store: MLflow makes a new store's tables in many
-    steps, and two commands doing it at once broke each other's ("duplicate column name").
-    The lock is ``flock`` on a file beside the database (``mlflow.db.lock``), never on the
-    database itself, whose own locks SQLite keeps (on NFS, flock is such a lock)."""
     path = sqlite_path(uri)
-    if path is None:
-        yield
-        return
-    with open(path.with_name(path.name + ".lock"), "ab") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        yield
-
-
-def open_store(uri: str, experiment: str, artifact_location: str | None = None) -> tuple[Any, str]:
-    """(client, experiment id), the experiment created if new (its artifacts at
-    ``artifact_location``); raises what the store raises."""
-    with _quick_failure(), _alone(uri):
-        mlflow = client(uri)
-        found = mlflow.get_experiment_by_name(experiment)
+    location = (path.parent / "mlartifacts").as_uri() if path is not None else None
+    with _quick_failure():
+        client = MlflowClient(tracking_uri=uri)
+        found = client.get_experiment_by_name(experiment)
         if found is not None:
-            return mlflow, str(found.experiment_id)
-        return mlflow, str(mlflow.create_experiment(experiment, artifact_location=artifact_location))
+            return client, str(found.experiment_id)
+        return client, str(client.create_experiment(experiment, artifact_location=location))
 
 
-def log_job(mlflow: Any, experiment_id: str, payload: dict[str, Any], parent: str | None) -> None:
-    """One MLflow run of a finished job from its payload: params, metrics, tags, artifacts."""
-    from mlflow.entities import Metric, Param
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    tags = dict(payload["tags"])
-    if parent is not None:
-        tags["mlflow.parentRunId"] = parent
-    run = mlflow.create_run(
-        experiment_id, start_time=payload["start_ms"], tags=tags, run_name=payload["name"]
-    )
-    run_id = run.info.run_id
+
+def identity(run_dir: Path) -> str | None:
+    """A finished run's identity, the hash of its metrics.json; None if unfinished."""
     try:
-        params = [Param(k, v) for k, v in payload["params"].items()]
-        metrics = [Metric(key, value, payload["end_ms"], step) for key, value, step in payload["metrics"]]
-        for i in range(0, max(1, len(metrics)), BATCH - len(params)):  # params ride in the first batch
-            mlflow.log_batch(
-                run_id, metrics=metrics[i : i + BATCH - len(params)], params=params if i == 0 else []
-            )
-        for path in payload["artifacts"]:
-            mlflow.log_artifact(run_id, path)
-    except BaseException:
-        mlflow.set_terminated(run_id, "FAILED", end_time=payload["end_ms"])
-        raise
-    mlflow.set_terminated(run_id, "FINISHED", end_time=payload["end_ms"])
+        return _hash((run_dir / artifacts.METRICS).read_text())
+    except OSError:
+        return None
 
 
-def sweep_run(mlflow: Any, experiment_id: str, sweep_dir: str) -> str:
-    """The parent run of a sweep directory: the one it had (a resumed sweep), else a new one.
-    Found by a hash of the directory's path (tag ``lab1.sweep_id``), which needs no quoting."""
-    sweep_id = hashlib.sha256(sweep_dir.encode()).hexdigest()[:16]
-    query = f"tags.`lab1.sweep_id` = '{sweep_id}' and tags.`{SWEEP_TAG}` = 'sweep'"
-    found = mlflow.search_runs([experiment_id], filter_string=query, max_results=1)
-    if found:
-        mlflow.update_run(found[0].info.run_id, status="RUNNING")
-        return str(found[0].info.run_id)
-    tags = {"lab1.sweep_dir": sweep_dir, "lab1.sweep_id": sweep_id, SWEEP_TAG: "sweep"}
-    name = sweep_dir.rstrip("/").rsplit("/", 1)[-1]
-    return str(mlflow.create_run(experiment_id, tags=tags, run_name=name).info.run_id)
+def metrics(run_dir: Path, record: dict[str, Any]) -> list[tuple[str, float, int]]:
+    """(key, value, step): loss and accuracy at up to ``POINTS`` evenly spaced rows of
+    history.csv and the last (step = epoch), then metrics.json's final values."""
+    with open(run_dir / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    keep = sorted({*range(0, len(rows), max(1, -(-len(rows) // POINTS))), len(rows) - 1}) if rows else []
+    out = [(key, float(rows[i][key]), int(rows[i]["epoch"])) for key in ("loss", "accuracy") for i in keep]
+    step = int(record.get("epochs_run") or 0)
+    finals = [(name, record.get(key)) for key, name in FINAL.items()]
+    return out + [(name, float(v), step) for name, v in finals if isinstance(v, (int, float))]
 
 
-def close_sweep_run(mlflow: Any, run_id: str, files: list[str], status: str) -> None:
-    """Log the sweep's collected files to its parent run and set its status."""
-    for path in files:
-        if os.path.isfile(path):
-            mlflow.log_artifact(run_id, path)
-    mlflow.set_terminated(run_id, status, end_time=int(time.time() * 1000))
+class Store:
+    """One command's hold on a store: the runs it holds, found once, and a sweep's parent run."""
+
+    def __init__(self, uri: str, experiment: str, sweep_dir: Path | None) -> None:
+        self.client, self.experiment = open_store(uri, experiment)
+        self.sweep = (str(sweep_dir.resolve()), _hash(str(sweep_dir.resolve()))) if sweep_dir else None
+        self.parent: str | None = None
+        self.held: set[str] = set()
+        if self.sweep is not None:
+            self.held = self._identities(f"tags.`lab1.sweep_id` = '{self.sweep[1]}'")
+
+    def _identities(self, query: str) -> set[str]:
+        """The identities of the runs the store holds that match ``query`` (every page)."""
+        found, token = set(), None
+        while True:
+            page = self.client.search_runs([self.experiment], query, max_results=5000, page_token=token)
+            found |= {r.data.tags.get("lab1.identity") for r in page if r.info.status == "FINISHED"}
+            token = page.token
+            if not token:
+                return found
+
+    def holds(self, key: str) -> bool:
+        """Whether the store has the run of this identity already, in this sweep or elsewhere."""
+        if key not in self.held:
+            self.held |= self._identities(f"tags.`lab1.identity` = '{key}'")
+        return key in self.held
+
+    def _parent(self) -> str:
+        """The sweep's parent run: the one it had (resumed), else a new one; RUNNING."""
+        if self.parent is None:
+            assert self.sweep is not None
+            path, sweep_id = self.sweep
+            query = f"tags.`lab1.sweep_id` = '{sweep_id}' and tags.`lab1.kind` = 'sweep'"
+            found = self.client.search_runs([self.experiment], query, max_results=1)
+            if found:
+                self.parent = str(found[0].info.run_id)
+                self.client.update_run(self.parent, status="RUNNING")
+            else:
+                tags = {"lab1.sweep_dir": path, "lab1.sweep_id": sweep_id, "lab1.kind": "sweep"}
+                run = self.client.create_run(self.experiment, tags=tags, run_name=Path(path).name)
+                self.parent = str(run.info.run_id)
+        return self.parent
+
+    def log(self, run_dir: Path, params: dict[str, Any], key: str) -> None:
+        """One MLflow run of a finished run's directory (a child of the sweep's parent run)."""
+        from mlflow.entities import Metric, Param
+
+        record = artifacts.read_metrics(run_dir) or {}
+        run_dir = run_dir.resolve()
+        end = int(1000 * (run_dir / artifacts.METRICS).stat().st_mtime)
+        tags = {
+            "lab1.run_dir": str(run_dir),
+            "lab1.job": run_dir.name,
+            "lab1.identity": key,
+            "lab1.config_hash": str(record.get("config_hash", "")),
+            "lab1.sweep_dir": self.sweep[0] if self.sweep else "",
+        }
+        if self.sweep is not None:
+            tags |= {"mlflow.parentRunId": self._parent(), "lab1.sweep_id": self.sweep[1]}
+        start = end - int(1000 * float(record.get("wall_seconds") or 0))
+        run_id = self.client.create_run(self.experiment, start_time=start, tags=tags, run_name=run_dir.name)
+        run_id = run_id.info.run_id
+        try:
+            named = [Param(k, str(v)) for k, v in params.items()]
+            points = [Metric(k, v, end, step) for k, v, step in metrics(run_dir, record)]
+            size = BATCH - len(named)  # the params ride in the first batch
+            for i in range(0, max(1, len(points)), size):
+                self.client.log_batch(run_id, metrics=points[i : i + size], params=named if i == 0 else [])
+            for path in sorted({p for pattern in ARTIFACTS for p in run_dir.glob(pattern)}):
+                self.client.log_artifact(run_id, str(path))
+        except BaseException:  # half logged (Ctrl-C, a store failing): gone, so the next command logs it
+            self.client.delete_run(run_id)
+            raise
+        self.client.set_terminated(run_id, "FINISHED", end_time=end)
+        self.held.add(key)
+
+    def close(self, files: list[Path], status: str) -> None:
+        """Log the sweep's collected files to its parent run and set its status."""
+        if self.sweep is None or (self.parent is None and status != "FINISHED"):
+            return
+        parent = self._parent()
+        for path in files:
+            if path.is_file():
+                self.client.log_artifact(parent, str(path))
+        self.client.set_terminated(parent, status, end_time=int(time.time() * 1000))
+
+    def answers(self) -> bool:
+        """Whether the store still answers (after a run failed to log: was it the store?)."""
+        try:
+            with _quick_failure():
+                self.client.get_experiment(self.experiment)
+            return True
+        except Exception:  # noqa: BLE001 - whatever it raises, it did not answer
+            return False

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import struct
 import time
+from pathlib import Path
 from typing import Any
-
-from lab1.job.loggers import Job
 
 EVENTS = "events.out.tfevents.*"
 
@@ -28,8 +27,9 @@ def _png_summary(tag: str, data: bytes, summary: Any) -> Any:
     return summary(value=[summary.Value(tag=tag, image=image)])
 
 
-def log_job(job: Job) -> None:
-    """Write the run's event file (an earlier training's files in ``out_dir`` are replaced).
+def log_job(out_dir: Path, history: dict[str, Any], params: dict[str, Any]) -> None:
+    """Write the run's event file (an earlier training's files in ``out_dir`` are replaced):
+    ``history`` is history.csv's columns, ``params`` the run's settings.
 
     tensorboardX's synchronous ``EventsWriter``, not its ``SummaryWriter``: the latter passes
     each event through a multiprocessing queue to a writer thread, which was most of a
@@ -39,7 +39,6 @@ def log_job(job: Job) -> None:
     from tensorboardX.proto.summary_pb2 import Summary  # type: ignore[import-untyped, unused-ignore]
     from tensorboardX.summary import hparams  # type: ignore[import-untyped, unused-ignore]
 
-    out_dir, history = job.out_dir, job.history
     for old in out_dir.glob(EVENTS):
         old.unlink()
     writer, now = EventsWriter(str(out_dir / "events")), time.time()
@@ -55,7 +54,7 @@ def log_job(job: Job) -> None:
                 Event(wall_time=now, step=last, summary=_png_summary(png.stem, png.read_bytes(), Summary))
             )
         final = {key: float(history[key][-1]) for key in ("loss", "accuracy") if len(history[key])}
-        _, start, end = hparams({k: _hparam(v) for k, v in job.params.items()}, final)
+        _, start, end = hparams({k: _hparam(v) for k, v in params.items()}, final)
         for summary in (start, end):
             writer.write_event(Event(wall_time=now, step=0, summary=summary))
     finally:
