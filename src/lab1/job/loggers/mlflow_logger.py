@@ -23,15 +23,15 @@ import hashlib
 import logging
 import os
 import sqlite3
+import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lab1.config import ConfigError
 from lab1.job import artifacts
-from lab1.job.loggers import describe
+from lab1.job.loggers import describe, warn
 from lab1.job.places import OUTPUTS, where_lab1_runs
 
 SQLITE = "sqlite:///"
@@ -40,8 +40,9 @@ EXPERIMENT = "lab1"
 BATCH = 1000  # MLflow's most metrics in one log_batch
 POINTS = 200  # at most about this many rows of history.csv per curve (the last always)
 ARTIFACTS = ("*.png", artifacts.ANIMATION, artifacts.METRICS, "params.npz")
-FINAL = {"loss": "final_loss", "accuracy": "final_accuracy", "epochs_run": "epochs_run"}
-FINAL |= {"epochs_to_100": "epochs_to_100", "wall_seconds": "wall_seconds"}
+FINAL = {"loss": "final_loss", "accuracy": "final_accuracy"}  # metrics.json's keys, renamed
+FINAL |= {key: key for key in ("epochs_run", "epochs_to_100", "wall_seconds")}
+QUICK_FAILURE = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 
 
 def sqlite_path(uri: str) -> Path | None:
@@ -89,19 +90,6 @@ def check(uri: str | None, experiment: str | None) -> str:
     return uri
 
 
-@contextmanager
-def _quick_failure() -> Iterator[None]:
-    """A server that does not answer fails at once (no retries) while lab1 talks to it."""
-    keys = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update(keys)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
-
-
 def open_store(uri: str, experiment: str) -> tuple[Any, str]:
     """(MlflowClient, experiment id), the experiment made if new (a SQLite store's artifacts
     beside its database, not in ./mlruns); raises what the store raises."""
@@ -109,14 +97,15 @@ def open_store(uri: str, experiment: str) -> tuple[Any, str]:
 
     for name in ("mlflow", "alembic"):  # lab1 says what failed, in one line
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    for key, value in QUICK_FAILURE.items():  # a server that does not answer fails at once
+        os.environ.setdefault(key, value)
     path = sqlite_path(uri)
     location = (path.parent / "mlartifacts").as_uri() if path is not None else None
-    with _quick_failure():
-        client = MlflowClient(tracking_uri=uri)
-        found = client.get_experiment_by_name(experiment)
-        if found is not None:
-            return client, str(found.experiment_id)
-        return client, str(client.create_experiment(experiment, artifact_location=location))
+    client = MlflowClient(tracking_uri=uri)
+    found = client.get_experiment_by_name(experiment)
+    if found is not None:
+        return client, str(found.experiment_id)
+    return client, str(client.create_experiment(experiment, artifact_location=location))
 
 
 def _hash(text: str) -> str:
@@ -144,18 +133,27 @@ def metrics(run_dir: Path, record: dict[str, Any]) -> list[tuple[str, float, int
 
 
 class Store:
-    """One command's hold on a store: the runs it holds, found once, and a sweep's parent run."""
+    """One command's store: checked at once, opened at the first run to log; the runs it
+    holds, found once; a sweep's parent run. A store that stops answering is one warning
+    line, and the rest waits for the next command."""
 
-    def __init__(self, uri: str, experiment: str, sweep_dir: Path | None) -> None:
-        self.client, self.experiment = open_store(uri, experiment)
+    def __init__(self, cfg: Any, sweep_dir: Path | None) -> None:
+        self.uri = check(cfg.logger.tracking_uri, cfg.logger.experiment)  # ConfigError: refused
+        self.experiment_name = cfg.logger.experiment or EXPERIMENT
         self.sweep = (str(sweep_dir.resolve()), _hash(str(sweep_dir.resolve()))) if sweep_dir else None
+        self.client: Any = None
         self.parent: str | None = None
-        self.held: set[str] = set()
+        self.held: set[str] = set()  # identities of the runs the store holds
+        self.failed: set[Path] = set()  # runs that failed to log: not tried again by this command
+        self.down = False
+
+    def _open(self) -> None:
+        self.client, self.experiment = open_store(self.uri, self.experiment_name)
         if self.sweep is not None:
             self.held = self._identities(f"tags.`lab1.sweep_id` = '{self.sweep[1]}'")
 
     def _identities(self, query: str) -> set[str]:
-        """The identities of the runs the store holds that match ``query`` (every page)."""
+        """The identities of the finished runs the store holds that match ``query`` (every page)."""
         found, token = set(), None
         while True:
             page = self.client.search_runs([self.experiment], query, max_results=5000, page_token=token)
@@ -164,11 +162,43 @@ class Store:
             if not token:
                 return found
 
-    def holds(self, key: str) -> bool:
-        """Whether the store has the run of this identity already, in this sweep or elsewhere."""
-        if key not in self.held:
-            self.held |= self._identities(f"tags.`lab1.identity` = '{key}'")
-        return key in self.held
+    def log(self, run_dir: Path, params: Callable[[], dict[str, Any]]) -> None:
+        """Log a finished run unless the store holds it (in this sweep, or elsewhere: a ``reuse=``
+        copy); a failure is a warning, never the run's."""
+        key = identity(run_dir)
+        if self.down or key is None or run_dir.resolve() in self.failed:
+            return
+        try:
+            if self.client is None:
+                self._open()
+            if key not in self.held:
+                self.held |= self._identities(f"tags.`lab1.identity` = '{key}'")
+            if key not in self.held:
+                self._log(run_dir.resolve(), params(), key)
+        except Exception as err:  # noqa: BLE001 - a tracker's failure is a warning, never the run's
+            if self.client is not None and self._answers():
+                warn("mlflow", run_dir, err)
+                self.failed.add(run_dir.resolve())
+            else:
+                self._give_up(err)
+
+    def _give_up(self, err: BaseException) -> None:
+        self.down = True
+        later = f"on {self.sweep[0]}" if self.sweep else "that logs this run"
+        print(
+            f"lab1: warning: logger=mlflow: the store {self.uri} does not answer ({describe(err)}); "
+            f"the runs not logged are logged by the next logger=mlflow command {later}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def _answers(self) -> bool:
+        """Whether the store still answers (after a run failed to log: was it the store?)."""
+        try:
+            self.client.get_experiment(self.experiment)
+            return True
+        except Exception:  # noqa: BLE001 - whatever it raises, it did not answer
+            return False
 
     def _parent(self) -> str:
         """The sweep's parent run: the one it had (resumed), else a new one; RUNNING."""
@@ -186,25 +216,20 @@ class Store:
                 self.parent = str(run.info.run_id)
         return self.parent
 
-    def log(self, run_dir: Path, params: dict[str, Any], key: str) -> None:
+    def _log(self, run_dir: Path, params: dict[str, Any], key: str) -> None:
         """One MLflow run of a finished run's directory (a child of the sweep's parent run)."""
         from mlflow.entities import Metric, Param
 
         record = artifacts.read_metrics(run_dir) or {}
-        run_dir = run_dir.resolve()
         end = int(1000 * (run_dir / artifacts.METRICS).stat().st_mtime)
-        tags = {
-            "lab1.run_dir": str(run_dir),
-            "lab1.job": run_dir.name,
-            "lab1.identity": key,
-            "lab1.config_hash": str(record.get("config_hash", "")),
-            "lab1.sweep_dir": self.sweep[0] if self.sweep else "",
-        }
+        tags = {"lab1.run_dir": str(run_dir), "lab1.job": run_dir.name, "lab1.identity": key}
+        tags |= {"lab1.config_hash": str(record.get("config_hash", "")), "lab1.sweep_dir": ""}
         if self.sweep is not None:
             tags |= {"mlflow.parentRunId": self._parent(), "lab1.sweep_id": self.sweep[1]}
+            tags["lab1.sweep_dir"] = self.sweep[0]
         start = end - int(1000 * float(record.get("wall_seconds") or 0))
-        run_id = self.client.create_run(self.experiment, start_time=start, tags=tags, run_name=run_dir.name)
-        run_id = run_id.info.run_id
+        run = self.client.create_run(self.experiment, start_time=start, tags=tags, run_name=run_dir.name)
+        run_id = run.info.run_id
         try:
             named = [Param(k, str(v)) for k, v in params.items()]
             points = [Metric(k, v, end, step) for k, v, step in metrics(run_dir, record)]
@@ -220,20 +245,16 @@ class Store:
         self.held.add(key)
 
     def close(self, files: list[Path], status: str) -> None:
-        """Log the sweep's collected files to its parent run and set its status."""
-        if self.sweep is None or (self.parent is None and status != "FINISHED"):
+        """The sweep's collected files to its parent run, and its status (FINISHED, KILLED)."""
+        if self.sweep is None or self.down or self.client is None and status != "FINISHED":
             return
-        parent = self._parent()
-        for path in files:
-            if path.is_file():
-                self.client.log_artifact(parent, str(path))
-        self.client.set_terminated(parent, status, end_time=int(time.time() * 1000))
-
-    def answers(self) -> bool:
-        """Whether the store still answers (after a run failed to log: was it the store?)."""
         try:
-            with _quick_failure():
-                self.client.get_experiment(self.experiment)
-            return True
-        except Exception:  # noqa: BLE001 - whatever it raises, it did not answer
-            return False
+            if self.client is None:
+                self._open()
+            parent = self._parent()
+            for path in files:
+                if path.is_file():
+                    self.client.log_artifact(parent, str(path))
+            self.client.set_terminated(parent, status, end_time=int(time.time() * 1000))
+        except Exception as err:  # noqa: BLE001 - as above
+            warn("mlflow", self.sweep[0], err)
