@@ -151,3 +151,17 @@ def test_bad_input_short_message_no_traceback(tmp_path, monkeypatch, capfd, args
         cli()
     out, err = capfd.readouterr()
     check_refused(tmp_path, exit_.value.code, out, err, key)
+
+
+@pytest.mark.parametrize("columns", [1, 3])
+def test_csv_files_are_written_as_pandas_writes_them(tmp_path, columns):
+    """history.csv and predictions.csv are written without pandas, byte for byte as
+    ``DataFrame.to_csv(index=False)`` writes them: NaN, infinities, tiny and huge numbers."""
+    from lab1.job.artifacts import write_csv
+
+    values = np.array([0.24836256049999997, 1e-05, 5e-324, np.inf, -np.inf, np.nan, 1 / 3, 1e16, 0.0, -0.0])
+    data = {"epoch": np.arange(len(values)), "loss": values, "accuracy": values[::-1]}
+    data = dict(list(data.items())[-columns:])
+    write_csv(tmp_path / "ours.csv", data)
+    pd.DataFrame(data).to_csv(tmp_path / "pandas.csv", index=False)
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -57,6 +58,20 @@ def metrics(r: MemberResult, epochs: int) -> dict[str, Any]:
     }
 
 
+def write_csv(path: Path, columns: dict[str, np.ndarray]) -> None:
+    """Columns as ``pandas.DataFrame(columns).to_csv(path, index=False)`` writes them, byte for
+    byte (numbers in their shortest round-trip form, NaN empty), without importing pandas."""
+
+    def rows(tmp: Path) -> None:
+        with open(tmp, "w", newline="") as f:
+            out = csv.writer(f, lineterminator=os.linesep)
+            out.writerow(columns)
+            values = [np.asarray(c).tolist() for c in columns.values()]
+            out.writerows([["" if v != v else v for v in row] for row in zip(*values)])
+
+    atomic_write(path, rows)
+
+
 def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     # numpy's stub: mypy matches **arrays against savez's allow_pickle: bool as well
     atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")  # type: ignore[arg-type]
@@ -86,17 +101,14 @@ def start_run(out_dir: Path) -> None:
 
 def write_run(out_dir: Path, r: MemberResult, epochs: int) -> dict[str, Any]:
     """Write every data file of a run; metrics.json last. Returns the metrics."""
-    import pandas as pd  # here, not at import: a refused command answers without loading it
-
     start_run(out_dir)
     d = r.dataset
-    history = pd.DataFrame(r.history)
-    atomic_write(out_dir / "history.csv", lambda p: history.to_csv(p, index=False))
+    write_csv(out_dir / "history.csv", r.history)
     columns = {f"x{j}": d.X[:, j] for j in range(d.X.shape[1])}
-    predictions = pd.DataFrame(
-        {**columns, "label": d.y, "probability": r.prob, "predicted": (r.prob > 0.5).astype(int)}
+    predicted = (r.prob > 0.5).astype(int)
+    write_csv(
+        out_dir / "predictions.csv", {**columns, "label": d.y, "probability": r.prob, "predicted": predicted}
     )
-    atomic_write(out_dir / "predictions.csv", lambda p: predictions.to_csv(p, index=False))
     _save_npz(out_dir / "params_init.npz", full_params(r.params_init))
     _save_npz(out_dir / "params.npz", full_params(r.params))
     record = metrics(r, epochs)
