@@ -42,6 +42,24 @@ def run_cli(
     )
 
 
+def lab1_here(args: list[str], cwd: Path, monkeypatch, capfd) -> tuple[int, str, str]:
+    """``python -m lab1 ARGS`` run in this process, from ``cwd``: (exit code, stdout, stderr).
+    For answers that need no process of their own (a refusal, a short run): a new Python
+    costs a second of imports."""
+    from lab1.__main__ import cli
+
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(sys, "argv", ["lab1", *args])
+    capfd.readouterr()
+    try:
+        cli()
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
 def single_run_dir(root: Path) -> Path:
     """The one run directory under ``root/outputs/runs``."""
     dirs = [p.parent for p in (root / "outputs" / "runs").glob("*/*/.hydra")]

@@ -22,7 +22,7 @@ from lab1.__main__ import cli
 from lab1.config import ConfigError, validate
 from lab1.data import DataError, read_csv
 from lab1.job.run import run
-from tests.helpers import make_cfg, run_cli, stop_after_first_job, wait_for
+from tests.helpers import lab1_here, make_cfg, run_cli, stop_after_first_job, wait_for
 
 # ---------------------------------------------------------------- CSV data
 
@@ -73,11 +73,11 @@ def test_csv_dataset_trains_and_reads_chosen_columns(tmp_path):
         ([], "dataset.path is not set"),
     ],
 )
-def test_bad_csv_on_the_command_line(tmp_path, args, message):
+def test_bad_csv_on_the_command_line(tmp_path, monkeypatch, capfd, args, message):
     (tmp_path / "bad.csv").write_text(BAD_FILES["non-numeric"][0])
-    proc = run_cli(["dataset=csv", *args], tmp_path)
-    assert proc.returncode == 2 and message in proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    code, _, err = lab1_here(["dataset=csv", *args], tmp_path, monkeypatch, capfd)
+    assert code == 2 and message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "outputs").exists() or not list(tmp_path.rglob(".hydra"))
 
 
@@ -251,10 +251,11 @@ def test_ctrl_c_or_kill_stops_a_sweep_and_its_workers_in_one_line(tmp_path, sig)
         ),
     ],
 )
-def test_a_refused_sweep_leaves_no_sweep_directory(tmp_path, launcher, bad, message):
-    proc = run_cli(["-m", f"launcher={launcher}", "hydra.sweep.dir=sw", bad, "epochs=10"], tmp_path)
-    assert proc.returncode == 2 and message in proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+def test_a_refused_sweep_leaves_no_sweep_directory(tmp_path, monkeypatch, capfd, launcher, bad, message):
+    args = ["-m", f"launcher={launcher}", "hydra.sweep.dir=sw", bad, "epochs=10"]
+    code, _, err = lab1_here(args, tmp_path, monkeypatch, capfd)
+    assert code == 2 and message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "sw").exists()  # not even Hydra's multirun.yaml
 
 
@@ -267,15 +268,17 @@ def test_a_refused_sweep_leaves_no_sweep_directory(tmp_path, launcher, bad, mess
         (["-m", "hidden=0,4"], "hidden=0 is not allowed"),
     ],
 )
-def test_a_run_refused_after_hydra_made_its_directory_leaves_no_directories(tmp_path, args, message):
+def test_a_run_refused_after_hydra_made_its_directory_leaves_no_directories(
+    tmp_path, monkeypatch, capfd, args, message
+):
     """Refused by ``validate`` after Hydra made ``outputs/runs/<date>/<time>``: one line naming
     the key, and the empty directories go too. Hydra's list of overrides holds ``lr=${oops}``
     as well: it is read unresolved, so the refusal names ``lr``."""
     (tmp_path / "kept").mkdir()
-    proc = run_cli([*args, "epochs=3"], tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.startswith(f"lab1: error: {message}"), proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    code, _, err = lab1_here([*args, "epochs=3"], tmp_path, monkeypatch, capfd)
+    assert code == 2
+    assert err.startswith(f"lab1: error: {message}"), err
+    assert len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "outputs"]
     assert not list((tmp_path / "outputs").iterdir())
 
@@ -291,27 +294,28 @@ def test_a_run_refused_after_hydra_made_its_directory_leaves_no_directories(tmp_
         ["-m", "hidden=0,4", "hydra.sweep.dir=link/run"],
     ],
 )
-def test_a_refused_run_leaves_empty_directories_outside_outputs_alone(tmp_path, args):
+def test_a_refused_run_leaves_empty_directories_outside_outputs_alone(tmp_path, monkeypatch, capfd, args):
     """Only lab1's ``outputs/`` is pruned: a directory of the user's, one outside where lab1
     was started (``..``) or one reached through a symbolic link stays, though empty."""
     start = tmp_path / "start"
     for empty in (start / "mine" / "empty", tmp_path / "elsewhere", tmp_path / "target"):
         empty.mkdir(parents=True)
     (start / "link").symlink_to(tmp_path / "target")
-    proc = run_cli(args, start)
-    assert proc.returncode == 2 and "hidden=0 is not allowed" in proc.stderr
+    code, _, err = lab1_here(args, start, monkeypatch, capfd)
+    assert code == 2 and "hidden=0 is not allowed" in err
     assert not list(start.rglob("run")) and not (tmp_path / "elsewhere" / "run").exists()
     for empty in (start / "mine" / "empty", tmp_path / "elsewhere", tmp_path / "target"):
         assert empty.is_dir(), empty
 
 
-def test_a_word_for_a_number_is_refused_in_one_line_but_a_quoted_number_runs(tmp_path):
-    proc = run_cli(["optim=momentum", "optim.momentum=high"], tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == "lab1: error: optim.momentum='high' is not allowed: a number in [0, 1)"
+def test_a_word_for_a_number_is_refused_in_one_line_but_a_quoted_number_runs(tmp_path, monkeypatch, capfd):
+    code, _, err = lab1_here(["optim=momentum", "optim.momentum=high"], tmp_path, monkeypatch, capfd)
+    assert code == 2
+    assert err.strip() == "lab1: error: optim.momentum='high' is not allowed: a number in [0, 1)"
     assert not (tmp_path / "outputs").exists()
-    proc = run_cli(["lr='0.5'", "epochs=5", "print_every=0", "plots.per_job=false"], tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    args = ["lr='0.5'", "epochs=5", "print_every=0", "plots.per_job=false"]
+    code, _, err = lab1_here(args, tmp_path, monkeypatch, capfd)
+    assert code == 0, err
     metrics = json.loads(next((tmp_path / "outputs").rglob("metrics.json")).read_text())
     assert metrics["epochs_run"] == 5
 
@@ -336,6 +340,7 @@ def test_a_job_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, launcher)
             "epochs=50",
             "lr=0.1,0.2,0.3",
             "print_every=0",
+            "plots.per_job=false",
         ],
         tmp_path,
     )
@@ -348,12 +353,12 @@ def test_a_job_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, launcher)
     assert "| failed |" in (sw / "summary.md").read_text() or "failed" in (sw / "summary.md").read_text()
 
 
-def test_a_single_run_that_raises_exits_non_zero_without_traceback(tmp_path):
+def test_a_single_run_that_raises_exits_non_zero_without_traceback(tmp_path, monkeypatch, capfd):
     run_dir = tmp_path / "r"
     (run_dir / "history.csv").mkdir(parents=True)
-    proc = run_cli(["hydra.run.dir=r", "epochs=20", "print_every=0"], tmp_path)
-    assert proc.returncode == 1 and "failed: IsADirectoryError" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    code, _, err = lab1_here(["hydra.run.dir=r", "epochs=20", "print_every=0"], tmp_path, monkeypatch, capfd)
+    assert code == 1 and "failed: IsADirectoryError" in err
+    assert "Traceback" not in err
     assert json.loads((run_dir / "error.json").read_text())["error"].startswith("IsADirectoryError")
     assert not (run_dir / "metrics.json").exists()
 
@@ -401,7 +406,7 @@ def test_output_piped_into_head_still_saves_the_results(tmp_path, multirun):
 )
 def test_extreme_settings_give_numbers_or_a_recorded_divergence(tmp_path, args):
     """No NaN unless recorded as divergence, and no RuntimeWarning (pytest turns them into errors)."""
-    cfg = make_cfg("epochs=300", "print_every=0", *args)
+    cfg = make_cfg("epochs=300", "print_every=0", "plots.per_job=false", *args)
     run(cfg, tmp_path, verbose=False)
     m = json.loads((tmp_path / "metrics.json").read_text())
     h = pd.read_csv(tmp_path / "history.csv")
@@ -448,10 +453,10 @@ def test_outputs_hold_no_pickle_and_load_safely(tmp_path):
         ("n_jobs=0", "-1 (one per core) or an integer >= 1"),
     ],
 )
-def test_a_bad_launcher_setting_is_refused(tmp_path, setting, allowed):
+def test_a_bad_launcher_setting_is_refused(tmp_path, monkeypatch, capfd, setting, allowed):
     args = ["-m", "hydra.sweep.dir=sw", "hidden=3,4", "epochs=10", f"hydra.launcher.{setting}"]
-    proc = run_cli(args, tmp_path)
+    code, _, err = lab1_here(args, tmp_path, monkeypatch, capfd)
     key, value = setting.split("=")
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == f"lab1: error: hydra.launcher.{key}={value} is not allowed: {allowed}"
+    assert code == 2
+    assert err.strip() == f"lab1: error: hydra.launcher.{key}={value} is not allowed: {allowed}"
     assert not (tmp_path / "sw").exists()
