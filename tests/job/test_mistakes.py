@@ -13,41 +13,56 @@ from lab1.config import ConfigError, config_groups, group_choices
 from lab1.config.checks import MEANINGS
 from lab1.config.extras import check_extras
 from lab1.config.keys_known import known_keys, section_keys
-from tests.helpers import run_cli, single_run_dir
+from tests.helpers import lab1_here, run_cli, single_run_dir
 
 
 def _metrics(path: Path) -> dict:
     return json.loads((path / "metrics.json").read_text())
 
 
-def test_early_stop_false_means_off(tmp_path):
-    proc = run_cli(["early_stop=false", "epochs=50", "print_every=0"], tmp_path)
-    assert proc.returncode == 0, proc.stderr
+def test_early_stop_false_means_off(tmp_path, monkeypatch, capfd):
+    code, out, err = lab1_here(
+        ["early_stop=false", "epochs=50", "print_every=0", "plots.per_job=false"],
+        tmp_path,
+        monkeypatch,
+        capfd,
+    )
+    assert code == 0, err
     m = _metrics(single_run_dir(tmp_path))
     assert m["epochs_run"] == 50 and not m["early_stopped"] and m["stopped_by"] is None
 
 
-def test_stop_accuracy_stops_at_the_epoch_of_100_percent(tmp_path):
-    args = ["optim=adam", "lr=0.01", "dataset=xor", "stop_accuracy=1.0", "print_every=0"]
-    proc = run_cli(args, tmp_path)
-    assert proc.returncode == 0, proc.stderr
+def test_stop_accuracy_stops_at_the_epoch_of_100_percent(tmp_path, monkeypatch, capfd):
+    args = [
+        "optim=adam",
+        "lr=0.01",
+        "dataset=xor",
+        "stop_accuracy=1.0",
+        "print_every=0",
+        "plots.per_job=false",
+    ]
+    code, out, err = lab1_here(args, tmp_path, monkeypatch, capfd)
+    assert code == 0, err
     m = _metrics(single_run_dir(tmp_path))
     assert m["early_stopped"] and m["stopped_by"] == "stop_accuracy" and m["accuracy"] == 1.0
     assert m["epochs_run"] == m["epochs_to_100"] < 20000
-    assert f"early stop at epoch {m['epochs_run']}: accuracy reached stop_accuracy=1" in proc.stdout
+    assert f"early stop at epoch {m['epochs_run']}: accuracy reached stop_accuracy=1" in out
 
 
-def test_early_stop_on_the_loss_says_so(tmp_path):
-    proc = run_cli(["early_stop=1.0", "print_every=0"], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "early stop at epoch 0: loss fell to early_stop=1" in proc.stdout
+def test_early_stop_on_the_loss_says_so(tmp_path, monkeypatch, capfd):
+    code, out, err = lab1_here(
+        ["early_stop=1.0", "print_every=0", "plots.per_job=false"], tmp_path, monkeypatch, capfd
+    )
+    assert code == 0, err
+    assert "early stop at epoch 0: loss fell to early_stop=1" in out
 
 
 @pytest.mark.parametrize("launcher", ["vectorized", "basic"])
-def test_stop_accuracy_in_populations_and_every_launcher(tmp_path, launcher):
+def test_stop_accuracy_in_populations_and_every_launcher(tmp_path, monkeypatch, capfd, launcher):
     args = ["-m", f"launcher={launcher}", "optim=adam", "dataset=xor", "lr=0.01,0.05", "stop_accuracy=1.0"]
-    proc = run_cli([*args, "hydra.sweep.dir=sw"], tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    args += ["plots.per_job=false", "print_every=0"]
+    code, out, err = lab1_here([*args, "hydra.sweep.dir=sw"], tmp_path, monkeypatch, capfd)
+    assert code == 0, err
     jobs = sorted((tmp_path / "sw").glob("*/metrics.json"))
     assert len(jobs) == 2
     stops = []
@@ -56,13 +71,13 @@ def test_stop_accuracy_in_populations_and_every_launcher(tmp_path, launcher):
         assert m["stopped_by"] == "stop_accuracy" and m["epochs_run"] == m["epochs_to_100"]
         stops.append(m["epochs_run"])
     for epoch in stops:
-        assert f"early stop at epoch {epoch}: accuracy reached stop_accuracy=1" in proc.stdout
+        assert f"early stop at epoch {epoch}: accuracy reached stop_accuracy=1" in out
 
 
-def test_help_lists_every_key_and_the_real_choices(tmp_path):
-    proc = run_cli(["--help"], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    text = proc.stdout
+def test_help_lists_every_key_and_the_real_choices(tmp_path, monkeypatch, capfd):
+    code, out, err = lab1_here(["--help"], tmp_path, monkeypatch, capfd)
+    assert code == 0, err
+    text = out
     assert "_schema" not in text
     groups = config_groups()
     for group in groups:
@@ -84,16 +99,18 @@ def test_help_lists_every_key_and_the_real_choices(tmp_path):
         (["-m", "dataset.n=50,60"], "dataset.n has no effect with dataset=xor"),
     ],
 )
-def test_a_key_with_no_effect_is_refused(tmp_path, args, says):
-    proc = run_cli([*args, "epochs=5"], tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and says in proc.stderr
+def test_a_key_with_no_effect_is_refused(tmp_path, monkeypatch, capfd, args, says):
+    code, out, err = lab1_here([*args, "epochs=5"], tmp_path, monkeypatch, capfd)
+    assert code == 2
+    assert err.strip().splitlines() == [err.strip()] and says in err
     assert not list(tmp_path.rglob(".hydra")) and not list(tmp_path.rglob("metrics.json"))
 
 
-def test_a_key_that_has_an_effect_still_runs(tmp_path):
-    proc = run_cli(["dataset=linear", "dataset.n=30", "epochs=5", "print_every=0"], tmp_path)
-    assert proc.returncode == 0, proc.stderr
+def test_a_key_that_has_an_effect_still_runs(tmp_path, monkeypatch, capfd):
+    code, out, err = lab1_here(
+        ["dataset=linear", "dataset.n=30", "epochs=5", "print_every=0"], tmp_path, monkeypatch, capfd
+    )
+    assert code == 0, err
     assert _metrics(single_run_dir(tmp_path))["n_samples"] == 30
 
 
@@ -109,6 +126,7 @@ def test_a_missing_extra_names_its_pip_install():
 @pytest.mark.parametrize("launcher", ["basic", "joblib"])
 def test_a_multirun_job_prints_one_line_and_logs_its_listing(tmp_path, launcher):
     args = ["-m", f"launcher={launcher}", "dataset=xor", "lr=0.1,1", "epochs=20", "hydra.sweep.dir=sw"]
+    args += ["plots.per_job=false"]
     proc = run_cli(args, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Iter0" not in proc.stdout, proc.stdout
