@@ -7,7 +7,7 @@ import pytest
 from lab1.config import ConfigError, config_groups, precheck_overrides
 from lab1.config.keys_known import known_keys, optim_keys
 from lab1.config.overrides import diagnose
-from tests.helpers import run_cli
+from tests.helpers import lab1_here
 
 
 def refusal(args: list[str]) -> str:
@@ -117,12 +117,13 @@ def test_a_sweep_over_a_presentation_key_is_refused(override):
 # ---------------------------------------------------------------- the real command line
 
 
-def assert_refused(proc, tmp_path, *words: str) -> None:
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("lab1: error: "), proc.stderr
+def assert_refused(answer: tuple[int, str, str], tmp_path, *words: str) -> None:
+    code, _, err = answer
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lab1: error: "), err
     assert all(w in lines[0] for w in words), lines[0]
-    assert "Traceback" not in proc.stderr
+    assert "Traceback" not in err
     assert not (tmp_path / "outputs").exists()
     assert not (tmp_path / "multirun").exists()
 
@@ -132,16 +133,16 @@ def assert_refused(proc, tmp_path, *words: str) -> None:
     [["lrr=0.1"], ["+lrr=0.1"], ["-m", "lrr=0.1,1"], ["-m", "+lrr=0.1,1"]],
     ids=["single", "single+", "multirun", "multirun+"],
 )
-def test_cli_refuses_an_unknown_key(tmp_path, args):
-    proc = run_cli([*args, "epochs=5"], tmp_path)
-    assert_refused(proc, tmp_path, "lrr is not a lab1 key", "did you mean", "lr")
+def test_cli_refuses_an_unknown_key(tmp_path, monkeypatch, capfd, args):
+    answer = lab1_here([*args, "epochs=5"], tmp_path, monkeypatch, capfd)
+    assert_refused(answer, tmp_path, "lrr is not a lab1 key", "did you mean", "lr")
 
 
 @pytest.mark.parametrize(
     "arg, suggestion", [("optimizer=adam", "did you mean optim"), ("dataset.nn=5", "did you mean dataset.n")]
 )
-def test_cli_suggests_the_nearest_key(tmp_path, arg, suggestion):
-    assert_refused(run_cli([arg, "epochs=5"], tmp_path), tmp_path, suggestion)
+def test_cli_suggests_the_nearest_key(tmp_path, monkeypatch, capfd, arg, suggestion):
+    assert_refused(lab1_here([arg, "epochs=5"], tmp_path, monkeypatch, capfd), tmp_path, suggestion)
 
 
 @pytest.mark.parametrize(
@@ -152,19 +153,20 @@ def test_cli_suggests_the_nearest_key(tmp_path, arg, suggestion):
         ("lr==0.1", "=="),
     ],
 )
-def test_cli_names_a_malformed_override(tmp_path, override, words):
-    proc = run_cli([override, "epochs=5"], tmp_path)
-    assert_refused(proc, tmp_path, repr(override), words)
+def test_cli_names_a_malformed_override(tmp_path, monkeypatch, capfd, override, words):
+    answer = lab1_here([override, "epochs=5"], tmp_path, monkeypatch, capfd)
+    assert_refused(answer, tmp_path, repr(override), words)
 
 
-def test_cli_sweep_group_and_hydra_keys_still_run(tmp_path):
+def test_cli_sweep_group_and_hydra_keys_still_run(tmp_path, monkeypatch, capfd):
     args = ["+sweep=lr", "seed=0", "lr=0.1", "epochs=5", "dataset=xor", "print_every=0", "hydra.sweep.dir=sw"]
-    proc = run_cli(args, tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    code, _, err = lab1_here([*args, "plots.per_job=false"], tmp_path, monkeypatch, capfd)
+    assert code == 0, err
     assert list((tmp_path / "sw").rglob("metrics.json"))
 
 
-def test_cli_single_run_with_hydra_run_dir(tmp_path):
-    proc = run_cli(["hydra.run.dir=r", "epochs=5", "print_every=0", "plots.per_job=false"], tmp_path)
-    assert proc.returncode == 0, proc.stderr
+def test_cli_single_run_with_hydra_run_dir(tmp_path, monkeypatch, capfd):
+    args = ["hydra.run.dir=r", "epochs=5", "print_every=0", "plots.per_job=false"]
+    code, _, err = lab1_here(args, tmp_path, monkeypatch, capfd)
+    assert code == 0, err
     assert (tmp_path / "r" / "metrics.json").is_file()

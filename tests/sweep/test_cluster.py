@@ -14,7 +14,7 @@ import pytest
 
 from lab1.sweep.cluster import pack, plan_jobs, schedule
 from lab1.sweep.settings import Cluster
-from tests.helpers import make_cfg, run_cli, wait_for
+from tests.helpers import lab1_here, make_cfg, run_cli, wait_for
 from tests.sweep.test_vectorized import FAST, MIXED, assert_same_results
 
 pytest.importorskip("submitit")
@@ -159,11 +159,12 @@ def test_a_preempted_job_requeues_and_keeps_its_finished_runs(tmp_path):
         ("array_parallelism=-1", "an integer >= 1"),
     ],
 )
-def test_a_bad_cluster_setting_is_refused_before_anything_is_submitted(tmp_path, setting, allowed):
-    proc = run_cli(
-        ["-m", "hydra.sweep.dir=sw", *FAST, "hidden=3,4", LOCAL[0], f"hydra.launcher.{setting}"], tmp_path
-    )
+def test_a_bad_cluster_setting_is_refused_before_anything_is_submitted(
+    tmp_path, monkeypatch, capfd, setting, allowed
+):
+    args = ["-m", "hydra.sweep.dir=sw", *FAST, "hidden=3,4", LOCAL[0], f"hydra.launcher.{setting}"]
+    code, _, err = lab1_here(args, tmp_path, monkeypatch, capfd)
     key, value = setting.split("=")
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.strip() == f"lab1: error: hydra.launcher.{key}={value} is not allowed: {allowed}"
+    assert code == 2, err
+    assert err.strip() == f"lab1: error: hydra.launcher.{key}={value} is not allowed: {allowed}"
     assert not (tmp_path / "sw").exists()
