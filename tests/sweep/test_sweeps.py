@@ -11,7 +11,8 @@ import pytest
 from hydra import compose, initialize_config_module
 
 from lab1.config import CONFIG_PACKAGE, VERSION_BASE, group_choices
-from tests.helpers import run_cli
+from lab1.sweep.collect import main as collect_main
+from tests.helpers import lab1_here, run_cli
 
 FAST = ["epochs=300", "print_every=0", "plots.per_job=false"]
 TIMING = ["wall_seconds", "epochs_per_second"]
@@ -108,12 +109,11 @@ def test_collect_by_hand_skips_corrupt_and_partial_jobs(mission, tmp_path):
     assert (copy / "summary.md").is_file() and (copy / "heatmap.png").is_file()
 
 
-def test_collect_rejects_a_directory_without_jobs(tmp_path):
-    proc = run_cli([str(tmp_path)], tmp_path, module="lab1.collect")
-    assert proc.returncode == 2 and "holds no job directories" in proc.stderr
-    assert "Traceback" not in proc.stderr
-    proc = run_cli([str(tmp_path / "nope")], tmp_path, module="lab1.collect")
-    assert proc.returncode == 2 and "is not a directory" in proc.stderr
+def test_collect_rejects_a_directory_without_jobs(tmp_path, capsys):
+    for where, says in ((tmp_path, "holds no job directories"), (tmp_path / "nope", "is not a directory")):
+        with pytest.raises(SystemExit) as exit_:
+            collect_main([str(where)])
+        assert exit_.value.code == 2 and says in capsys.readouterr().err
 
 
 def test_one_axis_draws_bars_and_labels_what_was_swept(tmp_path):
@@ -189,10 +189,12 @@ def test_reuse_needs_figures_when_the_job_draws_them(reuse_source, tmp_path):
     assert (tmp_path / "one" / "comparison.png").read_bytes() == (job / "comparison.png").read_bytes()
 
 
-def test_reuse_of_a_missing_directory_is_refused(tmp_path):
-    proc = run_cli(["-m", "hydra.sweep.dir=sw", *FAST, "reuse=[nowhere]"], tmp_path)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "reuse=['nowhere'] is not allowed: an existing directory, a list of them, or null" in proc.stderr
+def test_reuse_of_a_missing_directory_is_refused(tmp_path, monkeypatch, capfd):
+    code, _, err = lab1_here(
+        ["-m", "hydra.sweep.dir=sw", *FAST, "reuse=[nowhere]"], tmp_path, monkeypatch, capfd
+    )
+    assert code == 2 and "Traceback" not in err
+    assert "reuse=['nowhere'] is not allowed: an existing directory, a list of them, or null" in err
     assert not (tmp_path / "sw").exists()
 
 
