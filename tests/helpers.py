@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
@@ -19,6 +22,9 @@ from lab1.config import CONFIG_PACKAGE, VERSION_BASE
 
 QUICK_WITH_FIGURES = ["epochs=300", "print_every=0"]  # a run of a fraction of a second
 QUICK = [*QUICK_WITH_FIGURES, "plots.per_job=false"]  # and no per-job figures to draw
+FAST = ["print_every=0", "plots.per_job=false"]
+# 8 jobs in 2 groups of 4 (lr and seed share a population, the optimizer does not)
+MIXED = ["dataset=xor", "epochs=150", "optim=sgd,adam", "lr=0.05,0.5", "seed=0,1"]
 
 
 def make_cfg(*overrides: str) -> DictConfig:
@@ -119,3 +125,27 @@ def numeric_grad(f, x: np.ndarray) -> np.ndarray:
         flat[i] = old
         gflat[i] = (up - down) / (2 * H)
     return g
+
+
+def assert_same_results(a, b, part: bool = False):
+    """Every job of sweep a matches sweep b as the vectorized launcher promises (and a has
+    every job of b, unless a is only ``part`` of b)."""
+    ta = pd.read_csv(a / "results.csv").set_index("job")
+    tb = pd.read_csv(b / "results.csv").set_index("job")
+    assert set(ta.index) <= set(tb.index) if part else sorted(ta.index) == sorted(tb.index)
+    for job in ta.index:
+        ma = json.loads((a / job / "metrics.json").read_text())
+        mb = json.loads((b / job / "metrics.json").read_text())
+        for key in ("accuracy", "diverged", "epochs_to_100", "epochs_run", "diverged_epoch"):
+            assert ma[key] == mb[key], (job, key)
+        if mb["loss"] is None:
+            assert ma["loss"] is None
+        else:
+            assert ma["loss"] == pytest.approx(mb["loss"], rel=1e-9)
+        pa = pd.read_csv(a / job / "predictions.csv")
+        pb = pd.read_csv(b / job / "predictions.csv")
+        assert (pa.predicted == pb.predicted).all(), job
+        wa = np.load(a / job / "params.npz", allow_pickle=False)
+        wb = np.load(b / job / "params.npz", allow_pickle=False)
+        for k in wb.files:
+            np.testing.assert_allclose(wa[k], wb[k], rtol=1e-9, atol=1e-12)

@@ -14,8 +14,7 @@ import pytest
 
 from lab1.sweep.cluster import pack, plan_jobs, schedule
 from lab1.sweep.settings import Cluster
-from tests.helpers import lab1_here, make_cfg, run_cli, wait_for
-from tests.sweep.test_vectorized import FAST, MIXED, assert_same_results
+from tests.helpers import FAST, MIXED, assert_same_results, lab1_here, make_cfg, run_cli, wait_for
 
 pytest.importorskip("submitit")
 
@@ -35,13 +34,13 @@ def submitted_jobs(root) -> list:
 
 def test_same_results_as_the_local_vectorized_launcher_in_fewer_jobs_than_runs(tmp_path):
     _, local = sweep(tmp_path, "local", *MIXED)
-    # 20 ms of work per job and cpu: the 4 groups of 4 runs (about 17 ms each) go two to a job
+    # 20 ms of work per job and cpu: the 2 groups of 4 runs go to 2 jobs, in chunks of 2
     proc, cluster = sweep(tmp_path, "cluster", *MIXED, *LOCAL, "hydra.launcher.chunk_seconds=0.02")
     assert_same_results(cluster, local)
     jobs = submitted_jobs(cluster)
     assert len(jobs) == 2
-    assert proc.stdout.count("lab1: job ") == 16
-    assert "16 finished, 0 failed, 0 skipped" in proc.stdout
+    assert proc.stdout.count("lab1: job ") == 8
+    assert "8 finished, 0 failed, 0 skipped" in proc.stdout
     hydra = next(cluster.rglob(".hydra/hydra.yaml")).read_text()
     assert "VectorizedSubmititLocalLauncher" in hydra
     pickles = [p for p in cluster.rglob("*.pkl") if ".submitit" not in p.parts]
@@ -54,14 +53,14 @@ def test_dry_run_prints_the_plan_and_submits_nothing(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
-    assert "16 runs to train in 4 groups; nothing is submitted" in out
-    for text in ("group 4: 4 runs", "chunks: ", "jobs to submit: 1", "job 1: ", "estimated makespan"):
+    assert "8 runs to train in 2 groups; nothing is submitted" in out
+    for text in ("group 2: 4 runs", "chunks: ", "jobs to submit: 1", "job 1: ", "estimated makespan"):
         assert text in out, text
     assert not (tmp_path / "dry").exists()
 
 
-# four groups trained one after another in one job of one cpu, about a second each
-ONE_JOB = [*FAST, "dataset=xor", "epochs=20000", "hidden=2,3,4,5", "seed=0,1"]
+# four groups trained one after another in one job of one cpu, about half a second each
+ONE_JOB = [*FAST, "dataset=xor", "epochs=10000", "hidden=2,3,4,5", "seed=0,1"]
 ONE_JOB += ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=1"]
 
 

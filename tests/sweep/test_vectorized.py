@@ -18,40 +18,13 @@ from lab1.sweep.compose import JobComposer
 from lab1.sweep.cost import chunk_cost, makespan
 from lab1.sweep.plan import MEMBER_KEYS, chunks, plan, spread, workers
 from lab1.sweep.settings import Sizes
-from tests.helpers import make_cfg, run_cli
-
-FAST = ["print_every=0", "plots.per_job=false"]
-MIXED = ["dataset=xor", "epochs=150", "optim=sgd,adam", "lr=0.05,0.5", "seed=0,1"]
+from tests.helpers import FAST, MIXED, assert_same_results, make_cfg, run_cli
 
 
 def sweep(tmp_path, name: str, *args: str):
     proc = run_cli(["-m", f"hydra.sweep.dir={name}", *FAST, *args], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc, tmp_path / name
-
-
-def assert_same_results(a, b, part: bool = False):
-    """Every job of sweep a matches sweep b as the vectorized launcher promises (and a has
-    every job of b, unless a is only ``part`` of b)."""
-    ta = pd.read_csv(a / "results.csv").set_index("job")
-    tb = pd.read_csv(b / "results.csv").set_index("job")
-    assert set(ta.index) <= set(tb.index) if part else sorted(ta.index) == sorted(tb.index)
-    for job in ta.index:
-        ma = json.loads((a / job / "metrics.json").read_text())
-        mb = json.loads((b / job / "metrics.json").read_text())
-        for key in ("accuracy", "diverged", "epochs_to_100", "epochs_run", "diverged_epoch"):
-            assert ma[key] == mb[key], (job, key)
-        if mb["loss"] is None:
-            assert ma["loss"] is None
-        else:
-            assert ma["loss"] == pytest.approx(mb["loss"], rel=1e-9)
-        pa = pd.read_csv(a / job / "predictions.csv")
-        pb = pd.read_csv(b / job / "predictions.csv")
-        assert (pa.predicted == pb.predicted).all(), job
-        wa = np.load(a / job / "params.npz", allow_pickle=False)
-        wb = np.load(b / job / "params.npz", allow_pickle=False)
-        for k in wb.files:
-            np.testing.assert_allclose(wa[k], wb[k], rtol=1e-9, atol=1e-12)
 
 
 @pytest.fixture(scope="module")
