@@ -99,7 +99,7 @@ def call(
         ) from None
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise AdapterError(f"{FUNCTION} returned a {type(result).__name__}; it must return (loss, grads)")
-    loss, grads = result
+    loss, grads = _loss(result[0]), result[1]
     if not isinstance(grads, Mapping):
         raise AdapterError(
             f"grads is a {type(grads).__name__}; it must be a dict with the keys {', '.join(params)}"
@@ -108,7 +108,7 @@ def call(
     if missing or extra:
         got = ", ".join(map(str, grads)) or "none"
         raise AdapterError(f"grads has the keys {got}; it must have exactly {', '.join(params)}")
-    return _loss(loss), {k: _gradient(k, grads[k], params[k]) for k in params}
+    return loss, {k: _gradient(k, grads[k], params[k]) for k in params}
 
 
 def _adapter_of(function: Callable[..., Any]) -> Path:

@@ -7,6 +7,7 @@ be read, a program that cannot be chosen, a report pypdf cannot open.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -42,8 +43,8 @@ def run_and_read(
     outcome = program.run(entry, space, limits)
     record.seconds = round(outcome.seconds, 3)
     record.ending = outcome.ending()
-    if record.ending is not None:
-        record.last_lines = outcome.last_lines()
+    if record.ending is not None:  # paths shown as in the submission, not in the temporary copy
+        record.last_lines = [line.replace(f"{space.work}{os.sep}", "") for line in outcome.last_lines()]
     printed = parse.parse(outcome.stdout)
     record.runs = [run.summary() for run in printed.runs]
     record.skipped_count = printed.skipped_count

@@ -49,9 +49,7 @@ def _layer_step(result: Result, name: str, agreed: list[str]) -> str:
     if name.startswith("W") and mine.shape[0] == mine.shape[1] and rel_error(mine.T, lab1) < AGREE:
         return f"{name} is lab1's transposed: give each W as (fan_in, fan_out) in the adapter"
     if name.startswith("b") and f"W{layer}" in agreed:
-        return (
-            f"W{layer} agrees but b{layer} differs: a bias's gradient is dz summed over the samples (axis 0)"
-        )
+        return f"a bias's gradient is dz summed over the samples (axis 0), the same dz that gives dW{layer}"
     if layer == top:
         return (
             f"look at the output layer's backward step: dL/dp times the output activation's derivative"
@@ -94,7 +92,8 @@ def explain(result: Result) -> list[str]:
             said = (
                 ", ".join(agreed[:-1]) + (" and " if len(agreed) > 1 else "") + (agreed[-1] if agreed else "")
             )
-            head = f"{_loss_words(result)}, {said + ' agree, ' if agreed else ''}{row.name} differs"
+            verb = " agree, " if len(agreed) > 1 else " agrees, "
+            head = f"{_loss_words(result)}, {said + verb if agreed else ''}{row.name} differs"
             lines = [f"{head}: {_layer_step(result, row.name, agreed)}"]
             if row.consistent:
                 lines.append(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from lab1.check.handout import PASS_ACCURACY, SAMPLES, THRESHOLD
 
 NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?(?:nan|inf)$", re.IGNORECASE)
-VALUE = r"(?:is|=|:)?\s*(?P<raw>(?:array\()?\[[^\]]*\]+\)?|[^\s|,;]+)"
+VALUE = r"(?:is|=|:)?\s*(?P<raw>(?:array\()?\[[^\]]*\]+\)?|[-+]?(?:\d|\.\d|nan|inf)[^\s|,;]*)"
 FIELDS = {
     "epoch": re.compile(r"\bepochs?\s*[:=#]?\s*(?P<raw>\d+)", re.IGNORECASE),
     "iter": re.compile(r"\biter(?:ation)?s?\s*[:=#]?\s*(?P<raw>\d+)", re.IGNORECASE),

@@ -37,8 +37,14 @@ def _yes(flag: bool | None) -> str:
 
 
 def _generators(r: Record) -> str:
-    odd = [f"{name} {status}" for name, status in r.generators.items() if status != "intact"]
-    return "-" if not r.generators else "; ".join(odd) if odd else "intact"
+    """``intact``, or what is not: ``linear modified``, ``both missing``."""
+    short = {"generate_linear": "linear", "generate_XOR_easy": "xor"}
+    odd = {short.get(name, name): status for name, status in r.generators.items() if status != "intact"}
+    if not r.generators or not odd:
+        return "intact" if r.generators else "-"
+    if len(odd) == len(r.generators) > 1 and len(set(odd.values())) == 1:
+        return f"both {next(iter(odd.values()))}"
+    return ", ".join(f"{name} {status}" for name, status in odd.items())
 
 
 def _missing(r: Record) -> str:
@@ -84,6 +90,25 @@ def md_table(records: list[Record]) -> str:
     return "\n".join(lines)
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _run_line(i: int, run: dict) -> str:
+    """``run 1 (linear): 100 predictions, accuracy 100% (printed: 100%), 5 loss lines, ...``."""
+    loss = (
+        f"{_plural(run['loss_lines'], 'loss line')}, epochs {run['first_epoch']}..{run['last_epoch']}, "
+        f"loss {run['first_loss']} -> {run['last_loss']}"
+        if run["loss_lines"]
+        else "no loss lines"
+    )
+    below = " -- below 90%" if run["accuracy"] is not None and not run["passed"] else ""
+    return (
+        f"- run {i} ({run['dataset'] or 'dataset unknown'}): {_plural(run['predictions'], 'prediction')}, "
+        f"accuracy {_pct(run['accuracy'])} (printed: {_pct(run['claimed_accuracy'])}), {loss}{below}"
+    )
+
+
 def details(r: Record) -> list[str]:
     """What a grader reads about one record, line by line (Markdown)."""
     who = f"{r.student_id} {r.name}" if r.student_id else r.name
@@ -101,26 +126,14 @@ def details(r: Record) -> list[str]:
         where = f" (first difference at line {g['differs_at']})" if g["differs_at"] else ""
         out.append(f"- `{g['name']}` in {g['file']}:{g['line']}: {g['status']}{where}")
     out += [f"- `{name}`: missing" for name, status in r.generators.items() if status == "missing"]
-    for i, run in enumerate(r.runs, start=1):
-        loss = (
-            "no loss lines"
-            if not run["loss_lines"]
-            else (
-                f"{run['loss_lines']} loss lines, epochs {run['first_epoch']}..{run['last_epoch']}, "
-                f"loss {run['first_loss']} -> {run['last_loss']}"
-            )
-        )
-        out.append(
-            f"- run {i} ({run['dataset'] or 'dataset unknown'}): {run['predictions']} predictions, accuracy "
-            f"{_pct(run['accuracy'])} (printed: {_pct(run['claimed_accuracy'])}), {loss}"
-            + ("" if run["passed"] else " -- below 90%" if run["accuracy"] is not None else "")
-        )
+    out += [_run_line(i, run) for i, run in enumerate(r.runs, start=1)]
     if r.skipped_count:
         out.append(f"- {r.skipped_count} printed lines not read, the first:")
         out += [
             f"    - line {s['line']}: `{s['text'].strip()[:120]}`" for s in r.skipped_lines[:SHOWN_SKIPPED]
         ]
     out += [f"- report `{r.report}`: {pdf.describe(m)}" for m in r.missing_sections or []]
+    out += [f"- report `{r.report}`: every section and part found"] if r.missing_sections == [] else []
     if r.last_lines:
         out += ["- its last lines:", "", "```", *r.last_lines, "```"]
     out += [f"- figure: [{Path(f).name}]({f})" for f in r.figures]
