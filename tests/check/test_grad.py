@@ -181,3 +181,10 @@ def test_lab1s_override_checks(args, message, capsys):
 def test_no_such_adapter(capsys):
     assert main(["grad", "nowhere.py"]) == 2
     assert capsys.readouterr().err == "lab1.check: error: nowhere.py: no such .py file\n"
+
+
+def test_the_docs_show_the_adapters_the_tests_run():
+    docs = (Path(__file__).parents[2] / "docs" / "check.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in docs.split("```python\n")[1:]]
+    for name in ("adapter_layers.py", "adapter_functions.py"):
+        assert (STUDENTS / name).read_text() in blocks, name

@@ -13,7 +13,6 @@ import pytest
 
 from lab1.check import pdf, submission
 from lab1.check.__main__ import main
-from tests.check.conftest import SECTIONS  # noqa: F401  (the headings the reports use)
 
 STUDENTS = Path(__file__).parent / "students"
 
