@@ -24,24 +24,14 @@ import zipfile
 from pathlib import Path
 
 from lab1.check.batch import cores
+from lab1.check.handout import GENERATORS
 from lab1.report.typst import compile_pdf
 
-PROGRAM = """
+PROGRAM = (
+    GENERATORS
+    + """
 import time
 import numpy as np
-
-def generate_XOR_easy():
-    import numpy as np
-    inputs = []
-    labels = []
-    for i in range(11):
-        inputs.append([0.1 * i, 0.1 * i])
-        labels.append(0)
-        if 0.1 * i == 0.5:
-            continue
-        inputs.append([0.1 * i, 1 - 0.1 * i])
-        labels.append(1)
-    return np.array(inputs), np.array(labels).reshape(21, 1)
 
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
@@ -66,6 +56,7 @@ for i, (t, p) in enumerate(zip(y[:, 0], a[-1][:, 0])):
     print(f"Iter{i} |    Ground truth: {t} |     prediction: {p:.5f} |")
 print(f"loss={np.mean((a[-1] - y) ** 2):.5f} accuracy={np.mean((a[-1] > 0.5) == y) * 100:.2f}%")
 """
+)
 
 
 def epochs_per_second(seconds: float = 1.0) -> float:
