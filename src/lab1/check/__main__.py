@@ -17,12 +17,11 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from lab1.check import adapter, batch, examine, grad, hints, pdf, results
+from lab1.check import batch, examine, pdf, results
 from lab1.check.program import Limits
 from lab1.check.record import Record
-from lab1.config import ConfigError
 from lab1.job.console import protect_stdout
 
 PROG = "lab1.check"
@@ -109,6 +108,9 @@ def submissions_command(argv: list[str]) -> int:
 
 def grad_command(argv: list[str]) -> int:
     """``grad ADAPTER.py [overrides]``: 0 agrees, 1 differs, 2 bad adapter."""
+    from lab1.check import adapter, grad, hints  # Hydra's and lab1.config's imports: for grad only
+    from lab1.config import ConfigError
+
     parser = Parser(prog=f"{PROG} grad", description="Compare an adapter's gradients with lab1's.")
     parser.add_argument("adapter", type=Path, help="a .py file defining loss_and_grads(params, x, y)")
     parser.add_argument(
@@ -117,7 +119,10 @@ def grad_command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not (args.adapter.is_file() and args.adapter.suffix == ".py"):
         raise Refused(f"{args.adapter}: no such .py file")
-    s = grad.setup(grad.compose(args.overrides))
+    try:
+        s = grad.setup(grad.compose(args.overrides))
+    except ConfigError as err:
+        raise Refused(str(err)) from None
     try:
         result = grad.compare(adapter.load(args.adapter), s)
     except adapter.AdapterError as err:
@@ -137,7 +142,8 @@ def grad_command(argv: list[str]) -> int:
     return 0 if result.agrees else 1
 
 
-def _grad_json(args: argparse.Namespace, r: grad.Result, words: list[str]) -> dict:
+def _grad_json(args: argparse.Namespace, r: Any, words: list[str]) -> dict:
+    """grad.json: the loss, each parameter's row (a ``grad.Result``'s) and the verdict."""
     return {
         "adapter": str(args.adapter),
         "overrides": args.overrides,
@@ -167,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     command = COMMANDS.get(argv[0], submissions_command) if argv else submissions_command
     try:
         return command(argv[1:] if command is not submissions_command else argv)
-    except (Refused, ConfigError, pdf.MissingExtra) as err:
+    except (Refused, pdf.MissingExtra) as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2
 
