@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from lab1.check.__main__ import main
 from lab1.check.submission import choose_entry
+from tests.helpers import process_gone
 
 STUDENTS = Path(__file__).parent / "students"
 
@@ -24,15 +24,6 @@ def _run(args: list[str], cwd: Path, monkeypatch, capsys) -> tuple[dict, str]:
     assert last.startswith("lab1: wrote outputs/check/")
     (record,) = json.loads((cwd / last.split()[-1] / "check.json").read_text())
     return record, out
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    status = Path(f"/proc/{pid}/status")
-    return status.exists() and "State:\tZ" in status.read_text()  # killed, not yet reaped by init
 
 
 def test_a_hang_is_stopped_with_its_helpers_and_its_output_still_read(tmp_path, monkeypatch, capsys):
@@ -55,7 +46,7 @@ def test_a_hang_is_stopped_with_its_helpers_and_its_output_still_read(tmp_path, 
     assert (xor["predictions"], xor["loss_lines"], xor["accuracy"]) == (0, 1, None)
     assert not record["passed"]  # the second run was cut before its predictions
     (helper,) = [s["text"] for s in record["skipped_lines"] if s["text"].startswith("helper pid")]
-    assert _gone(int(helper.split()[-1]))
+    assert process_gone(int(helper.split()[-1]))
     assert "timeout" in out.splitlines()[-2]
 
 

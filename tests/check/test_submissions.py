@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 import subprocess
 import sys
 import zipfile
@@ -13,6 +15,7 @@ import pytest
 
 from lab1.check import pdf, submission
 from lab1.check.__main__ import main
+from tests.helpers import process_gone, wait_for
 
 STUDENTS = Path(__file__).parent / "students"
 
@@ -225,3 +228,31 @@ def test_without_pypdf_the_pip_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr == f"lab1.check: error: {pdf.PIP_HINT}\n"
     assert not (tmp_path / "outputs").exists()
+
+
+def test_ctrl_c_keeps_the_zips_checked_and_ends_the_running_program(tmp_path):
+    started = tmp_path / "started"
+    zips = tmp_path / "zips"
+    zips.mkdir()
+    _zip(zips / "DL_LAB1_0000001_Quick.zip", {"a.py": b"print('Ground truth: 1 | prediction: 0.9')\n"})
+    waiting = f"import os, time\nopen({str(started)!r}, 'w').write(str(os.getpid()))\nwhile True:\n    time.sleep(0.2)\n"
+    _zip(zips / "DL_LAB1_0000002_Wait.zip", {"b.py": waiting.encode()})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab1.check", str(zips), "--jobs", "1"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert wait_for(
+        lambda: started.exists() and started.read_text() != ""
+    )  # one zip at a time: the first is done
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C at a terminal: the command and its workers
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    last = err.rstrip().splitlines()[-1]
+    assert last.startswith("lab1.check: interrupted; the 1 of 2 zips checked are in outputs/check/"), err
+    (record,) = json.loads((tmp_path / last.split()[-1] / "check.json").read_text())
+    assert (record["student_id"], record["status"]) == ("0000001", "ok")
+    assert wait_for(lambda: process_gone(int(started.read_text())))

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from lab1 import interrupt
 from lab1.check import batch, examine, pdf, results
 from lab1.check.program import Limits
 from lab1.check.record import Record
@@ -29,6 +30,10 @@ PROG = "lab1.check"
 
 class Refused(Exception):
     """Bad input: one line, exit 2."""
+
+
+class Stopped(Exception):
+    """Ctrl-C: one line, exit 130."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -69,8 +74,10 @@ def run_command(argv: list[str]) -> int:
         raise Refused(f"{args.path}: not a .py file or a directory")
     if args.path.is_file() and args.entry:
         raise Refused("--entry picks a file inside a directory; give the .py file itself instead")
+    limits = _checked_limits(args)
     out = results.new_dir()
-    return _report([examine.check_program(args.path, args.entry, _checked_limits(args), out)], out)
+    with results.discarded_if_interrupted(out):
+        return _report([examine.check_program(args.path, args.entry, limits, out)], out)
 
 
 def _checked_limits(args: argparse.Namespace) -> Limits:
@@ -102,8 +109,15 @@ def submissions_command(argv: list[str]) -> int:
     pdf.require_pypdf()
     out = results.new_dir()
     if len(zips) == 1:
-        return _report([batch.check_one(zips[0], args.entry, limits, out)], out)
-    return _report(batch.check_class(zips, args.entry, limits, out, args.jobs), out)
+        with results.discarded_if_interrupted(out):
+            return _report([batch.check_one(zips[0], args.entry, limits, out)], out)
+    try:
+        return _report(batch.check_class(zips, args.entry, limits, out, args.jobs), out)
+    except batch.Interrupted as stop:  # what was checked is kept
+        results.write(stop.records, out)
+        raise Stopped(
+            f"interrupted; the {len(stop.records)} of {len(zips)} zips checked are in {_shown(out)}"
+        ) from None
 
 
 def grad_command(argv: list[str]) -> int:
@@ -169,6 +183,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {"grad": grad_command, "run": 
 def main(argv: list[str] | None = None) -> int:
     """Dispatch on the first word (grad, run), else check zips; bad input is one line and exit 2."""
     protect_stdout()
+    interrupt.install()
     argv = sys.argv[1:] if argv is None else argv
     command = COMMANDS.get(argv[0], submissions_command) if argv else submissions_command
     try:
@@ -176,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     except (Refused, pdf.MissingExtra) as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2
+    except (Stopped, KeyboardInterrupt) as err:
+        print(f"{PROG}: {err or 'interrupted'}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

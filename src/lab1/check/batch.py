@@ -8,12 +8,13 @@ the others. A worker that dies is replaced, and its submission checked again on 
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from tqdm import tqdm
 
+from lab1 import interrupt
 from lab1.check import examine, program
 from lab1.check.record import Record
 
@@ -41,24 +42,42 @@ def _failed(archive: Path, note: str) -> Record:
     return record
 
 
+class Interrupted(Exception):
+    """Ctrl-C during a class: the records of the zips checked so far."""
+
+    def __init__(self, records: list[Record]) -> None:
+        super().__init__(f"interrupted after {len(records)} zips")
+        self.records = records
+
+
 def check_class(
     zips: list[Path], entry: str | None, limits: program.Limits, out: Path, jobs: int
 ) -> list[Record]:
-    """Every zip, ``jobs`` at a time; a record for each, in no particular order."""
+    """Every zip, ``jobs`` at a time; a record for each, in no particular order.
+
+    Ctrl-C reaches the workers too: each kills its student's program and stops; the zips not
+    begun are cancelled, and ``Interrupted`` carries the records finished until then.
+    """
     records: list[Record] = []
     broken: list[Path] = []
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(zips)))) as pool:
+    pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(zips))))
+    try:
         futures: dict[Future[Record], Path] = {pool.submit(check_one, z, entry, limits, out): z for z in zips}
-        bar = tqdm(as_completed(futures), total=len(zips), desc="lab1.check", unit="zip", disable=None)
-        for future in bar:
-            try:
-                records.append(future.result())
-            except BrokenProcessPool:
-                broken.append(futures[future])
+        with tqdm(total=len(zips), desc="lab1.check", unit="zip", disable=None) as bar:
+            for future in interrupt.as_completed(futures):
+                bar.update()
+                try:
+                    records.append(future.result())
+                except BrokenProcessPool:
+                    broken.append(futures[future])
+    except KeyboardInterrupt:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise Interrupted(records) from None
+    pool.shutdown(wait=True)
     for archive in broken:  # each alone, so a submission that kills its worker takes only itself down
-        with ProcessPoolExecutor(max_workers=1) as pool:
+        with ProcessPoolExecutor(max_workers=1) as alone:
             try:
-                records.append(pool.submit(check_one, archive, entry, limits, out).result())
+                records.append(alone.submit(check_one, archive, entry, limits, out).result())
             except BrokenProcessPool:
                 records.append(_failed(archive, "lab1.check's worker process died while checking it"))
     return records

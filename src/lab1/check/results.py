@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from lab1.check import pdf
 from lab1.check.record import Record
-from lab1.job.places import OUTPUTS
+from lab1.job.places import OUTPUTS, prune_empty_parents
 
 OUT = Path(OUTPUTS) / "check"  # relative to where lab1 runs, as its other outputs
 SHOWN_SKIPPED = 8  # skipped lines shown per record in check.md and the details
+
+
+@contextmanager
+def discarded_if_interrupted(out: Path) -> Iterator[None]:
+    """Remove ``out`` (and the empty ``outputs/check/<date>`` above it) if Ctrl-C cuts the check."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        shutil.rmtree(out, ignore_errors=True)
+        prune_empty_parents(out)
+        raise
 
 
 def new_dir(root: Path | None = None) -> Path:
