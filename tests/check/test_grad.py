@@ -188,3 +188,25 @@ def test_the_docs_show_the_adapters_the_tests_run():
     blocks = [block.split("```", 1)[0] for block in docs.split("```python\n")[1:]]
     for name in ("adapter_layers.py", "adapter_functions.py"):
         assert (STUDENTS / name).read_text() in blocks, name
+
+
+BCE = """import numpy as np
+def loss_and_grads(params, x, y):
+    a = [x]
+    for i in (1, 2, 3):
+        a.append(1 / (1 + np.exp(-(a[-1] @ params[f"W{i}"] + params[f"b{i}"]))))
+    p, n, g = a[-1], len(y), {}
+    delta = (p - y) / n  # BCE's derivative through the sigmoid
+    for i in (3, 2, 1):
+        g[f"W{i}"], g[f"b{i}"] = a[i - 1].T @ delta, delta.sum(axis=0)
+        delta = delta @ params[f"W{i}"].T * a[i - 1] * (1 - a[i - 1])
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), g
+"""
+
+
+def test_a_bce_adapter_agrees_with_loss_bce_and_is_told_so_without_it(lab, tmp_path):
+    bce = adapter.load(_write(tmp_path, BCE))
+    assert grad.compare(bce, grad.setup(grad.compose(["loss=bce", "dataset=linear"]))).agrees
+    first, second = hints.explain(grad.compare(bce, lab))
+    assert first.startswith("your loss differs from lab1's")
+    assert second == "your loss is lab1's loss=bce: add loss=bce to the command"

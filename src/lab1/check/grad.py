@@ -74,6 +74,7 @@ class Setup:
     y: Array  # (n, 1) of 0.0 and 1.0
     loss: float
     grads: dict[str, Array]
+    other_losses: dict[str, float]  # lab1's other losses of the same output (name -> value)
 
 
 def setup(cfg: DictConfig) -> Setup:
@@ -84,9 +85,14 @@ def setup(cfg: DictConfig) -> Setup:
     net = reference.Network(
         member.params_init, cfg.activation, cfg.output_activation, cfg.loss, float(cfg.leaky_slope)
     )
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         loss, grads = net.loss_and_grads(x, y)
-    return Setup(cfg, member.params_init, x, y, loss, {k: v.copy() for k, v in grads.items()})
+        p = net.layers[-1].a
+        others = {name: fn(p, y)[0] for name, fn in reference.LOSSES.items() if name != cfg.loss}
+    grads = {k: v.copy() for k, v in grads.items()}
+    return Setup(
+        cfg, member.params_init, x, y, loss, grads, {k: v for k, v in others.items() if np.isfinite(v)}
+    )
 
 
 def backwards(params: dict[str, Array]) -> list[str]:

@@ -79,7 +79,14 @@ def explain(result: Result) -> list[str]:
             f"your loss differs from lab1's ({result.loss:.10g}, lab1's {result.setup.loss:.10g}, {ratio:.6g}x):"
             f" check the loss before the gradients"
         ]
-        if factor is not None and abs(factor - ratio) < 1e-6 * abs(ratio):
+        other = [
+            name
+            for name, value in result.setup.other_losses.items()
+            if abs(result.loss - value) < AGREE * abs(value)
+        ]
+        if other:
+            lines.append(f"your loss is lab1's loss={other[0]}: add loss={other[0]} to the command")
+        elif factor is not None and abs(factor - ratio) < 1e-6 * abs(ratio):
             lines.append(f"every gradient is {factor:g}x lab1's too, as your loss: {_named(factor, n)}")
         elif all(r.consistent for r in result.rows):
             lines.append(
