@@ -256,3 +256,36 @@ def test_ctrl_c_keeps_the_zips_checked_and_ends_the_running_program(tmp_path):
     (record,) = json.loads((tmp_path / last.split()[-1] / "check.json").read_text())
     assert (record["student_id"], record["status"]) == ("0000001", "ok")
     assert wait_for(lambda: process_gone(int(started.read_text())))
+
+
+def test_a_zip_without_source_and_one_with_a_notebook(tmp_path, monkeypatch, capsys, reports):
+    report = reports["full"].read_bytes()
+    (tmp_path / "zips").mkdir()
+    _zip(tmp_path / "zips" / "DL_LAB1_1_Only.zip", {"report.pdf": report})
+    _zip(tmp_path / "zips" / "DL_LAB1_2_Nb.zip", {"report.pdf": report, "lab1.ipynb": b"{}"})
+    monkeypatch.chdir(tmp_path)
+    assert main([str(tmp_path / "zips"), "--jobs", "1"]) == 0
+    only, nb = json.loads(next((tmp_path / "outputs").glob("check/*/*/check.json")).read_text())
+    assert (only["format_ok"], only["format_problems"], only["status"]) == (
+        False,
+        ["no Python source in the zip"],
+        "not_run",
+    )
+    assert (nb["format_ok"], nb["status"], nb["missing_sections"]) == (True, "not_run", [])
+    assert nb["notes"] == ["not run: lab1.ipynb is a notebook; export it as a .py file to run it"]
+
+
+def test_run_a_directory_with_entry(tmp_path, monkeypatch, capsys):
+    code = tmp_path / "mycode"
+    (code / ".git").mkdir(parents=True)
+    (code / ".git" / "junk.py").write_text("import torch\n")  # not the student's: never read
+    (code / "model.py").write_text("import torch\n")
+    (code / "main.py").write_text(
+        "print('Iter0 | Ground truth: 1 | prediction: 0.7')\nprint('Accuracy: 100%')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(code), "--entry", "main.py"]) == 0
+    (record,) = json.loads(next((tmp_path / "outputs").glob("check/*/*/check.json")).read_text())
+    assert (record["entry"], record["entry_reason"], record["status"]) == ("main.py", "--entry", "ok")
+    assert record["forbidden_imports"] == [{"module": "torch", "file": "model.py", "line": 1}]
+    assert record["runs"][0]["claimed_accuracy"] == 1.0 and record["passed"]

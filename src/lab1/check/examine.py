@@ -103,7 +103,12 @@ def check_zip(archive: Path, entry: str | None, limits: program.Limits, out: Pat
             record.format_ok = False
             return record
         files = submission.sources(space.work)
-        if not files:
+        notebooks = [p.relative_to(space.work).as_posix() for p in submission.sources(space.work, "*.ipynb")]
+        if not files and notebooks:  # source, but not a program lab1 can run as the student would
+            record.notes.append(
+                f"not run: {', '.join(notebooks)} is a notebook; export it as a .py file to run it"
+            )
+        elif not files:
             record.format_problems.append("no Python source in the zip")
         report, pdfs = submission.report(space.work)
         if report is None:

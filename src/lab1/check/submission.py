@@ -101,9 +101,9 @@ def unpack(archive: Path, dest: Path) -> Unpacked:
     return out
 
 
-def sources(root: Path) -> list[Path]:
+def sources(root: Path, pattern: str = "*.py") -> list[Path]:
     """The student's Python files under ``root``, sorted, without hidden or tool directories."""
-    found = [p for p in root.rglob("*.py") if p.is_file() and not _skipped(p.relative_to(root).as_posix())]
+    found = [p for p in root.rglob(pattern) if p.is_file() and not _skipped(p.relative_to(root).as_posix())]
     return sorted(found)
 
 
