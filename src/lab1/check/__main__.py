@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -81,7 +82,7 @@ def run_command(argv: list[str]) -> int:
 
 
 def _checked_limits(args: argparse.Namespace) -> Limits:
-    if args.timeout <= 0 or args.memory < 64:
+    if not 0 < args.timeout < math.inf or args.memory < 64:
         raise Refused(
             f"--timeout {args.timeout:g} --memory {args.memory}: a timeout > 0 s and at least 64 MB"
         )
@@ -90,7 +91,7 @@ def _checked_limits(args: argparse.Namespace) -> Limits:
 
 def submissions_command(argv: list[str]) -> int:
     """``ZIP`` or ``DIR``: hand-ins."""
-    parser = Parser(prog=PROG, description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = Parser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", type=Path, help="a hand-in zip, or a directory of them (or: grad, run)")
     _limits(parser)
     parser.add_argument("--jobs", type=int, default=batch.cores(), help="zips checked at once (the cores)")

@@ -53,11 +53,16 @@ def run_and_read(
     record.figures = keep_figures(outcome.figures, figures)
 
 
+MAX_FIGURES = 100  # kept per program (one that saves every frame of an animation keeps the first)
+
+
 def keep_figures(pngs: list[Path], dest: Path) -> list[str]:
     """Copy the PNGs into ``dest``, each distinct image once; their paths as ``dest.parent.name/...``."""
     seen: set[str] = set()
-    kept = []
+    kept: list[str] = []
     for png in pngs:
+        if len(kept) == MAX_FIGURES:
+            break
         digest = hashlib.sha256(png.read_bytes()).hexdigest()
         if digest in seen:
             continue
