@@ -33,6 +33,7 @@ def test_the_handouts_format():
         ("Epoch: 5000\tloss: 0.12350983253255791", 5000, 0.12350983253255791),
         ("Epoch: 500, loss: 0.688860, acc: 0.523810.", 500, 0.688860),
         ("[Epoch 300/1000] loss=[[0.25]]", 300, 0.25),
+        ("n_epoch=7 train_loss=0.5 train_acc=0.6", 7, 0.5),
     ],
 )
 def test_loss_lines(line, epoch, loss):

@@ -183,6 +183,7 @@ def test_entries_pointing_outside_are_never_written(tmp_path):
         ("DL_LAB1_0856001_Alice.zip", "0856001", "Alice", True),
         ("DL_LAB1_310551001_王小明.zip", "310551001", "王小明", True),
         ("DL_LAB1_A1234_Li_Wei.zip", "A1234", "Li_Wei", True),
+        ("DL_LAB1_0856001_Alice Chen.ZIP", "0856001", "Alice Chen", True),
         ("DLP_LAB1_0856001_Alice.zip", "0856001", "Alice", False),
         ("DL_Lab1_0856001_Alice.zip", "0856001", "Alice", False),
         ("report.zip", "", "report", False),

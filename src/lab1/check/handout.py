@@ -47,7 +47,7 @@ PASS_ACCURACY = 0.9  # "90% earns 40% of the grade", from the predictions, class
 THRESHOLD = 0.5
 
 # DL_LAB1_<studentID>_<name>.zip; a format error costs 5 points.
-ZIP_NAME = re.compile(r"^DL_LAB1_(?P<student_id>[A-Za-z0-9]+)_(?P<name>[^_].*)\.zip$")
+ZIP_NAME = re.compile(r"^DL_LAB1_(?P<student_id>[A-Za-z0-9]+)_(?P<name>[^_].*)\.(?i:zip)$")
 # A looser reading of a wrong name, so its row still shows who it is (DLP_Lab1_0856_x.zip).
 ZIP_NAME_LOOSE = re.compile(
     r"^[A-Za-z]*[_ -]*lab[_ -]?1[_ -]+(?P<student_id>[A-Za-z]?[0-9][A-Za-z0-9]*)[_ -]+(?P<name>.+)\.zip$",

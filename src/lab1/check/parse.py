@@ -24,13 +24,13 @@ from lab1.check.handout import PASS_ACCURACY, SAMPLES, THRESHOLD
 NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?(?:nan|inf)$", re.IGNORECASE)
 VALUE = r"(?:is|=|:)?\s*(?P<raw>(?:array\()?\[[^\]]*\]+\)?|[-+]?(?:\d|\.\d|nan|inf)[^\s|,;]*)"
 FIELDS = {
-    "epoch": re.compile(r"\bepochs?\s*[:=#]?\s*(?P<raw>\d+)", re.IGNORECASE),
+    "epoch": re.compile(r"(?<![a-z])epochs?\s*[:=#]?\s*(?P<raw>\d+)", re.IGNORECASE),
     "iter": re.compile(r"\biter(?:ation)?s?\s*[:=#]?\s*(?P<raw>\d+)", re.IGNORECASE),
-    "loss": re.compile(r"\bloss\s*" + VALUE, re.IGNORECASE),
+    "loss": re.compile(r"(?<![a-z])loss\s*" + VALUE, re.IGNORECASE),
     "truth": re.compile(r"\bground[\s_-]*truth\s*" + VALUE, re.IGNORECASE),
     "pred": re.compile(r"\bpred(?:iction|icted|ict)?s?\b\s*" + VALUE, re.IGNORECASE),
     "acc": re.compile(
-        r"\bacc(?:uracy)?\b(?:\s+(?:on|of|for)\s+[A-Za-z_ ]{1,20}?)?\s*" + VALUE, re.IGNORECASE
+        r"(?<![a-z])acc(?:uracy)?\b(?:\s+(?:on|of|for)\s+[A-Za-z_ ]{1,20}?)?\s*" + VALUE, re.IGNORECASE
     ),
 }
 DATASET_WORDS = {
