@@ -66,6 +66,6 @@ def train_and_test(x, y, epochs, lr):
 if __name__ == "__main__":
     np.random.seed(1)
     x, y = generate_linear(n=100)
-    train_and_test(x, y, epochs=2000, lr=1.0)
+    train_and_test(x, y, epochs=800, lr=1.0)
     x, y = generate_XOR_easy()
-    train_and_test(x, y, epochs=4000, lr=2.0)
+    train_and_test(x, y, epochs=2000, lr=2.0)
