@@ -78,7 +78,9 @@ COLUMNS: dict[str, Callable[[Record], str]] = {
     "forbidden": lambda r: ", ".join(sorted({i["module"] for i in r.forbidden_imports})) or "none",
     "generators": _generators,
     "missing": _missing,
-    "unread": lambda r: str(r.skipped_count) if r.status != "not_run" else "-",  # printed lines not understood
+    "unread": lambda r: (
+        str(r.skipped_count) if r.status != "not_run" else "-"
+    ),  # printed lines not understood
     "seconds": lambda r: "-" if r.seconds is None else f"{r.seconds:.1f}",
     "figures": lambda r: str(len(r.figures)),
 }
