@@ -57,7 +57,7 @@ MAX_FIGURES = 100  # kept per program (one that saves every frame of an animatio
 
 
 def keep_figures(pngs: list[Path], dest: Path) -> list[str]:
-    """Copy the PNGs into ``dest``, each distinct image once; their paths as ``dest.parent.name/...``."""
+    """Copy the PNGs into ``dest``, each distinct image once; their paths from the check's directory."""
     seen: set[str] = set()
     kept: list[str] = []
     for png in pngs:
