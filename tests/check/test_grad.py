@@ -83,6 +83,16 @@ def test_a_loss_summed_over_the_samples_is_checked_before_the_gradients(lab, tmp
     )
 
 
+def test_a_loss_with_one_half_in_front(lab, tmp_path):
+    body = "from adapter_functions import loss_and_grads as mine\n"
+    body += "def loss_and_grads(p, x, y):\n    loss, g = mine(p, x, y)\n    return loss / 2, {k: v / 2 for k, v in g.items()}\n"
+    _, second = hints.explain(grad.compare(adapter.load(_write(tmp_path, body)), lab))
+    assert second == (
+        "every gradient is 0.5x lab1's too, as your loss: a loss of 1/2 mean (p - y)^2; lab1's MSE has no 1/2:"
+        " L = mean (p - y)^2"
+    )
+
+
 def test_a_bias_gradient_averaged_instead_of_summed(lab, tmp_path):
     body = "from adapter_functions import loss_and_grads as mine\n"
     body += "def loss_and_grads(p, x, y):\n    loss, g = mine(p, x, y)\n"

@@ -11,11 +11,16 @@ import numpy as np
 
 from lab1.check.grad import AGREE, Result, rel_error
 
-# a factor every gradient is off by -> what usually causes it
+# a factor every gradient is off by, the loss agreeing -> what usually causes it
 FACTORS = {
     0.5: "MSE's derivative has a factor 2: dL/dp = 2 (p - y) / n",
     2.0: "lab1's MSE has no 1/2: L = mean (p - y)^2, so dL/dp = 2 (p - y) / n, not 4 (p - y) / n",
     -1.0: "the sign: a gradient is dL/dtheta; the update subtracts it, the gradient itself is not negated",
+}
+# ... the loss off by the same factor -> what usually causes it
+LOSS_FACTORS = {
+    0.5: "a loss of 1/2 mean (p - y)^2; lab1's MSE has no 1/2: L = mean (p - y)^2",
+    -1.0: "the loss's sign",
 }
 
 
@@ -31,10 +36,10 @@ def _factor(result: Result) -> float | None:
     return r
 
 
-def _named(r: float, n: int) -> str:
-    """What a factor usually means, with the sample count n in view."""
-    for value, why in FACTORS.items():
-        if abs(r - value) < 1e-9:
+def _named(r: float, n: int, table: dict[float, str]) -> str:
+    """What a factor usually means (``table``), with the sample count n in view."""
+    for value, why in table.items():
+        if abs(r - value) < 1e-6:
             return why
     if abs(r - n) < 1e-6 * n or abs(r - 1 / n) < 1e-9:
         return f"lab1's loss is the mean over the {n} samples, not their sum"
@@ -73,7 +78,7 @@ def explain(result: Result) -> list[str]:
     factor = _factor(result)
     ratio = result.loss / result.setup.loss if result.setup.loss else float("nan")
     if factor is not None and result.loss_rel < AGREE:
-        return [f"your loss agrees; every gradient is {factor:g}x lab1's: {_named(factor, n)}"]
+        return [f"your loss agrees; every gradient is {factor:g}x lab1's: {_named(factor, n, FACTORS)}"]
     if result.loss_rel >= AGREE:
         lines = [
             f"your loss differs from lab1's ({result.loss:.10g}, lab1's {result.setup.loss:.10g}, {ratio:.6g}x):"
@@ -87,7 +92,9 @@ def explain(result: Result) -> list[str]:
         if other:
             lines.append(f"your loss is lab1's loss={other[0]}: add loss={other[0]} to the command")
         elif factor is not None and abs(factor - ratio) < 1e-6 * abs(ratio):
-            lines.append(f"every gradient is {factor:g}x lab1's too, as your loss: {_named(factor, n)}")
+            lines.append(
+                f"every gradient is {factor:g}x lab1's too, as your loss: {_named(factor, n, LOSS_FACTORS)}"
+            )
         elif all(r.consistent for r in result.rows):
             lines.append(
                 "your gradients are the derivatives of your own loss: the forward pass or the loss differs"
