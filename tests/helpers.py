@@ -104,6 +104,16 @@ def wait_for(condition: Callable[[], bool], seconds: float = 120) -> bool:
     return condition()
 
 
+def process_gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (killed and not yet reaped by init counts as ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    status = Path(f"/proc/{pid}/status")
+    return status.exists() and "State:\tZ" in status.read_text()
+
+
 H = 1e-6
 TOL = 1e-6
 
