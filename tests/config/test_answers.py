@@ -94,7 +94,10 @@ def test_the_report_refuses_abbreviated_options(capsys):
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.count("\n") == 1
     assert err == "lab1.report: error: unrecognized arguments: --epoch 100; did you mean --epochs?\n"
-    for bad, message in ((["--seeds", "0"], "--seeds 0: must be an integer >= 1"), (["--jobs", "0"], "--jobs 0")):
+    for bad, message in (
+        (["--seeds", "0"], "--seeds 0: must be an integer >= 1"),
+        (["--jobs", "0"], "--jobs 0"),
+    ):
         with pytest.raises(SystemExit):
             parse(bad)
         err = capsys.readouterr().err
@@ -104,10 +107,10 @@ def test_the_report_refuses_abbreviated_options(capsys):
 
 
 def test_rerun_says_whether_it_reproduced_the_run(tmp_path, capsys):
+    from omegaconf import OmegaConf
+
     from lab1.job.run import run
     from lab1.rerun import main
-
-    from omegaconf import OmegaConf
 
     cfg = make_cfg(*QUICK, "dataset=linear", "seed=3")
     run(cfg, tmp_path / "run")

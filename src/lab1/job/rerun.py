@@ -30,14 +30,18 @@ def saved_config(run_dir: Path) -> DictConfig:
     return cfg
 
 
-def with_new_keys(cfg: DictConfig) -> DictConfig:
-    """The saved config, with every key lab1 has gained since it was saved (``stop_accuracy``,
-    ``plots.animation``, ``logger``, ...) at lab1's default: new keys default to off, so the
-    run's results stay as they were."""
+def defaults_for(cfg: DictConfig) -> DictConfig:
+    """lab1's defaults with the saved config's dataset, optimizer and model chosen."""
     choices = [f"{group}={cfg[group].name}" for group in ("dataset", "optim", "model") if group in cfg]
     with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
-        defaults = compose("config", choices)
-    merged = OmegaConf.merge(defaults, cfg)
+        return compose("config", choices)
+
+
+def with_new_keys(cfg: DictConfig, defaults: DictConfig | None = None) -> DictConfig:
+    """The saved config, with every key lab1 has gained since it was saved (``stop_accuracy``,
+    ``plots.animation``, ``logger``, ...) at lab1's default (``defaults``: ``defaults_for(cfg)``):
+    new keys default to off, so the run's results stay as they were."""
+    merged = OmegaConf.merge(defaults_for(cfg) if defaults is None else defaults, cfg)
     assert isinstance(merged, DictConfig)
     return merged
 

@@ -136,11 +136,13 @@ class Network:
         return out
 
     def train(self, x: Array, y: Array, epochs: int, lr: float) -> list[float]:
-        """Full-batch training; the loss before each update, then after the last."""
+        """Full-batch gradient descent: forward, loss, backward, update, ``epochs`` times.
+        Returns the loss before each update, then the loss after the last."""
         losses = []
         for _ in range(epochs):
-            loss, _ = self.loss_and_grads(x, y)
-            losses.append(loss)
+            loss, grad_p = self.loss(self.forward(x), y)
+            self.backward(grad_p)
             self.update(lr)
+            losses.append(loss)
         losses.append(self.loss(self.forward(x), y)[0])
         return losses

@@ -17,6 +17,7 @@ from typing import NoReturn
 from lab1 import interrupt
 from lab1.job import console
 from lab1.report.document import SWEEPS, write_report
+from lab1.report.replay import ReplayError
 from lab1.report.runner import run_sweeps
 from lab1.report.typst import PdfError
 from lab1.sweep.results import load_sweep
@@ -78,10 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     base = out / "sweeps" / f"epochs{args.epochs}_seeds{args.seeds}"
-    seconds = run_sweeps(base, list(SWEEPS), args)
+    run_sweeps(base, list(SWEEPS), args)
     sweeps = {name: load_sweep(base / name) for name in SWEEPS}
     try:
-        paths = write_report(sweeps, out, args, seconds, pdf=not args.no_pdf)
+        paths = write_report(sweeps, out, args, pdf=not args.no_pdf)
+    except ReplayError as err:  # a run trained again is not the run: nothing is written
+        print(f"lab1.report: error: {err}", file=sys.stderr)
+        return 1
     except PdfError as err:  # report.md and the figures are written; the PDF is not
         print(f"lab1.report: wrote {out / 'report.md'}")
         print(f"lab1.report: error: {err}", file=sys.stderr)

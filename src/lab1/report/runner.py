@@ -29,7 +29,7 @@ from lab1.report.estimate import sweep_cost
 # Sweeps on the baseline's data hold the baseline's runs (its default value at each seed),
 # so they start once the baseline is done and copy those runs (``reuse=``) instead of
 # training them again; these share none and start at once.
-NO_BASELINE_RUNS = frozenset({"baseline", "conv"})
+NO_BASELINE_RUNS = frozenset({"baseline", "conv", "no_activation_lr"})
 
 
 _SAY = threading.Lock()  # one progress line at a time, whichever thread prints it
