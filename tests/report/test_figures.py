@@ -70,6 +70,12 @@ def _sweep(tmp: Path) -> Sweep:
     return Sweep(tmp, pd.DataFrame(rows), ["lr"], histories)
 
 
+def _one(sweep: Sweep) -> Sweep:
+    """The sweep on its first dataset only (as the CNN's, on bars)."""
+    table = sweep.table[sweep.table["dataset"] == "linear"]
+    return Sweep(sweep.root, table, sweep.axes, {j: sweep.histories[j] for j in table["job"]})
+
+
 def _pair_summary() -> pd.DataFrame:
     """A two-key sweep's summary with means of exactly 100% and just below it."""
     rows = []
@@ -95,6 +101,7 @@ FIGURES: dict[str, Callable[[Path], Figure]] = {
     "image comparison": lambda tmp: plots.image_comparison(_run("dataset=bars", "model=cnn"), "bars, seed 0"),
     "filters": lambda tmp: plots.filters(_run("dataset=bars", "model=cnn"), "bars, seed 0"),
     "sweep learning curves": lambda tmp: sweep_figures.learning_curves_figure(_sweep(tmp)),
+    "sweep learning curves, one dataset": lambda tmp: sweep_figures.learning_curves_figure(_one(_sweep(tmp))),
     "sweep bars": lambda tmp: sweep_figures.bars_figure(summarise(_sweep(tmp)), ["lr"]),
     "sweep heatmap": lambda tmp: sweep_figures.heatmap_figure(
         _pair_summary(), ["activation", "output_activation"]
@@ -102,33 +109,65 @@ FIGURES: dict[str, Callable[[Path], Figure]] = {
 }
 
 
+def _tick_labels(axis) -> list[Text]:
+    """The tick labels an axis draws: of its ticks inside its limits (as matplotlib draws them)."""
+    if not axis.axes.axison:  # an axes drawn without its axes: no ticks
+        return []
+    ticks = axis._update_ticks()  # a test may ask matplotlib which ticks it draws
+    labels = [label for tick in ticks for label in (tick.label1, tick.label2)]
+    return [t for t in labels if t.get_visible() and t.get_text().strip()]
+
+
 def _texts(fig: Figure) -> list[Text]:
-    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    """Every text the figure draws."""
+    axes = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)]
+    ticks = {id(t) for axis in axes for t in axis.get_ticklabels(which="both")}
+    drawn = [t for axis in axes for t in _tick_labels(axis)]
+    return drawn + [
+        t for t in fig.findobj(Text) if id(t) not in ticks and t.get_visible() and t.get_text().strip()
+    ]
 
 
 def _tick_boxes(fig: Figure) -> list[list]:
-    """Per axis of every axes (colour bars too), the window boxes of its visible tick labels."""
+    """Per axis of every axes (colour bars too), the window boxes of the tick labels it draws."""
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    out = []
+    axes = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)]
+    return [[(t.get_text(), t.get_window_extent(renderer)) for t in _tick_labels(axis)] for axis in axes]
+
+
+def _labels(fig: Figure) -> list[Text]:
+    """The texts that name things (titles, axis and tick labels, legends), not data labels."""
+    out: list[Text] = [fig._suptitle] if fig._suptitle is not None else []  # type: ignore[attr-defined]
     for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            labels = [
-                t for t in axis.get_ticklabels(which="both") if t.get_visible() and t.get_text().strip()
-            ]
-            out.append([(t.get_text(), t.get_window_extent(renderer)) for t in labels])
-    return out
+        out += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]  # type: ignore[attr-defined]
+        out += [*_tick_labels(ax.xaxis), *_tick_labels(ax.yaxis)]
+    for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]:
+        out += [legend.get_title(), *legend.get_texts()]
+    return [t for t in out if t.get_visible() and t.get_text().strip()]
 
 
 def check_print(fig: Figure) -> None:
-    """The report's rules for a figure printed at its own size."""
+    """The report's rules for a figure printed at its own size: no wider than the text, no
+    text under 7 pt or cut by the figure's edge, no two labels or tick labels overlapping."""
     fig.canvas.draw()
     width = fig.get_size_inches()[0]
     assert width <= PRINT_WIDTH + 1e-6, f"{width:.2f} in is wider than the text"
     small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig) if t.get_fontsize() < SMALLEST_FONT]
     assert not small, small
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    page = fig.bbox.padded(1)
+    cut = [t.get_text() for t in _texts(fig) if not _inside(t.get_window_extent(renderer), page)]
+    assert not cut, f"cut by the figure's edge: {cut}"
     for boxes in _tick_boxes(fig):
         for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
             assert not box_a.overlaps(box_b), f"tick labels {a!r} and {b!r} overlap"
+    labels = [(t.get_text(), t.get_window_extent(renderer)) for t in _labels(fig)]
+    for (a, box_a), (b, box_b) in itertools.combinations(labels, 2):
+        assert not box_a.overlaps(box_b), f"{a!r} and {b!r} overlap"
+
+
+def _inside(box, page) -> bool:
+    return box.x0 >= page.x0 and box.y0 >= page.y0 and box.x1 <= page.x1 and box.y1 <= page.y1
 
 
 @pytest.mark.parametrize("name", FIGURES)

@@ -146,8 +146,7 @@ def decision_boundary(r: MemberResult, title: str, resolution: int = 160) -> plt
     X, y = r.dataset.X, r.dataset.y
     gx, gy, grid = boundary_grid(X, resolution)
     prob = predict(r.spec, r.params, grid).reshape(gx.shape)
-    fig, ax = plt.subplots(figsize=(HALF_WIDTH, 2.9))
-    _margins(fig, 0.5, 0.05, 0.7, 0.42)
+    fig, ax = plt.subplots(figsize=(HALF_WIDTH, 2.9), layout="constrained")
     finite = np.isfinite(prob)
     if finite.any():  # extend: an output activation other than sigmoid can leave [0, 1]
         levels = np.linspace(0, 1, 11)
@@ -160,7 +159,9 @@ def decision_boundary(r: MemberResult, title: str, resolution: int = 160) -> plt
             alpha=0.75,
             extend=_extend(prob[finite]),
         )
-        fig.colorbar(cs, ax=ax, label="network output, P(class 1)", fraction=0.07, pad=0.03)
+        fig.colorbar(
+            cs, ax=ax, label="network output, P(class 1)", fraction=0.07, pad=0.03, ticks=[0, 0.5, 1]
+        )
         if np.nanmin(prob) < 0.5 < np.nanmax(prob):
             ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1.2)
     else:
@@ -176,7 +177,7 @@ def decision_boundary(r: MemberResult, title: str, resolution: int = 160) -> plt
         )
     _scatter_classes(ax, X, y)
     _square(ax, grid, margin=0.0)  # the grid already has its margin
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, fontsize=8, frameon=False)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     ax.set_title(f"Decision boundary\n{title}", fontsize=8)
     return fig
 

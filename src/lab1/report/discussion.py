@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from lab1.job import plots
 from lab1.report import figures, findings, no_activation
 from lab1.report.blocks import Block, Figure, Heading, Para, Table
-from lab1.sweep.figures import learning_curves_figure, undrawn
+from lab1.sweep.figures import bars_figure, heatmap_figure, learning_curves_figure, undrawn
 from lab1.sweep.results import Sweep
 from lab1.sweep.summary import display, summarise
 
@@ -118,17 +119,33 @@ def _not_drawn(sweep: Sweep) -> str:
     return f" Not drawn, having no loss to draw: {', '.join(missing)}." if missing else ""
 
 
-def sweep_figures(sweep: Sweep, name: str, out: Path) -> list[Block]:
-    """Copy a sweep's figures next to the report, as numbered figures."""
-    blocks: list[Block] = []
-    captions = {
-        "learning_curves.png": f"{CURVES}, `{name}` sweep.{_not_drawn(sweep)}",
-        "bars.png": f"Final accuracy and epochs to 100% accuracy per setting, `{name}` sweep.",
-        "heatmap.png": f"Final accuracy and epochs to 100% accuracy per pair of settings, `{name}` sweep.",
-    }
-    for fig, caption in captions.items():
-        blocks += figures.copied(sweep.root / fig, out, f"{name}_{fig}", caption, f"fig-{name}-{fig[:-4]}")
-    return blocks
+def _figure(out: Path, name: str, fig: Any, caption: str) -> Figure:
+    plots.save(fig, out / name)
+    return Figure(name, caption, f"fig-{name[:-4]}")
+
+
+def sweep_figures(sweep: Sweep, name: str, summary: pd.DataFrame, out: Path) -> list[Block]:
+    """A sweep's learning curves and its outcome per setting (bars; a heatmap for two swept
+    keys), drawn next to the report as numbered figures."""
+    outcome = (
+        (f"{name}_heatmap.png", heatmap_figure(summary, sweep.axes), "per pair of settings")
+        if len(sweep.axes) == 2
+        else (f"{name}_bars.png", bars_figure(summary, sweep.axes), "per setting")
+    )
+    return [
+        _figure(
+            out,
+            f"{name}_learning_curves.png",
+            learning_curves_figure(sweep),
+            f"{CURVES}, `{name}` sweep.{_not_drawn(sweep)}",
+        ),
+        _figure(
+            out,
+            outcome[0],
+            outcome[1],
+            f"Final accuracy and epochs to 100% accuracy {outcome[2]}, `{name}` sweep.",
+        ),
+    ]
 
 
 CAPTIONS = {no_activation.LR_SWEEP: "The fully linear network at learning rates of its own (`{name}` sweep)."}
@@ -153,7 +170,7 @@ def part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
     ]
     if summary.empty:
         return blocks
-    blocks += sweep_figures(sweep, section.sweep, out)
+    blocks += sweep_figures(sweep, section.sweep, summary, out)
     found = findings.section_findings(summary, sweep.axes[0]) if len(sweep.axes) == 1 else []
     return [*blocks, Para("**Findings.** " + " ".join(found))]
 
@@ -167,14 +184,14 @@ def linear_part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
         return [*blocks, Para("No finished runs.")]
     frame = no_activation.display_lr(s, display(s.summary, [no_activation.AXIS]))
     name, lr_name = no_activation.SWEEP, no_activation.LR_SWEEP
-    curves = f"{name}_learning_curves.png"
-    plots.save(learning_curves_figure(s.sweep), out / curves)
-    lr_table = table(sweeps[lr_name], lr_name, s.rates)
+    curves = learning_curves_figure(s.sweep)
     return [
         *blocks,
         Table(frame, "The four networks over seeds, each at the learning rate shown.", f"tab-{name}"),
-        Figure(curves, f"{CURVES}, the four networks.{_not_drawn(s.sweep)}", f"fig-{name}-learning_curves"),
-        *lr_table,
+        _figure(
+            out, f"{name}_learning_curves.png", curves, f"{CURVES}, the four networks.{_not_drawn(s.sweep)}"
+        ),
+        *table(sweeps[lr_name], lr_name, s.rates),
         Para("**Findings.** " + " ".join(no_activation.findings(s))),
     ]
 
@@ -210,7 +227,7 @@ def questions(sweeps: Sweeps, out: Path) -> list[Block]:
         where = "below" if q.own_table else f"@tab-{q.sweep}"
         blocks += [Heading(2, q.title), Para(q.answer), Para(f"**From the runs** ({where}). {evidence}")]
         if q.own_table:
-            blocks += [*table(sweep, q.sweep, summary), *sweep_figures(sweep, q.sweep, out)]
+            blocks += [*table(sweep, q.sweep, summary), *sweep_figures(sweep, q.sweep, summary, out)]
     return blocks
 
 

@@ -43,7 +43,8 @@ def datasets(configs: list[Any]) -> plt.Figure:
             pts = data.X[data.y == label]
             ax.scatter(pts[:, 0], pts[:, 1], s=18, marker=marker, c=colour, label=f"label {label}")
         ax.set(title=f"{cfg.name} ({len(data.y)} points)", xlabel="x0", ylabel="x1", aspect="equal")
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right center", fontsize=8, frameon=False)  # clear of the points
     return fig
 
 
@@ -114,10 +115,20 @@ def training_frames(r: MemberResult, frames: list[Snapshot], resolution: int = 1
     return fig
 
 
-def mark_frames(fig: Any, frames: list[Snapshot]) -> Any:
-    """Number the frames' epochs on a learning curve's loss panel (its first axes)."""
+def mark_frames(fig: Any, frames: list[Snapshot], apart: float = 0.06) -> Any:
+    """Number the frames' epochs on a learning curve's loss panel (its first axes); frames
+    closer than ``apart`` of the axis's width share one label (``1-4``)."""
     ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    groups: list[list[int]] = []
     for k, s in enumerate(frames):
         ax.plot([s.epoch], [s.loss], "o", color="k", ms=3.5, zorder=3)
-        ax.annotate(f"{k + 1}", (s.epoch, s.loss), textcoords="offset points", xytext=(2, 3), fontsize=8)
+        if groups and (s.epoch - frames[groups[-1][0]].epoch) / (hi - lo) < apart:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    for group in groups:
+        first = frames[group[0]]
+        text = f"{group[0] + 1}" if len(group) == 1 else f"{group[0] + 1}-{group[-1] + 1}"
+        ax.annotate(text, (first.epoch, first.loss), textcoords="offset points", xytext=(3, 3), fontsize=8)
     return fig

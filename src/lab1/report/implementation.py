@@ -84,6 +84,17 @@ def sigmoid_part(out: Path) -> list[Block]:
     ]
 
 
+def _layers(widths: list[int]) -> str:
+    """``two hidden layers of 10 units each``, or ``hidden layers of 4, 16 and 8 units``."""
+    words = {1: "one", 2: "two", 3: "three"}
+    count = words.get(len(widths), str(len(widths)))
+    if len(set(widths)) == 1:
+        return (
+            f"{count} hidden layer{'s' * (len(widths) > 1)} of {widths[0]} units{' each' * (len(widths) > 1)}"
+        )
+    return f"{count} hidden layers of {', '.join(map(str, widths[:-1]))} and {widths[-1]} units"
+
+
 def architecture_part(cfg: Any, n_params: int, out: Path) -> list[Block]:
     """2.B: a diagram drawn from the baseline's config, and the forward equations."""
     widths = [2, *hidden_sizes(cfg), 1]
@@ -93,8 +104,7 @@ def architecture_part(cfg: Any, n_params: int, out: Path) -> list[Block]:
     return [
         Heading(2, "Neural network architecture"),
         Para(
-            f"The network has {len(widths) - 2} hidden layers of {', '.join(map(str, widths[1:-1]))} "
-            f"units with the `{cfg.activation}` activation and one `{cfg.output_activation}` output "
+            f"The network has {_layers(widths[1:-1])} with the `{cfg.activation}` activation and one `{cfg.output_activation}` output "
             f"unit: {n_params} weights and biases in all (@fig-architecture). Each layer is "
             "fully connected: it multiplies its input by a weight matrix, adds a bias and applies "
             "its activation. With one sample per row of x (n samples, 2 inputs), W_l of shape "
@@ -171,8 +181,8 @@ def backprop_part(optims: list[str]) -> list[Block]:
                 "with g the gradient, η the learning rate and every state starting at zero:"
             )
         )
-        for name, latex, typ in others:
-            blocks += [Para(f"`{name}`:"), Math(latex, typ)]
+        for name, latex, typ in others:  # the name inside the equation: never a page apart
+            blocks.append(Math(rf"\text{{{name}:}}\quad {latex}", f'"{name}:" quad {typ}'))
     return blocks
 
 

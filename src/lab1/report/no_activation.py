@@ -208,9 +208,9 @@ def activation_answer(s: Study) -> list[str]:
             verdict = "only a network with a hidden non-linearity can fit this data"
         else:
             verdict = "neither fitted this data in the epochs given"
-        lr = f" at lr={fmt(s.lr)}" if s.lr is not None else ""
+        lr = f" (at lr={fmt(s.lr)})" if s.lr is not None else ""
         out.append(
             f"On {dataset}, the network with sigmoid hidden layers reached a mean accuracy of "
-            f"{_result(full)} and the fully linear network{lr} {_result(linear)}: {verdict}."
+            f"{_result(full)}, the fully linear network{lr} one of {_result(linear)}: {verdict}."
         )
     return out

@@ -62,7 +62,7 @@ def introduction(baseline: Sweep, runs: int, seeds: int, epochs: int, out: Path)
             "layers) and compare the outcome."
         ),
         Para(
-            f"Every setting was trained {epochs} epochs from each of {seeds} seeds (0 to {seeds - 1}), "
+            f"Every setting was trained {epochs:,} epochs from each of {seeds} seeds (0 to {seeds - 1}), "
             f"without early stopping: {runs} runs in all, and every table, figure and number below "
             "comes from them. In the tables, *reached 100%* counts the seeds whose accuracy was 100% "
             f"at some epoch, *{LOSS_ROSE}* those whose final loss was finite but higher than before "

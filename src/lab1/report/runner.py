@@ -79,6 +79,7 @@ def sweep_command(name: str, root: Path, args: argparse.Namespace) -> list[str]:
         f"epochs={args.epochs}",
         "print_every=0",
         "progress=false",
+        "plots.sweep=false",  # the report draws the figures it shows
     ]
     if reuses_baseline(name, args):
         cmd.append(f"reuse=[{hydra_string(str(root.parent / 'baseline'))}]")

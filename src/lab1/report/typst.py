@@ -21,16 +21,15 @@ INLINE = re.compile(r"(`[^`]+`|\*\*[^*]+\*\*|\*[^*]+\*|@[A-Za-z][\w-]*)")
 
 # The text is PRINT_WIDTH wide, the width every figure is drawn at, so a figure prints at its
 # own size. Figures stay where they are in the text, none taller than a third of a page, so
-# no page ends more than a third blank; tables and listings break across pages; a taller
-# figure floats to the top or bottom of a page and the text flows around it, but never
-# past the next section (place.flush).
+# no page ends more than a third blank (a table too: at most 14 rows); a terminal listing
+# breaks across pages; a taller figure floats to the top or bottom of a page and the text flows around it, but
+# never past the next section (place.flush).
 PREAMBLE = """#set document({metadata})
 #set page(paper: "a4", margin: (x: (210mm - {width}in) / 2, y: 2.2cm), numbering: "1")
 #set text(size: 10pt, hyphenate: false)
 #show figure.where(kind: raw): set align(left)
-#show figure.where(kind: raw): set block(breakable: true)
-#show figure.where(kind: table): set block(breakable: true)
 #set par(justify: true)
+#show table: set par(justify: false)
 #show raw: set text(size: 8pt)
 #set heading(numbering: (..n) => {{
   let n = n.pos()
@@ -41,7 +40,8 @@ PREAMBLE = """#set document({metadata})
 TERMINAL = (
     'block(fill: rgb("#1f2430"), inset: 8pt, radius: 3pt, width: 100%, text(fill: rgb("#e6e6e6"), {body}))'
 )
-TWO_COLUMNS = 30  # a terminal listing longer than this many lines is set in two columns
+TWO_COLUMNS = 30  # a terminal listing longer than this many lines is set in two columns,
+BALANCED = 60  # split in halves up to this many lines (it fits a page); longer, it flows across pages
 
 
 class PdfError(RuntimeError):
@@ -85,6 +85,23 @@ def _table(b: Table) -> str:
     )
 
 
+def _terminal(b: Terminal) -> str:
+    """A command and its output, light on dark; long output in two columns."""
+    lines = [f"$ {b.command}", *b.lines]
+    if len(lines) <= TWO_COLUMNS:
+        body = f"raw(block: true, {string(chr(10).join(lines))})"
+    elif len(lines) <= BALANCED:
+        half = (len(lines) + 1) // 2
+        left, right = (
+            f"raw(block: true, {string(chr(10).join(part))})" for part in (lines[:half], lines[half:])
+        )
+        body = f"grid(columns: 2, column-gutter: 12pt, {left}, {right})"
+    else:
+        body = f"columns(2, gutter: 12pt, raw(block: true, {string(chr(10).join(lines))}))"
+    figure = f"#figure({TERMINAL.format(body=body)}, kind: raw, caption: [{inline(b.caption)}]) <{b.label}>"
+    return f"#[#show figure: set block(breakable: true)\n{figure}]"  # only a terminal breaks across pages
+
+
 def _block(b: Block) -> str:
     """One block's markup."""
     if isinstance(b, Heading):
@@ -108,12 +125,7 @@ def _block(b: Block) -> str:
         code = f'raw(block: true, lang: "python", {string(b.text.rstrip())})'
         return f"#figure({code}, caption: [{inline(b.caption)}]) <{b.label}>"
     if isinstance(b, Terminal):
-        text = string("\n".join([f"$ {b.command}", *b.lines]))
-        body = f"raw(block: true, {text})"
-        if len(b.lines) > TWO_COLUMNS:
-            body = f"columns(2, gutter: 12pt, {body})"
-        listing = TERMINAL.format(body=body)
-        return f"#figure({listing}, kind: raw, caption: [{inline(b.caption)}]) <{b.label}>"
+        return _terminal(b)
     if isinstance(b, Link):
         return f"{inline(b.text)}: #raw({string(b.path)}) (beside this report)."
     raise TypeError(f"no Typst form for {type(b).__name__}")

@@ -44,7 +44,7 @@ class CollectResults(Callback):
         files: list[Path] = []
         try:
             if root.is_dir():
-                done = collect(root)
+                done = collect(root, figures=bool(config.plots.get("sweep", True)))
                 console.emit(f"lab1: collected {root}: {done.counts}")
                 files = done.files
         except BaseException:

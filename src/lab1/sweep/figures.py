@@ -144,7 +144,10 @@ def learning_curves_figure(sweep: Sweep) -> Figure:
         [handles[n] for n in order],
         order,
         loc="outside lower center",
-        ncol=max(1, min(len(order), LEGEND_CHARS // (max((len(n) for n in order), default=1) + 6))),
+        ncol=max(
+            1,
+            min(len(order), int(LEGEND_CHARS * width / PRINT_WIDTH) // (max(map(len, order), default=1) + 6)),
+        ),
         title=_title_axes(sweep.axes)
         + ("\n" + textwrap.fill("not drawn, no loss to draw: " + ", ".join(missing), 100) if missing else ""),
         fontsize=8,
@@ -152,7 +155,7 @@ def learning_curves_figure(sweep: Sweep) -> Figure:
         frameon=False,
     )
     band = f"mean over up to {seeds} seeds, band from min to max" if seeds > 1 else "one seed per setting"
-    fig.suptitle(f"Learning curves, swept: {_title_axes(sweep.axes)} ({band})", fontsize=9)
+    fig.suptitle(f"Learning curves, swept: {_title_axes(sweep.axes)}\n({band})", fontsize=9)
     return fig
 
 
@@ -197,9 +200,9 @@ def bars_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
     ax_acc.set_ylim(0, 105)
     ax_acc.axhline(90, color="0.5", ls="--", lw=0.8)
     ax_acc.set_ylabel("final accuracy (%)\nmean ± std over seeds")
-    ax_ep.set_ylabel("median epochs to 100% accuracy")
+    ax_ep.set_ylabel("median epochs\nto 100% accuracy")
     ax_ep.yaxis.set_major_formatter(EPOCH_TICKS)
-    tilt = len(settings) > 4 or len(axes) > 1
+    tilt = sum(len(n) + 3 for n in names) > 32  # side by side, more would run together
     for ax in (ax_acc, ax_ep):
         ax.set_xticks(x, names, rotation=35 if tilt else 0, ha="right" if tilt else "center", fontsize=8)
         ax.set_xlabel(_title_axes(axes))
