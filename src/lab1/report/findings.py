@@ -88,12 +88,12 @@ def axis_findings(summary: pd.DataFrame, axis: str, dataset: str) -> list[str]:
     failures = []
     for (_, r), count in zip(rows.iterrows(), higher):
         if count:
-            what = f"{axis}={fmt(r[axis])} ({of_seeds(int(count), int(r['runs']))} ended with a higher loss than they started"
+            what = f"{axis}={fmt(r[axis])}: {int(count)}/{int(r['runs'])} seeds ended with a higher loss than they started"
             if r["diverged"]:
-                what += f", {int(r['diverged'])} of them because the loss overflowed"
-            failures.append(what + ")")
+                what += f" ({int(r['diverged'])} of them because the loss overflowed)"
+            failures.append(what)
     if failures:
-        out.append("Training failed outright with " + and_list(failures) + ".")
+        out.append("Training failed outright with " + "; ".join(failures) + ".")
     return out
 
 
