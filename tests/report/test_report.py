@@ -339,12 +339,19 @@ def test_a_pdf_typst_rejects_leaves_no_pdf(tmp_path):
     assert not (tmp_path / "report.pdf").exists() and not list(tmp_path.glob(".report.pdf*"))
 
 
-def test_a_failing_sweep_stops_the_report_with_its_reason(tmp_path):
-    proc = run_cli([*ARGS, "--launcher", "nope"], tmp_path, module="lab1.report")
-    assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    assert "lab1.report: error: sweep " in proc.stderr and "launcher='nope' is not allowed" in proc.stderr
-    # after the first failure no other sweep starts; only those started together ran
-    assert proc.stdout.count(": running (") <= 3
+def test_a_failing_sweep_stops_the_report_with_its_reason(tmp_path, monkeypatch, capsys):
+    """A sweep that fails (its real ``python -m lab1``, refusing the launcher) stops the
+    report with that sweep's own last line: no other sweep starts after it (one at a time)."""
+    from lab1.report.__main__ import parse
+    from lab1.report.runner import run_sweeps
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as end:
+        run_sweeps(BASE, list(SWEEPS), parse([*ARGS, "--launcher", "nope", "--jobs", "1"]))
+    message = str(end.value.code)
+    assert message.startswith("lab1.report: error: sweep ") and "launcher='nope' is not allowed" in message
+    assert "Traceback" not in message
+    assert capsys.readouterr().out.count(": running (") == 1
     assert not (tmp_path / "rep" / "report.md").exists()
 
 

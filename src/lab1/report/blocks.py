@@ -95,12 +95,4 @@ class Terminal:
     label: str
 
 
-@dataclass(frozen=True)
-class Link:
-    """A file the Markdown links to (an animation) and the PDF only names."""
-
-    path: str
-    text: str
-
-
-Block = Heading | Para | Math | Figure | Row | Table | Code | Terminal | Link
+Block = Heading | Para | Math | Figure | Row | Table | Code | Terminal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lab1.report.blocks import Block, Code, Figure, Front, Heading, Link, Math, Para, Row, Table, Terminal
+from lab1.report.blocks import Block, Code, Figure, Front, Heading, Math, Para, Row, Table, Terminal
 from lab1.sweep.summary import markdown
 
 KINDS = {
@@ -82,6 +82,4 @@ def render(blocks: list[Block], front: Front) -> str:
                 "```",
                 "",
             ]
-        elif isinstance(b, Link):
-            lines += [f"[{b.text}]({b.path})", ""]
     return "\n".join(lines)

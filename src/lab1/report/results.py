@@ -7,7 +7,6 @@ network at the epochs where its loss fell.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,8 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from lab1.job import plots
-from lab1.job.artifacts import ANIMATION
 from lab1.report import figures
-from lab1.report.blocks import Block, Figure, Heading, Link, Para, Row, Table, Terminal
+from lab1.report.blocks import Block, Figure, Heading, Para, Row, Table, Terminal
 from lab1.report.replay import FRAMES, Replay, replay
 from lab1.sweep.results import Sweep
 from lab1.sweep.summary import LOSS_ROSE, display, summarise
@@ -135,7 +133,7 @@ def shown(baseline: Sweep, dataset: str, job: pd.Series, out: Path) -> Shown:
             f"The network's output over the input square and its 0.5 contour, {seed}.",
             f"fig-boundary-{dataset}",
         ),
-        _frames(rp, src, out, dataset, seed),
+        _frames(rp, out, dataset, seed),
     )
 
 
@@ -177,14 +175,14 @@ def _fractions() -> str:
     return ", ".join(steps[:-1]) + f" and {steps[-1]}%"
 
 
-def _frames(rp: Replay, src: Path, out: Path, dataset: str, seed: str) -> list[Block]:
-    """The run's network at the epochs where its loss fell, and a link to its animation."""
+def _frames(rp: Replay, out: Path, dataset: str, seed: str) -> list[Block]:
+    """The run's network at the epochs where its loss fell."""
     if not rp.frames:
         return []
     name = f"baseline_{dataset}_frames.png"
     plots.save(figures.training_frames(rp.result, rp.frames), out / name)
     epochs = ", ".join(str(s.epoch) for s in rp.frames)
-    blocks: list[Block] = [
+    return [
         Figure(
             name,
             f"{len(rp.frames)} frames of the training, {seed}, at epochs {epochs} (numbered on "
@@ -194,8 +192,3 @@ def _frames(rp: Replay, src: Path, out: Path, dataset: str, seed: str) -> list[B
             float=True,
         )
     ]
-    if (src / ANIMATION).is_file():  # the whole training, animated (log-spaced epochs)
-        gif = f"baseline_{dataset}_training.gif"
-        shutil.copyfile(src / ANIMATION, out / gif)
-        blocks.append(Link(gif, f"The whole training animated, {seed}"))
-    return blocks

@@ -14,7 +14,7 @@ from pathlib import Path
 import typst as typst_compiler
 
 from lab1.job.plots import PRINT_WIDTH
-from lab1.report.blocks import Block, Code, Figure, Front, Heading, Link, Math, Para, Row, Table, Terminal
+from lab1.report.blocks import Block, Code, Figure, Front, Heading, Math, Para, Row, Table, Terminal
 
 SPECIAL = re.compile(r"([\\#$*_@<>\[\]~/=+`'\"-])")
 INLINE = re.compile(r"(`[^`]+`|\*\*[^*]+\*\*|\*[^*]+\*|@[A-Za-z][\w-]*)")
@@ -126,8 +126,6 @@ def _block(b: Block) -> str:
         return f"#figure({code}, caption: [{inline(b.caption)}]) <{b.label}>"
     if isinstance(b, Terminal):
         return _terminal(b)
-    if isinstance(b, Link):
-        return f"{inline(b.text)}: #raw({string(b.path)}) (beside this report)."
     raise TypeError(f"no Typst form for {type(b).__name__}")
 
 
