@@ -93,7 +93,7 @@ def cli() -> None:
     protect_stdout()
     try:
         refuse_saved_run(sys.argv[1:])
-        precheck_overrides(sys.argv[1:])
+        sys.argv[1:] = precheck_overrides(sys.argv[1:])  # epochs=1e4 is read as epochs=10000
         check_extras(choices(sys.argv[1:]))
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)

@@ -1,7 +1,9 @@
 """``python -m lab1.rerun RUN_DIR [--out DIR]``: train a saved run again, bit for bit.
 
 It reads ``RUN_DIR/.hydra/config.yaml`` (the whole config the run used) and writes a new
-run directory, ``outputs/reruns/<date>/<time>`` by default, relative to where you run it.
+run directory, ``outputs/reruns/<date>/<time>`` by default, relative to where you run it;
+its last line says whether the new ``params.npz`` and ``metrics.json`` equal the original's
+(exit 0) or not (exit 1).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from lab1 import interrupt
 from lab1.config import ConfigError
 from lab1.job.console import protect_stdout
-from lab1.job.rerun import rerun
+from lab1.job.rerun import differences, rerun, verdict
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"lab1.rerun: error: {err}", file=sys.stderr)
         return 2
-    return 0
+    differ = differences(args.run_dir, out)
+    print(f"lab1.rerun: {verdict(differ, args.run_dir)}")
+    return 1 if differ else 0
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ what one optimizer (``optim=adam``) reads: its hyperparameters in ``lab1.nn.opti
 from __future__ import annotations
 
 import difflib
+import typing
 from dataclasses import fields
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -56,6 +58,20 @@ def known_keys(groups: list[str]) -> list[str]:
     """Every key an override may name: top-level keys, config groups and sectioned keys."""
     dotted = [k for keys in section_keys().values() for k in keys]
     return list(dict.fromkeys([*top_keys(), *groups, *dotted]))
+
+
+@cache
+def integer_keys() -> frozenset[str]:
+    """The keys whose schema type is an integer, or an integer or null: ``epochs``, ``seed``,
+    ``dataset.n``, ``model.pool``, ... (``hidden``, an integer or a list, is not one)."""
+    sections: dict[str, list[Any]] = {"": [Config], "dataset.": [DatasetConfig], "model.": [ModelConfig]}
+    out = set()
+    for prefix, classes in sections.items():
+        for cls in classes:
+            for name, kind in typing.get_type_hints(cls).items():
+                if kind is int or int in typing.get_args(kind):
+                    out.add(prefix + name)
+    return frozenset(out)
 
 
 def is_hydra_key(key: str) -> bool:

@@ -11,10 +11,12 @@ from typing import Any
 
 from omegaconf import ValidationError
 
+from lab1.config import command_line
 from lab1.config.checks import CHECKS
 from lab1.config.errors import ConfigError
 from lab1.config.keys_known import (
     default_choice,
+    integer_keys,
     is_hydra_key,
     known_keys,
     optim_keys,
@@ -138,43 +140,6 @@ def parse_each(texts: list[str]) -> list[Any]:
     return parsed
 
 
-# Hydra's flags that take the next argument as their value (--info's value is optional).
-_VALUED = {"-c", "--cfg", "-p", "--package", "-cp", "--config-path", "-cn", "--config-name"}
-_VALUED |= {"-cd", "--config-dir", "--experimental-rerun"}
-_OWN_CONFIG_FLAGS = {
-    "-cp",
-    "--config-path",
-    "-cn",
-    "--config-name",
-    "-cd",
-    "--config-dir",
-    "--experimental-rerun",
-}
-
-
-def command_line_overrides(args: list[str]) -> tuple[list[str], bool] | None:
-    """The overrides among ``args`` (what is not one of Hydra's flags or a flag's value),
-    and whether the config is lab1's own (no --config-name/-path/-dir). None: leave it all
-    to Hydra (shell completion, --version)."""
-    overrides: list[str] = []
-    own = True
-    skip = False
-    for i, arg in enumerate(args):
-        if skip:
-            skip = False
-            continue
-        flag = arg.split("=", 1)[0]
-        if flag in ("--version", "-sc", "--shell-completion"):
-            return None
-        if arg.startswith("-"):
-            own = own and flag not in _OWN_CONFIG_FLAGS
-            optional = arg in ("-i", "--info") and i + 1 < len(args) and "=" not in args[i + 1]
-            skip = arg in _VALUED or optional
-            continue
-        overrides.append(arg)
-    return overrides, own
-
-
 def _optim_choices(overrides: list[Any]) -> list[str] | None:
     """The optimizers the overrides leave chosen; None when a sweep, search or sweeper
     params may choose one (every optimizer's keys are then allowed)."""
@@ -215,17 +180,38 @@ def check_keys(overrides: list[Any]) -> None:
                     raise ConfigError.plain(wrong_optim_key_message(key, choice, keys))
 
 
-def precheck_overrides(args: list[str]) -> None:
+def integral(override: Any) -> str | None:
+    """The override with an integer key's integral floats as integers (``epochs=1e4`` ->
+    ``epochs=10000``, ``epochs=100,1e3`` -> ``epochs=100,1000``), None if nothing changes;
+    a value that is not an integer (``epochs=1.5``) raises ``ConfigError``."""
+    key = override.key_or_group.lstrip("+~")
+    if key not in integer_keys() or override.is_delete():
+        return None
+    values = _values(override)
+    if not any(isinstance(v, float) for v in values):
+        return None
+    for value in values:
+        if isinstance(value, float) and not value.is_integer():
+            raise ConfigError(key, value, CHECKS[key][1])
+    ints = [int(v) if isinstance(v, float) else v for v in values]
+    lhs = override.input_line.partition("=")[0]
+    return f"{lhs}={','.join(str(v) for v in ints)}"
+
+
+def precheck_overrides(args: list[str]) -> list[str]:
     """Reject a malformed override (``lr=1e-2,``), an unknown key (``lrr=0.1``), an unknown
-    config-group choice (``optim=lbfgs``) or a word where a checked key wants a number
-    (``lr=abc``) before Hydra composes.
+    config-group choice (``optim=lbfgs``), a word where a checked key wants a number
+    (``lr=abc``), a non-integral number for an integer key (``epochs=1.5``) or a dashed
+    word that is no flag (``--lr=0.1``) before Hydra composes. Returns ``args`` with every
+    integral float of an integer key written as an integer (``epochs=1e4``: 10000).
 
     Hydra's own messages for these list its search path, a type error or its grammar's
     tokens; these are single lines, and a refused multirun leaves no sweep directory.
     """
-    split = command_line_overrides(args)
+    groups = config_groups()
+    split = command_line.split(args, known_keys(groups))
     if split is None:
-        return
+        return args
     texts, own_config = split
     overrides = parse_each(texts)
     for override in overrides:
@@ -233,6 +219,7 @@ def precheck_overrides(args: list[str]) -> None:
             raise ConfigError.plain(f"override {override.input_line!r} has no key: write key=value")
     if own_config:
         check_keys(overrides)
+    rewritten: dict[str, str] = {}
     for override in overrides:
         key = override.key_or_group.lstrip("+~")
         if override.is_delete():
@@ -252,3 +239,7 @@ def precheck_overrides(args: list[str]) -> None:
                 raise ConfigError(key, value, "one of " + ", ".join(choices))
             if not choices and _wrong_text(key, value):
                 raise ConfigError(key, value, CHECKS[key][1])
+        whole = integral(override)
+        if whole is not None:
+            rewritten[override.input_line] = whole
+    return [rewritten.get(arg, arg) for arg in args]

@@ -101,6 +101,7 @@ class PlotsConfig:
 
     per_job: bool = MISSING  # comparison, learning curve and decision boundary per run
     animation: bool = MISSING  # training.gif: the boundary and the learning curve as training goes
+    sweep: bool = MISSING  # a multirun's figures comparing its settings
 
 
 @dataclass

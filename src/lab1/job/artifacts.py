@@ -37,6 +37,11 @@ def _finite_or_none(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
+# metrics.json's keys that say how a run was trained (beside how many others, how fast),
+# not what it computed: the only ones a rerun of the same config may change.
+HOW_IT_RAN = ("population", "wall_seconds", "epochs_per_second")
+
+
 def metrics(r: MemberResult, epochs: int) -> dict[str, Any]:
     """The metrics.json record of one run (accuracy as a fraction from 0 to 1)."""
     return {

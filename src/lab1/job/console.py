@@ -85,7 +85,12 @@ class JobLog:
 
     def loss(self, epoch: int, loss: np.ndarray) -> None:
         """``epoch <e> loss : <loss>``."""
-        self.line(f"epoch {epoch} loss : {float(loss[0]):.10g}")
+        self.line(loss_line(epoch, float(loss[0])))
+
+
+def loss_line(epoch: int, loss: float) -> str:
+    """The handout's line of training progress: ``epoch <e> loss : <loss>``."""
+    return f"epoch {epoch} loss : {loss:.10g}"
 
 
 def listing(r: MemberResult, cfg: Any) -> list[str]:

@@ -1,4 +1,9 @@
-"""Per-run figures: ground truth beside prediction, learning curve, decision boundary."""
+"""Per-run figures: ground truth beside prediction, learning curve, decision boundary.
+
+Every figure of lab1 (per run, per sweep, the report's own) is drawn at the size it is
+printed: at most ``PRINT_WIDTH`` wide, no text smaller than ``SMALLEST_FONT`` points, so the
+report shows each at its own size and every label stays readable on A4 paper.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,9 @@ from lab1.nn.network import predict  # noqa: E402
 CLASS_COLORS = ("tab:red", "tab:blue")  # class 0, class 1, as the handout's plot
 LOSS_FLOOR, LOSS_CEILING = 1e-16, 1e30  # plotted loss range
 DPI = 200  # every saved figure (per run, per sweep, the report's): sharp in report.pdf
+PRINT_WIDTH = (210 - 2 * 20) / 25.4  # inches: A4's text width with the report's 2 cm margins
+HALF_WIDTH = PRINT_WIDTH / 2 - 0.1  # inches: a figure printed beside another
+SMALLEST_FONT = 7.0  # points: the smallest text any figure may hold
 
 
 def _scatter_classes(ax: plt.Axes, X: np.ndarray, labels: np.ndarray) -> None:
@@ -51,12 +59,23 @@ def _margins(fig: plt.Figure, left: float, right: float, bottom: float, top: flo
     )
 
 
-def comparison(r: MemberResult, title: str, path: Path) -> None:
+def loss_scale(ax: plt.Axes, loss: np.ndarray) -> None:
+    """A log axis for losses spanning a decade or more; within less, where a log axis would
+    label its crowded minor ticks, a linear one with a few plain ticks (0.252, not 2.52x10^-1)."""
+    finite = loss[np.isfinite(loss)]
+    if finite.size and finite.max() >= 10 * finite.min():
+        ax.set_yscale("log")
+        return
+    ax.yaxis.set_major_locator(ticker.MaxNLocator(4))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
+
+
+def comparison(r: MemberResult, title: str) -> plt.Figure:
     """Ground truth beside the predicted classes, as the handout's show_result."""
     X, y = r.dataset.X, r.dataset.y
     pred = (r.prob > 0.5).astype(int)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 4.4))
-    _margins(fig, 0.6, 0.95, 0.5, 0.8, wspace=0.25)
+    fig, axes = plt.subplots(1, 2, figsize=(PRINT_WIDTH, 2.9))
+    _margins(fig, 0.55, 0.8, 0.45, 0.6, wspace=0.3)
     for ax, labels, name in ((axes[0], y, "Ground truth"), (axes[1], pred, "Predict result")):
         _scatter_classes(ax, X, labels)
         ax.set_title(name)
@@ -64,21 +83,20 @@ def comparison(r: MemberResult, title: str, path: Path) -> None:
     wrong = pred != y
     if wrong.any():
         axes[1].scatter(X[wrong, 0], X[wrong, 1], marker="x", c="k", s=60, label="wrong")
-    axes[1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
-    fig.suptitle(f"{title}\naccuracy {100 * r.accuracy:.1f}%", fontsize=10)
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    axes[1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False, handlelength=1)
+    fig.suptitle(f"{title}\naccuracy {100 * r.accuracy:.1f}%", fontsize=9)
+    return fig
 
 
-def learning_curve(r: MemberResult, title: str, path: Path) -> None:
+def learning_curve(r: MemberResult, title: str) -> plt.Figure:
     """Loss (log scale) and accuracy against epoch."""
     h = r.history
     raw = h["loss"]
     # values past the ceiling (a diverging run) would overflow a log axis: leave them out, say so
     shown = np.isfinite(raw) & (raw <= LOSS_CEILING)
     loss = np.where(shown, np.maximum(raw, LOSS_FLOOR), np.nan)
-    fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
-    _margins(fig, 0.85, 0.2, 0.5, 0.95 if r.diverged else 0.7, hspace=0.08)
+    fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(HALF_WIDTH, 2.9), sharex=True)
+    _margins(fig, 0.7, 0.15, 0.45, 0.8 if r.diverged else 0.5, hspace=0.08)
     dots = {"marker": "o", "ms": 3} if len(raw) <= 30 else {}  # a short history: show every point
     ax_loss.plot(h["epoch"], loss, color="tab:purple", **dots)
     if (~shown).any():
@@ -93,18 +111,14 @@ def learning_curve(r: MemberResult, title: str, path: Path) -> None:
             fontsize=8,
             color="tab:red",
         )
-    if np.isfinite(loss).any():
-        ax_loss.set_yscale("log")
-        if np.nanmax(loss) < 10 * np.nanmin(loss):  # less than a decade: minor ticks are labelled
-            short = ticker.FuncFormatter(lambda v, _: f"{v:.3g}")  # 0.252, not 2.52x10^-1 (too wide)
-            ax_loss.yaxis.set_major_formatter(short)
-            ax_loss.yaxis.set_minor_formatter(short)
+    loss_scale(ax_loss, loss)
     ax_loss.set_ylabel("loss")
     ax_loss.grid(alpha=0.3)
     ax_acc.plot(h["epoch"], 100 * h["accuracy"], color="tab:green", **dots)
     ax_acc.set_ylim(-2, 102)
     ax_acc.set_ylabel("accuracy (%)")
     ax_acc.set_xlabel("epoch")
+    ax_acc.xaxis.set_major_locator(ticker.MaxNLocator(5))
     ax_acc.grid(alpha=0.3)
     if r.epochs_to_100 is not None:
         ax_acc.axvline(r.epochs_to_100, color="0.5", ls="--", lw=1, label=f"100% at epoch {r.epochs_to_100}")
@@ -113,9 +127,8 @@ def learning_curve(r: MemberResult, title: str, path: Path) -> None:
         ax_loss.set_title(f"diverged at epoch {r.epochs_run}", color="tab:red", fontsize=9)
         for ax in (ax_loss, ax_acc):
             ax.axvline(r.epochs_run, color="tab:red", ls=":", lw=1)
-    fig.suptitle(f"Learning curve\n{title}", fontsize=10)
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    fig.suptitle(f"Learning curve\n{title}", fontsize=9)
+    return fig
 
 
 def boundary_grid(X: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -128,13 +141,12 @@ def boundary_grid(X: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarra
     return gx, gy, np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def decision_boundary(r: MemberResult, title: str, path: Path, resolution: int = 160) -> None:
+def decision_boundary(r: MemberResult, title: str, resolution: int = 160) -> plt.Figure:
     """Predicted probability over the input square, the 0.5 contour and the data."""
     X, y = r.dataset.X, r.dataset.y
     gx, gy, grid = boundary_grid(X, resolution)
     prob = predict(r.spec, r.params, grid).reshape(gx.shape)
-    fig, ax = plt.subplots(figsize=(5.6, 4.8))
-    _margins(fig, 0.6, 0.2, 0.85, 0.55)
+    fig, ax = plt.subplots(figsize=(HALF_WIDTH, 2.9), layout="constrained")
     finite = np.isfinite(prob)
     if finite.any():  # extend: an output activation other than sigmoid can leave [0, 1]
         levels = np.linspace(0, 1, 11)
@@ -147,7 +159,9 @@ def decision_boundary(r: MemberResult, title: str, path: Path, resolution: int =
             alpha=0.75,
             extend=_extend(prob[finite]),
         )
-        fig.colorbar(cs, ax=ax, label="network output (P(class 1))")
+        fig.colorbar(
+            cs, ax=ax, label="network output, P(class 1)", fraction=0.07, pad=0.03, ticks=[0, 0.5, 1]
+        )
         if np.nanmin(prob) < 0.5 < np.nanmax(prob):
             ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1.2)
     else:
@@ -163,10 +177,9 @@ def decision_boundary(r: MemberResult, title: str, path: Path, resolution: int =
         )
     _scatter_classes(ax, X, y)
     _square(ax, grid, margin=0.0)  # the grid already has its margin
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, fontsize=8, frameon=False)
-    ax.set_title(f"Decision boundary\n{title}", fontsize=9)
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    ax.set_title(f"Decision boundary\n{title}", fontsize=8)
+    return fig
 
 
 CLASS_NAMES = {"bars": ("horizontal", "vertical")}  # what labels 0 and 1 mean, per image dataset
@@ -193,7 +206,7 @@ def image_mosaic(
     return mosaic, corners, inch
 
 
-def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -> None:
+def image_comparison(r: MemberResult, title: str, count: int = 24) -> plt.Figure:
     """The first images with their ground truth and prediction (wrong ones in red).
 
     One axes holding a mosaic of the images, with text above each: 24 separate axes cost
@@ -204,7 +217,7 @@ def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -
     names = CLASS_NAMES.get(r.dataset.name, ("class 0", "class 1"))
     pred = (r.prob > 0.5).astype(int)
     count = min(count, len(y))
-    mosaic, corners, inch = image_mosaic(X[:count], image, min(8, count), 1.45)
+    mosaic, corners, inch = image_mosaic(X[:count], image, min(8, count), 0.78)
     h, w = image[1:]
     width, height = inch * mosaic.shape[1] + 0.2, inch * mosaic.shape[0] + 0.65  # 0.55 in for the title
     fig = plt.figure(figsize=(width, height))
@@ -224,29 +237,36 @@ def image_comparison(r: MemberResult, title: str, path: Path, count: int = 24) -
         f"{title}\nfirst {count} images, accuracy {100 * r.accuracy:.1f}% on all {len(y)} (red: wrong)",
         fontsize=9,
     )
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    return fig
 
 
-def filters(r: MemberResult, title: str, path: Path) -> None:
-    """The learned convolution kernels (W1), one panel per filter and input channel."""
+FILTERS_PER_ROW = 4
+
+
+def filters(r: MemberResult, title: str) -> plt.Figure:
+    """The learned convolution kernels (W1), one panel per filter and input channel, at most
+    ``FILTERS_PER_ROW`` filters to a row."""
     w = r.params["W1"]  # (filters, channels, kh, kw)
     f, c = w.shape[:2]
+    per_row = min(f, FILTERS_PER_ROW)
+    rows = -(-f // per_row) * c  # each filter's channels one above the other
     lim = float(np.abs(w).max()) or 1.0
     fig, axes = plt.subplots(
-        c, f, figsize=(1.3 * f + 1.2, 1.45 * c + 0.9), squeeze=False, constrained_layout=True
+        rows, per_row, figsize=(1.05 * per_row + 1.1, 1.0 * rows + 0.75), squeeze=False, layout="constrained"
     )
+    for ax in axes.flat:
+        ax.set_axis_off()
     for j in range(f):
         for ch in range(c):
-            ax = axes[ch, j]
+            ax = axes[(j // per_row) * c + ch, j % per_row]
+            ax.set_axis_on()
             im = ax.imshow(w[j, ch], cmap="RdBu_r", vmin=-lim, vmax=lim)
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(f"filter {j + 1}", fontsize=7)
+            ax.set_title(f"filter {j + 1}" + (f", channel {ch + 1}" if c > 1 else ""), fontsize=8)
     fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
     fig.suptitle(f"Learned {w.shape[2]}x{w.shape[3]} filters\n{title}", fontsize=9)
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    return fig
 
 
 POINT_FIGURES = {
@@ -265,9 +285,16 @@ def figures_for(r: MemberResult) -> dict:
     return {**IMAGE_FIGURES, **({"filters.png": filters} if r.spec.conv is not None else {})}
 
 
+def save(fig: plt.Figure, path: Path) -> Path:
+    """Write a figure at ``DPI`` and close it."""
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
 def draw_all(r: MemberResult, title: str, out_dir: Path) -> None:
     """Every per-run figure into ``out_dir``."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         for name, draw in figures_for(r).items():
-            draw(r, title, out_dir / name)
+            save(draw(r, title), out_dir / name)

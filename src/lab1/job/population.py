@@ -6,6 +6,7 @@ seed, learning rate, optimizer scalars and init scheme.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,8 +74,10 @@ def train_configs(
     cfgs: Sequence[DictConfig],
     on_print: Callable[[int, Array], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    snapshot_epochs: tuple[int, ...] | None = None,
 ) -> list[MemberResult]:
-    """Train the jobs (alike but for seed, lr, optimizer scalars, init) as one population."""
+    """Train the jobs (alike but for seed, lr, optimizer scalars, init) as one population;
+    ``snapshot_epochs`` gives every member snapshots at those epochs instead of its animation's."""
     first = cfgs[0]
     k = len(cfgs)
     seeds = np.array([int(c.seed) for c in cfgs], dtype=np.int64)
@@ -103,10 +106,12 @@ def train_configs(
 
     print_every = int(first.print_every) if k == 1 else 0
     loop = train_spec(first, snapshots=any(bool(c.plots.animation) for c in cfgs))
+    if snapshot_epochs is not None:
+        loop = dataclasses.replace(loop, snapshot_epochs=snapshot_epochs)
     result = train(net, opt, X, y, loop, seeds, on_print, print_every, on_progress)
     out = [_member(result, i, net, theta_init, datasets[i], spec) for i in range(k)]
     for i, c in enumerate(cfgs):
-        if c.plots.animation:
+        if c.plots.animation or snapshot_epochs is not None:
             out[i].snapshots = _snapshots(result, i, net)
     return out
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
 
 from lab1.config import CONFIG_PACKAGE, VERSION_BASE, ConfigError
-from lab1.job.artifacts import SNAPSHOT
+from lab1.job.artifacts import HOW_IT_RAN, METRICS, SNAPSHOT, read_metrics
 from lab1.job.run import run
 
 
@@ -27,14 +28,18 @@ def saved_config(run_dir: Path) -> DictConfig:
     return cfg
 
 
-def with_new_keys(cfg: DictConfig) -> DictConfig:
-    """The saved config, with every key lab1 has gained since it was saved (``stop_accuracy``,
-    ``plots.animation``, ``logger``, ...) at lab1's default: new keys default to off, so the
-    run's results stay as they were."""
+def defaults_for(cfg: DictConfig) -> DictConfig:
+    """lab1's defaults with the saved config's dataset, optimizer and model chosen."""
     choices = [f"{group}={cfg[group].name}" for group in ("dataset", "optim", "model") if group in cfg]
     with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
-        defaults = compose("config", choices)
-    merged = OmegaConf.merge(defaults, cfg)
+        return compose("config", choices)
+
+
+def with_new_keys(cfg: DictConfig, defaults: DictConfig | None = None) -> DictConfig:
+    """The saved config, with every key lab1 has gained since it was saved (``stop_accuracy``,
+    ``plots.animation``, ``logger``, ...) at lab1's default (``defaults``: ``defaults_for(cfg)``):
+    new keys default to off, so the run's results stay as they were."""
+    merged = OmegaConf.merge(defaults_for(cfg) if defaults is None else defaults, cfg)
     assert isinstance(merged, DictConfig)
     return merged
 
@@ -48,3 +53,38 @@ def rerun(run_dir: Path, out_dir: Path) -> float:
     cfg = with_new_keys(cfg)
     cfg.reuse = []  # train it, never copy it (reuse is presentation-only: the config hash stays)
     return run(cfg, out_dir, log=out_dir / "lab1.log")
+
+
+def _arrays(path: Path) -> dict[str, tuple[str, tuple[int, ...], bytes]] | None:
+    """Each array of an ``.npz`` file as (dtype, shape, bytes); None if it cannot be read."""
+    try:
+        with np.load(path) as npz:
+            return {k: (str(npz[k].dtype), npz[k].shape, npz[k].tobytes()) for k in npz.files}
+    except (OSError, ValueError):
+        return None
+
+
+def _results(record: dict | None) -> dict | None:
+    return None if record is None else {k: v for k, v in record.items() if k not in HOW_IT_RAN}
+
+
+def differences(original: Path, again: Path) -> list[str]:
+    """Which of ``params.npz`` and ``metrics.json`` differ from the original's: every array
+    compared bit for bit, and every metric but those of ``HOW_IT_RAN`` (JSON keeps a
+    float's every bit)."""
+    out = []
+    params = _arrays(original / "params.npz")
+    if params is None or params != _arrays(again / "params.npz"):
+        out.append("params.npz")
+    results = _results(read_metrics(original))
+    if results is None or results != _results(read_metrics(again)):
+        out.append(METRICS)
+    return out
+
+
+def verdict(differ: list[str], original: Path) -> str:
+    """One line: whether the rerun's params.npz and metrics.json equal the original's."""
+    if not differ:
+        how = ", ".join(HOW_IT_RAN[:-1]) + " and " + HOW_IT_RAN[-1]
+        return f"params.npz and {METRICS} equal the original's bit for bit (but for {how}: how it ran)"
+    return f"{' and '.join(differ)} differ from the original's in {original}"

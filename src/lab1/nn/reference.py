@@ -103,7 +103,7 @@ class Network:
         return x
 
     def backward(self, grad_p: Array) -> None:
-        """The chain rule from the output back: each layer turns dL/d(its output) into dL/d(its input)."""
+        """The chain rule from the output back: dL/d(output) -> dL/d(input), layer by layer."""
         grad = grad_p
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
@@ -136,11 +136,13 @@ class Network:
         return out
 
     def train(self, x: Array, y: Array, epochs: int, lr: float) -> list[float]:
-        """Full-batch training; the loss before each update, then after the last."""
+        """Full-batch gradient descent: forward, loss, backward, update, for each epoch.
+        Returns the loss before each update, then the loss after the last."""
         losses = []
         for _ in range(epochs):
-            loss, _ = self.loss_and_grads(x, y)
-            losses.append(loss)
+            loss, grad_p = self.loss(self.forward(x), y)
+            self.backward(grad_p)
             self.update(lr)
+            losses.append(loss)
         losses.append(self.loss(self.forward(x), y)[0])
         return losses

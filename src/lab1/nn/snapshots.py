@@ -28,6 +28,29 @@ def animation_epochs(epochs: int, frames: int = 40) -> tuple[int, ...]:
         count += max(1, math.ceil(0.1 * (frames - 1 - len(picked))))
 
 
+def learning_epochs(epochs: Array, loss: Array, frames: int = 6) -> tuple[int, ...]:
+    """``frames`` epochs that show a run learn, from its history (``epochs``, ``loss``): the
+    first, the last, and between them the first epochs at which the loss had fallen by
+    1/(frames-1), 2/(frames-1), ... of its whole fall (from the first loss to the lowest).
+    Where those coincide (a sudden drop) or the loss never fell, the history's epochs
+    farthest from those picked, on a log scale, fill in."""
+    finite = np.isfinite(loss)
+    e, v = np.asarray(epochs)[finite], np.asarray(loss, dtype=np.float64)[finite]
+    if not len(e):
+        return ()
+    picked = {int(e[0]), int(epochs[-1])}
+    fall = v[0] - v.min()
+    if fall > 0:
+        for k in range(1, frames - 1):
+            picked.add(int(e[np.argmax(v <= v[0] - k / (frames - 1) * fall)]))
+    candidates = np.asarray(epochs, dtype=np.int64)
+    while len(picked) < min(frames, len(set(candidates.tolist()))):
+        at = np.log1p(np.array(sorted(picked), dtype=np.float64))
+        gap = np.abs(np.log1p(candidates.astype(np.float64))[:, None] - at[None, :]).min(axis=1)
+        picked.add(int(candidates[np.argmax(gap)]))
+    return tuple(sorted(picked))
+
+
 class Snapshots:
     """Each member's parameters, loss and accuracy at the given epochs, taken during training."""
 

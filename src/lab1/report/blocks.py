@@ -6,9 +6,22 @@ renderer turns it into its own markup. Math is given in both LaTeX (Markdown) an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
+
+
+@dataclass(frozen=True)
+class Front:
+    """The title page: the title, and who hands the report in (either may be empty)."""
+
+    title: str
+    author: str = ""
+    student_id: str = ""
+
+    def lines(self) -> list[str]:
+        """The lines under the title: the student's name and ID, as given."""
+        return [t for t in (self.author, f"Student ID: {self.student_id}" if self.student_id else "") if t]
 
 
 @dataclass(frozen=True)
@@ -38,12 +51,20 @@ class Math:
 
 @dataclass(frozen=True)
 class Figure:
-    """An image file beside the report, with a numbered caption."""
+    """An image file beside the report, with a numbered caption, shown at its own size (every
+    figure is drawn at the size it is printed: ``lab1.job.plots.PRINT_WIDTH``)."""
 
     path: str  # relative to the report's directory
     caption: str
     label: str
-    width: str = "100%"
+    float: bool = False  # may move to the top or bottom of a page (one taller than a third of one)
+
+
+@dataclass(frozen=True)
+class Row:
+    """Figures printed side by side (each drawn at most half the text wide)."""
+
+    figures: tuple[Figure, ...]
 
 
 @dataclass(frozen=True)
@@ -65,19 +86,13 @@ class Code:
 
 
 @dataclass(frozen=True)
-class Listing:
-    """Long plain lines (the prediction listings): the PDF sets them in columns."""
+class Terminal:
+    """A command and what it printed, set as a terminal; the PDF sets long output in two columns."""
 
-    title: str
-    lines: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Link:
-    """A file the Markdown links to (an animation) and the PDF only names."""
-
-    path: str
-    text: str
+    command: str
+    lines: list[str]
+    caption: str
+    label: str
 
 
-Block = Heading | Para | Math | Figure | Table | Code | Listing | Link
+Block = Heading | Para | Math | Figure | Row | Table | Code | Terminal

@@ -1,26 +1,32 @@
-"""Sections 4 to 6: discussion, questions and extra, each computed from one sweep's runs."""
+"""Sections 4 to 6: discussion, questions and extra, each computed from its sweeps' runs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from lab1.report import figures, findings
-from lab1.report.blocks import Block, Heading, Para, Table
+from lab1.job import plots
+from lab1.report import figures, findings, no_activation
+from lab1.report.blocks import Block, Figure, Heading, Para, Table
+from lab1.sweep.figures import bars_figure, heatmap_figure, learning_curves_figure, undrawn
 from lab1.sweep.results import Sweep
 from lab1.sweep.summary import display, summarise
+
+Sweeps = dict[str, Sweep]
 
 
 @dataclass(frozen=True)
 class Section:
-    """One part of the report and the sweep it is computed from."""
+    """One part of the report and the sweep it is computed from (``build``: how, if not ``part``)."""
 
     sweep: str
     title: str
     intro: str
+    build: Callable[[Section, Sweeps, Path], list[Block]] | None = None
 
 
 DISCUSSION = (
@@ -29,8 +35,9 @@ DISCUSSION = (
     Section(
         "no_activation",
         "Without activation functions",
-        "Hidden activation sigmoid or none (identity), output activation sigmoid or none; "
-        "`none / none` is the fully linear network.",
+        "The hidden layers' sigmoid and the output's sigmoid, each kept or removed (`none`, the "
+        "identity); with neither, the network is fully linear.",
+        lambda section, sweeps, out: linear_part(section, sweeps, out),
     ),
     Section(
         "init",
@@ -58,8 +65,13 @@ class Question:
     title: str
     answer: str
     sweep: str
-    evidence: Callable[[pd.DataFrame], list[str]]
+    evidence: Callable[[Sweeps], list[str]]
     own_table: bool  # its sweep's table is shown here, not in the discussion
+
+
+def _summarised(name: str, sentences: Callable[[pd.DataFrame], list[str]]) -> Callable[[Sweeps], list[str]]:
+    """Evidence computed from one sweep's summary."""
+    return lambda sweeps: sentences(summarise(sweeps[name])) if not sweeps[name].table.empty else []
 
 
 QUESTIONS = (
@@ -69,7 +81,7 @@ QUESTIONS = (
         "affine maps is one affine map, and the network can only draw a straight boundary; the "
         "sigmoid output also turns the score into a probability between 0 and 1.",
         "no_activation",
-        findings.activation_answer,
+        lambda sweeps: no_activation.activation_answer(no_activation.study(sweeps)),
         False,
     ),
     Question(
@@ -78,7 +90,7 @@ QUESTIONS = (
         "a solution in the epochs given. Too large, and updates overshoot: the loss oscillates or "
         "grows, sigmoid units saturate so their gradients vanish, or the loss diverges.",
         "lr",
-        findings.lr_answer,
+        _summarised("lr", findings.lr_answer),
         False,
     ),
     Question(
@@ -87,43 +99,69 @@ QUESTIONS = (
         "the bias shifts it away from the origin. Without biases every boundary of the first layer "
         "passes through the origin.",
         "bias",
-        findings.bias_answer,
+        _summarised("bias", findings.bias_answer),
         True,
     ),
 )
-SWEEPS = ("baseline", *(s.sweep for s in DISCUSSION), *(s.sweep for s in EXTRA), "bias")
+SWEEPS = (
+    "baseline",
+    *(s.sweep for s in DISCUSSION),
+    no_activation.LR_SWEEP,
+    *(s.sweep for s in EXTRA),
+    "bias",
+)
+CURVES = "Learning curves (mean over seeds, min-max band)"
 
 
-def _findings(summary: pd.DataFrame, axes: list[str]) -> list[str]:
-    if len(axes) == 1:
-        return findings.section_findings(summary, axes[0])
-    return findings.pair_findings(summary, axes) if axes else []
+def _not_drawn(sweep: Sweep) -> str:
+    """The caption's note of settings with no curve to draw (the legend leaves them out)."""
+    missing = undrawn(sweep)
+    return f" Not drawn, having no loss to draw: {', '.join(missing)}." if missing else ""
 
 
-def sweep_figures(sweep: Sweep, name: str, out: Path) -> list[Block]:
-    """Copy a sweep's figures next to the report, as numbered figures."""
-    blocks: list[Block] = []
-    captions = {
-        "learning_curves.png": "Learning curves (mean over seeds, min-max band)",
-        "bars.png": "Final accuracy and epochs to 100% accuracy per setting",
-        "heatmap.png": "Final accuracy and epochs to 100% accuracy per pair of settings",
-    }
-    for fig, caption in captions.items():
-        blocks += figures.copied(
-            sweep.root / fig, out, f"{name}_{fig}", f"{caption}, `{name}` sweep.", f"fig-{name}-{fig[:-4]}"
-        )
-    return blocks
+def _figure(out: Path, name: str, fig: Any, caption: str) -> Figure:
+    plots.save(fig, out / name)
+    return Figure(name, caption, f"fig-{name[:-4]}")
+
+
+def sweep_figures(sweep: Sweep, name: str, summary: pd.DataFrame, out: Path) -> list[Block]:
+    """A sweep's learning curves and its outcome per setting (bars; a heatmap for two swept
+    keys), drawn next to the report as numbered figures."""
+    outcome = (
+        (f"{name}_heatmap.png", heatmap_figure(summary, sweep.axes), "per pair of settings")
+        if len(sweep.axes) == 2
+        else (f"{name}_bars.png", bars_figure(summary, sweep.axes), "per setting")
+    )
+    return [
+        _figure(
+            out,
+            f"{name}_learning_curves.png",
+            learning_curves_figure(sweep),
+            f"{CURVES}, `{name}` sweep.{_not_drawn(sweep)}",
+        ),
+        _figure(
+            out,
+            outcome[0],
+            outcome[1],
+            f"Final accuracy and epochs to 100% accuracy {outcome[2]}, `{name}` sweep.",
+        ),
+    ]
+
+
+CAPTIONS = {no_activation.LR_SWEEP: "The fully linear network at learning rates of its own (`{name}` sweep)."}
 
 
 def table(sweep: Sweep, name: str, summary: pd.DataFrame) -> list[Block]:
     """The sweep's summary over seeds as a numbered table."""
     if summary.empty:
         return [Para("No finished runs.")]
-    return [Table(display(summary, sweep.axes), f"The `{name}` sweep over seeds.", f"tab-{name}")]
+    caption = CAPTIONS.get(name, "The `{name}` sweep over seeds.").format(name=name)
+    return [Table(display(summary, sweep.axes), caption, f"tab-{name}")]
 
 
-def part(section: Section, sweep: Sweep, out: Path) -> list[Block]:
+def part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
     """One discussion or extra subsection: intro, table, figures, findings."""
+    sweep = sweeps[section.sweep]
     summary = summarise(sweep)
     blocks: list[Block] = [
         Heading(2, section.title),
@@ -132,8 +170,30 @@ def part(section: Section, sweep: Sweep, out: Path) -> list[Block]:
     ]
     if summary.empty:
         return blocks
-    blocks += sweep_figures(sweep, section.sweep, out)
-    return [*blocks, Para("**Findings.** " + " ".join(_findings(summary, sweep.axes)))]
+    blocks += sweep_figures(sweep, section.sweep, summary, out)
+    found = findings.section_findings(summary, sweep.axes[0]) if len(sweep.axes) == 1 else []
+    return [*blocks, Para("**Findings.** " + " ".join(found))]
+
+
+def linear_part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
+    """Discussion C: the four networks, the fully linear one at a rate of its own
+    (``no_activation``), with the sweep of its rates under them."""
+    s = no_activation.study(sweeps)
+    blocks: list[Block] = [Heading(2, section.title), Para(section.intro)]
+    if s.summary.empty:
+        return [*blocks, Para("No finished runs.")]
+    frame = no_activation.display_lr(s, display(s.summary, [no_activation.AXIS]))
+    name, lr_name = no_activation.SWEEP, no_activation.LR_SWEEP
+    curves = learning_curves_figure(s.sweep)
+    return [
+        *blocks,
+        Table(frame, "The four networks over seeds, each at the learning rate shown.", f"tab-{name}"),
+        _figure(
+            out, f"{name}_learning_curves.png", curves, f"{CURVES}, the four networks.{_not_drawn(s.sweep)}"
+        ),
+        *table(sweeps[lr_name], lr_name, s.rates),
+        Para("**Findings.** " + " ".join(no_activation.findings(s))),
+    ]
 
 
 def filters(sweep: Sweep, out: Path) -> list[Block]:
@@ -146,34 +206,34 @@ def filters(sweep: Sweep, out: Path) -> list[Block]:
         return []
     caption = f"Learned filters of the CNN, seed {cnn.iloc[0]['seed']}."
     src = sweep.root / cnn.iloc[0]["job"] / "filters.png"
-    return list(figures.copied(src, out, "conv_filters.png", caption, "fig-conv-filters", "70%"))
+    return list(figures.copied(src, out, "conv_filters.png", caption, "fig-conv-filters"))
 
 
-def discussion(sweeps: dict[str, Sweep], out: Path) -> list[Block]:
+def discussion(sweeps: Sweeps, out: Path) -> list[Block]:
     """Section 4."""
     blocks: list[Block] = [Heading(1, "Discussion", "discussion")]
     for section in DISCUSSION:
-        blocks += part(section, sweeps[section.sweep], out)
+        blocks += (section.build or part)(section, sweeps, out)
     return blocks
 
 
-def questions(sweeps: dict[str, Sweep], out: Path) -> list[Block]:
+def questions(sweeps: Sweeps, out: Path) -> list[Block]:
     """Section 5: each question answered, then the evidence of its sweep, its table under it."""
     blocks: list[Block] = [Heading(1, "Questions", "questions")]
     for q in QUESTIONS:
         sweep = sweeps[q.sweep]
         summary = summarise(sweep)
-        evidence = " ".join(q.evidence(summary)) if not summary.empty else "No finished runs."
+        evidence = " ".join(q.evidence(sweeps)) or "No finished runs."
         where = "below" if q.own_table else f"@tab-{q.sweep}"
         blocks += [Heading(2, q.title), Para(q.answer), Para(f"**From the runs** ({where}). {evidence}")]
         if q.own_table:
-            blocks += [*table(sweep, q.sweep, summary), *sweep_figures(sweep, q.sweep, out)]
+            blocks += [*table(sweep, q.sweep, summary), *sweep_figures(sweep, q.sweep, summary, out)]
     return blocks
 
 
-def extra(sweeps: dict[str, Sweep], out: Path) -> list[Block]:
+def extra(sweeps: Sweeps, out: Path) -> list[Block]:
     """Section 6."""
     blocks: list[Block] = [Heading(1, "Extra", "extra")]
     for section in EXTRA:
-        blocks += part(section, sweeps[section.sweep], out)
+        blocks += (section.build or part)(section, sweeps, out)
     return [*blocks, *filters(sweeps["conv"], out)]

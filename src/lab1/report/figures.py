@@ -1,12 +1,12 @@
-"""The report's own figures: both datasets, the sigmoid, the architecture, animation frames.
+"""The report's own figures: both datasets, the sigmoid, the architecture, training frames.
 
-Each is drawn from the runs or the code, at ``lab1.job.plots.DPI`` as every figure is.
+Each is drawn from the runs or the code at the size it is printed (``lab1.job.plots``) and
+returned; ``lab1.job.plots.save`` writes it.
 """
 
 from __future__ import annotations
 
 import shutil
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,42 +17,38 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lab1.data import make_dataset  # noqa: E402
-from lab1.job.plots import DPI  # noqa: E402
+from lab1.job import plots  # noqa: E402
+from lab1.job.plots import PRINT_WIDTH  # noqa: E402
+from lab1.job.population import MemberResult, Snapshot  # noqa: E402
 from lab1.nn.activations import ACTIVATIONS  # noqa: E402
+from lab1.nn.network import predict  # noqa: E402
 from lab1.report.blocks import Figure  # noqa: E402
 
 
-def copied(src: Path, out: Path, name: str, caption: str, label: str, width: str = "100%") -> list[Figure]:
+def copied(src: Path, out: Path, name: str, caption: str, label: str) -> list[Figure]:
     """A run's or sweep's figure copied next to the report as ``name``, as a numbered
     figure; none if the run did not draw it."""
     if not src.is_file():
         return []
     shutil.copyfile(src, out / name)
-    return [Figure(name, caption, label, width)]
+    return [Figure(name, caption, label)]
 
 
-def _save(fig: Any, path: Path) -> Path:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
-
-
-def datasets(configs: list[Any], path: Path) -> Path:
+def datasets(configs: list[Any]) -> plt.Figure:
     """Each dataset's points coloured by label, side by side."""
-    fig, axes = plt.subplots(1, len(configs), figsize=(3.4 * len(configs), 3.4), layout="constrained")
+    fig, axes = plt.subplots(1, len(configs), figsize=(0.8 * PRINT_WIDTH, 2.7), layout="constrained")
     for ax, cfg in zip(np.atleast_1d(axes), configs):
         data = make_dataset(cfg, 0)
         for label, marker, colour in ((0, "o", "tab:red"), (1, "s", "tab:blue")):
             pts = data.X[data.y == label]
             ax.scatter(pts[:, 0], pts[:, 1], s=18, marker=marker, c=colour, label=f"label {label}")
         ax.set(title=f"{cfg.name} ({len(data.y)} points)", xlabel="x0", ylabel="x1", aspect="equal")
-        ax.legend(loc="upper right", fontsize=7, framealpha=0.9)
-    return _save(fig, path)
+    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right center", fontsize=8, frameon=False)  # clear of the points
+    return fig
 
 
-def sigmoid(path: Path) -> Path:
+def sigmoid() -> plt.Figure:
     """σ and σ' over [-8, 8], computed by lab1's own sigmoid and its backward."""
     fn = ACTIVATIONS["sigmoid"]
     z = np.linspace(-8, 8, 401)
@@ -64,12 +60,12 @@ def sigmoid(path: Path) -> Path:
     ax.set(xlabel="x", ylabel="value", ylim=(-0.05, 1.05))
     ax.grid(alpha=0.3)
     ax.legend(loc="center right", fontsize=8)
-    return _save(fig, path)
+    return fig
 
 
-def architecture(sizes: list[int], activations: list[str], params: int, path: Path) -> Path:
+def architecture(sizes: list[int], activations: list[str], params: int) -> plt.Figure:
     """The network as columns of units, every layer's width and activation under it."""
-    fig, ax = plt.subplots(figsize=(6.4, 3.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.4, 2.9), layout="constrained")
     shown = [min(s, 10) for s in sizes]
     xs = np.arange(len(sizes)) * 2.0
     for i, (x, n) in enumerate(zip(xs, shown)):
@@ -86,25 +82,53 @@ def architecture(sizes: list[int], activations: list[str], params: int, path: Pa
     ax.set_title(f"{'-'.join(map(str, sizes))} network, {params} parameters", fontsize=10)
     ax.set(xlim=(-1, xs[-1] + 1), ylim=(-8.6, 5.6))
     ax.axis("off")
-    return _save(fig, path)
+    return fig
 
 
-def strip(gif: Path, path: Path, frames: int = 6) -> Path | None:
-    """``frames`` frames of an animation, evenly spaced, in a row; None without the GIF."""
-    from PIL import Image
+FRAMES_PER_ROW = 3
 
-    if not gif.is_file():
-        return None
-    with Image.open(gif) as im:
-        total = getattr(im, "n_frames", 1)
-        picks = sorted({round(i * (total - 1) / (frames - 1)) for i in range(frames)})
-        images = []
-        for i in picks:
-            im.seek(i)
-            images.append(im.convert("RGB"))
-    w, h = images[0].size
-    out = Image.new("RGB", (w * 2, h * ((len(images) + 1) // 2)), "white")
-    for k, frame in enumerate(images):
-        out.paste(frame, ((k % 2) * w, (k // 2) * h))
-    out.save(path)
-    return path
+
+def training_frames(r: MemberResult, frames: list[Snapshot], resolution: int = 120) -> plt.Figure:
+    """The network's output over the input square at each frame's epoch, ``FRAMES_PER_ROW``
+    to a row, each titled with its number, epoch, loss and accuracy."""
+    X, y = r.dataset.X, r.dataset.y
+    gx, gy, grid = plots.boundary_grid(X, resolution)
+    rows = -(-len(frames) // FRAMES_PER_ROW)
+    fig, axes = plt.subplots(
+        rows, FRAMES_PER_ROW, figsize=(PRINT_WIDTH, 2.15 * rows), squeeze=False, layout="constrained"
+    )
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for k, (ax, s) in enumerate(zip(axes.flat, frames)):
+        prob = predict(r.spec, s.params, grid).reshape(gx.shape)
+        ax.contourf(gx, gy, np.clip(prob, 0, 1), levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.75)
+        if np.nanmin(prob) < 0.5 < np.nanmax(prob):
+            ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1.0)
+        for cls, color in enumerate(plots.CLASS_COLORS):
+            pts = X[y == cls]
+            ax.scatter(pts[:, 0], pts[:, 1], c=color, s=10, edgecolors="k", linewidths=0.3)
+        ax.set_axis_on()
+        ax.set(xticks=[], yticks=[], aspect="equal")
+        ax.set_title(
+            f"({k + 1}) epoch {s.epoch}\nloss {s.loss:.3g}, accuracy {100 * s.accuracy:.0f}%", fontsize=8
+        )
+    return fig
+
+
+def mark_frames(fig: Any, frames: list[Snapshot], apart: float = 0.06) -> Any:
+    """Number the frames' epochs on a learning curve's loss panel (its first axes); frames
+    closer than ``apart`` of the axis's width share one label (``1-4``)."""
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    groups: list[list[int]] = []
+    for k, s in enumerate(frames):
+        ax.plot([s.epoch], [s.loss], "o", color="k", ms=3.5, zorder=3)
+        if groups and (s.epoch - frames[groups[-1][0]].epoch) / (hi - lo) < apart:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    for group in groups:
+        first = frames[group[0]]
+        text = f"{group[0] + 1}" if len(group) == 1 else f"{group[0] + 1}-{group[-1] + 1}"
+        ax.annotate(text, (first.epoch, first.loss), textcoords="offset points", xytext=(3, 3), fontsize=8)
+    return fig

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import re
 
-from lab1.report.blocks import Block, Code, Figure, Heading, Link, Listing, Math, Para, Table
+from lab1.report.blocks import Block, Code, Figure, Front, Heading, Math, Para, Row, Table, Terminal
 from lab1.sweep.summary import markdown
 
-KINDS = {Figure: "Figure", Table: "Table", Code: "Listing"}  # what a reference to each reads as
+KINDS = {
+    Figure: "Figure",
+    Table: "Table",
+    Code: "Listing",
+    Terminal: "Listing",
+}  # what a reference to each reads as
+
+
+def flat(blocks: list[Block]) -> list[Block]:
+    """The blocks with each ``Row`` replaced by its figures."""
+    return [f for b in blocks for f in (b.figures if isinstance(b, Row) else (b,))]
 
 
 def numbers(blocks: list[Block]) -> dict[str, str]:
     """``label -> "Figure 3"``: each kind numbered in order, as Typst numbers them."""
     out: dict[str, str] = {}
     count: dict[str, int] = {}
-    for b in blocks:
+    for b in flat(blocks):
         kind = KINDS.get(type(b))
         if kind is not None:
             count[kind] = count.get(kind, 0) + 1
@@ -38,7 +48,7 @@ def _section_numbers(blocks: list[Block]) -> dict[int, str]:
     return out
 
 
-def render(blocks: list[Block], title: str) -> str:
+def render(blocks: list[Block], front: Front) -> str:
     """The whole document."""
     refs = numbers(blocks)
     heads = _section_numbers(blocks)
@@ -46,8 +56,8 @@ def render(blocks: list[Block], title: str) -> str:
     def text(s: str) -> str:
         return re.sub(r"@([A-Za-z][\w-]*)", lambda m: refs.get(m.group(1), m.group(0)), s)
 
-    lines = [f"# {title}", ""]
-    for b in blocks:
+    lines = [f"# {front.title}", "", *(f"**{line}**  " for line in front.lines()), ""]
+    for b in flat(blocks):
         if isinstance(b, Heading):
             number = heads.get(id(b))
             prefix = "#" * (b.level + 1)
@@ -62,17 +72,14 @@ def render(blocks: list[Block], title: str) -> str:
             lines += [f"*{refs[b.label]}: {text(b.caption)}*", "", markdown(b.frame), ""]
         elif isinstance(b, Code):
             lines += [f"*{refs[b.label]}: {text(b.caption)}*", "", "```python", b.text.rstrip(), "```", ""]
-        elif isinstance(b, Listing):
+        elif isinstance(b, Terminal):
             lines += [
-                f"<details><summary>{b.title}</summary>",
+                f"*{refs[b.label]}: {text(b.caption)}*",
                 "",
-                "```",
+                "```console",
+                f"$ {b.command}",
                 *b.lines,
                 "```",
                 "",
-                "</details>",
-                "",
             ]
-        elif isinstance(b, Link):
-            lines += [f"[{b.text}]({b.path})", ""]
     return "\n".join(lines)

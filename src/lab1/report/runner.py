@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -29,7 +29,8 @@ from lab1.report.estimate import sweep_cost
 # Sweeps on the baseline's data hold the baseline's runs (its default value at each seed),
 # so they start once the baseline is done and copy those runs (``reuse=``) instead of
 # training them again; these share none and start at once.
-NO_BASELINE_RUNS = frozenset({"baseline", "conv"})
+NO_BASELINE_RUNS = frozenset({"baseline", "conv", "no_activation_lr"})
+PER_RUN_FIGURES = frozenset({"conv"})  # sweeps whose per-run figures the report copies (the CNN's filters)
 
 
 _SAY = threading.Lock()  # one progress line at a time, whichever thread prints it
@@ -49,17 +50,21 @@ def reuses_baseline(name: str, args: argparse.Namespace) -> bool:
     return name not in NO_BASELINE_RUNS and not args.fresh
 
 
-def order(names: list[str], base: Path, args: argparse.Namespace) -> Iterator[str]:
+def order(
+    names: list[str], base: Path, args: argparse.Namespace, stopping: Callable[[], bool] = lambda: False
+) -> Iterator[str]:
     """The order sweeps start in: those that wait for nothing, then the costliest first. A
     generator: the others' costs (a few seconds of composing) are estimated once the first
-    have started, while they run, and only for sweeps that will run."""
+    have started, while they run, only for sweeps that will run, and no more once a sweep
+    has failed (``stopping``: none starts then)."""
     yield from (name for name in names if name in NO_BASELINE_RUNS)
     rest = [name for name in names if name not in NO_BASELINE_RUNS]
-    cost = {
-        name: 0.0 if complete(name, base / name, args) else sweep_cost(name, args.epochs, args.seeds)
-        for name in rest
-    }
-    yield from sorted(rest, key=lambda name: -cost[name])
+    cost: dict[str, float] = {}
+    for name in rest:
+        if stopping():
+            break
+        cost[name] = 0.0 if complete(name, base / name, args) else sweep_cost(name, args.epochs, args.seeds)
+    yield from sorted(rest, key=lambda name: -cost.get(name, 0.0))
 
 
 def hydra_string(text: str) -> str:
@@ -79,6 +84,11 @@ def sweep_command(name: str, root: Path, args: argparse.Namespace) -> list[str]:
         f"epochs={args.epochs}",
         "print_every=0",
         "progress=false",
+        # the report draws the figures it shows, from the runs (section 3's from runs it trains
+        # again): a sweep draws only the per-run figures the report copies, and no animation
+        "plots.sweep=false",
+        f"plots.per_job={str(name in PER_RUN_FIGURES).lower()}",
+        "plots.animation=false",
     ]
     if reuses_baseline(name, args):
         cmd.append(f"reuse=[{hydra_string(str(root.parent / 'baseline'))}]")
@@ -86,8 +96,6 @@ def sweep_command(name: str, root: Path, args: argparse.Namespace) -> list[str]:
         cmd.append(f"launcher={args.launcher}")
     if args.fresh:
         cmd.append("resume=false")
-    if args.no_pdf:  # the animations are drawn for the PDF's frames
-        cmd.append("plots.animation=false")
     return cmd
 
 
@@ -208,7 +216,7 @@ def run_sweeps(base: Path, names: list[str], args: argparse.Namespace) -> float:
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures: list[concurrent.futures.Future] = []
         try:
-            for name in order(names, base, args):
+            for name in order(names, base, args, runner.stop.is_set):
                 futures.append(pool.submit(one, name))
             for _ in interrupt.as_completed(futures):
                 pass

@@ -13,24 +13,35 @@ from pathlib import Path
 
 import typst as typst_compiler
 
-from lab1.report.blocks import Block, Code, Figure, Heading, Link, Listing, Math, Para, Table
+from lab1.job.plots import PRINT_WIDTH
+from lab1.report.blocks import Block, Code, Figure, Front, Heading, Math, Para, Row, Table, Terminal
 
 SPECIAL = re.compile(r"([\\#$*_@<>\[\]~/=+`'\"-])")
 INLINE = re.compile(r"(`[^`]+`|\*\*[^*]+\*\*|\*[^*]+\*|@[A-Za-z][\w-]*)")
 
-PREAMBLE = """#set document(title: "{title}")
-#set page(paper: "a4", margin: (x: 2cm, y: 2.2cm), numbering: "1")
+# The text is PRINT_WIDTH wide, the width every figure is drawn at, so a figure prints at its
+# own size. Figures stay where they are in the text, none taller than a third of a page, so
+# no page ends more than a third blank (a table too: at most 14 rows); a terminal listing
+# breaks across pages; a taller figure floats to the top or bottom of a page and the text flows around it, but
+# never past the next section (place.flush).
+PREAMBLE = """#set document({metadata})
+#set page(paper: "a4", margin: (x: (210mm - {width}in) / 2, y: 2.2cm), numbering: "1")
 #set text(size: 10pt, hyphenate: false)
 #show figure.where(kind: raw): set align(left)
 #set par(justify: true)
+#show table: set par(justify: false)
 #show raw: set text(size: 8pt)
 #set heading(numbering: (..n) => {{
   let n = n.pos()
   if n.len() == 1 {{ numbering("1", ..n) }} else if n.len() == 2 {{ numbering("A.", n.at(1)) }}
 }})
 #show figure.caption: set text(size: 9pt)
-#align(center)[#text(size: 17pt, weight: "bold")[{title}]]
 """
+TERMINAL = (
+    'block(fill: rgb("#1f2430"), inset: 8pt, radius: 3pt, width: 100%, text(fill: rgb("#e6e6e6"), {body}))'
+)
+TWO_COLUMNS = 30  # a terminal listing longer than this many lines is set in two columns,
+BALANCED = 60  # split in halves up to this many lines (it fits a page); longer, it flows across pages
 
 
 class PdfError(RuntimeError):
@@ -74,38 +85,66 @@ def _table(b: Table) -> str:
     )
 
 
+def _terminal(b: Terminal) -> str:
+    """A command and its output, light on dark; long output in two columns."""
+    lines = [f"$ {b.command}", *b.lines]
+    if len(lines) <= TWO_COLUMNS:
+        body = f"raw(block: true, {string(chr(10).join(lines))})"
+    elif len(lines) <= BALANCED:
+        half = (len(lines) + 1) // 2
+        left, right = (
+            f"raw(block: true, {string(chr(10).join(part))})" for part in (lines[:half], lines[half:])
+        )
+        body = f"grid(columns: 2, column-gutter: 12pt, {left}, {right})"
+    else:
+        body = f"columns(2, gutter: 12pt, raw(block: true, {string(chr(10).join(lines))}))"
+    figure = f"#figure({TERMINAL.format(body=body)}, kind: raw, caption: [{inline(b.caption)}]) <{b.label}>"
+    return f"#[#show figure: set block(breakable: true)\n{figure}]"  # only a terminal breaks across pages
+
+
 def _block(b: Block) -> str:
     """One block's markup."""
     if isinstance(b, Heading):
+        flush = "#place.flush()\n" if b.level == 1 else ""  # a section's floats stay in it
         if b.level >= 3 or not b.numbered:
-            return f"#heading(level: {b.level}, numbering: none)[{inline(b.text)}]"
-        return f"{'=' * b.level} {inline(b.text)}" + (f" <{b.label}>" if b.label else "")
+            return f"{flush}#heading(level: {b.level}, numbering: none)[{inline(b.text)}]"
+        return f"{flush}{'=' * b.level} {inline(b.text)}" + (f" <{b.label}>" if b.label else "")
     if isinstance(b, Para):
         return inline(b.text)
     if isinstance(b, Math):
         return f"$ {b.typst} $"
     if isinstance(b, Figure):
-        return (
-            f"#figure(image({string(b.path)}, width: {b.width}), caption: [{inline(b.caption)}]) <{b.label}>"
-        )
+        placement = "auto" if b.float else "none"
+        return f"#figure(image({string(b.path)}), placement: {placement}, caption: [{inline(b.caption)}]) <{b.label}>"
+    if isinstance(b, Row):
+        cells = ", ".join(f"[{_block(f)}]" for f in b.figures)
+        return f"#grid(columns: {len(b.figures)}, column-gutter: 8pt, {cells})"
     if isinstance(b, Table):
         return _table(b)
     if isinstance(b, Code):
         code = f'raw(block: true, lang: "python", {string(b.text.rstrip())})'
         return f"#figure({code}, caption: [{inline(b.caption)}]) <{b.label}>"
-    if isinstance(b, Listing):
-        body = f"#raw(block: true, {string(chr(10).join(b.lines))})"
-        return f"#strong[{inline(b.title)}]\n#columns(2, gutter: 10pt)[#text(size: 7pt)[{body}]]"
-    if isinstance(b, Link):
-        return f"{inline(b.text)}: #raw({string(b.path)}) (beside this report)."
+    if isinstance(b, Terminal):
+        return _terminal(b)
     raise TypeError(f"no Typst form for {type(b).__name__}")
 
 
-def render(blocks: list[Block], title: str, subtitle: str) -> str:
-    """The whole Typst document: title, contents with page numbers, then the blocks."""
+def metadata(front: Front) -> str:
+    """The PDF's title, author and (as a keyword) the student ID."""
+    fields = [f"title: {string(front.title)}"]
+    if front.author:
+        fields.append(f"author: ({string(front.author)},)")
+    if front.student_id:
+        fields.append(f"keywords: ({string('student ID ' + front.student_id)},)")
+    return ", ".join(fields)
+
+
+def render(blocks: list[Block], front: Front) -> str:
+    """The whole Typst document: title, name and ID, contents with page numbers, then the blocks."""
     parts = [
-        PREAMBLE.format(title=escape(title)),
-        f"#align(center)[{inline(subtitle)}]",
+        PREAMBLE.format(metadata=metadata(front), width=f"{PRINT_WIDTH:.4f}"),
+        f'#align(center)[#text(size: 17pt, weight: "bold")[{escape(front.title)}]]',
+        *(f"#align(center)[#text(size: 12pt)[{escape(line)}]]" for line in front.lines()),
         "#outline(depth: 2)",
     ]
     parts += [_block(b) for b in blocks]

@@ -35,7 +35,7 @@ class CollectResults(Callback):
 
         root = Path(config.hydra.sweep.dir)
         if root.is_dir():
-            done = collect(root)
+            done = collect(root, figures=bool(config.plots.get("sweep", True)))
             console.emit(f"lab1: collected {root}: {done.counts}")
             session.end(done.files, job_dirs(root))
         session.end()

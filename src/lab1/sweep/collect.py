@@ -15,7 +15,6 @@ import pandas as pd
 
 from lab1.job import console
 from lab1.job.artifacts import SNAPSHOT, atomic_write
-from lab1.sweep.figures import draw_sweep
 from lab1.sweep.results import Sweep, fmt, load_sweep
 from lab1.sweep.summary import LOSS_ROSE, display, markdown, summarise
 
@@ -58,8 +57,15 @@ def summary_text(sweep: Sweep, summary: pd.DataFrame, figures: list[Path]) -> st
     return "\n".join(lines)
 
 
-def collect(root: Path, warn: bool = True) -> Collected:
-    """Write results.csv, summary.md and the figures for the sweep under ``root``."""
+def _draw(sweep: Sweep, summary: pd.DataFrame, root: Path) -> list[Path]:
+    from lab1.sweep.figures import draw_sweep  # matplotlib loads only for a sweep that draws
+
+    return draw_sweep(sweep, summary, root)
+
+
+def collect(root: Path, warn: bool = True, figures: bool = True) -> Collected:
+    """Write results.csv, summary.md and (unless ``figures`` is off) the figures for the sweep
+    under ``root``."""
     sweep = load_sweep(root)
     if warn:
         for job, why in sweep.skipped:
@@ -69,10 +75,10 @@ def collect(root: Path, warn: bool = True) -> Collected:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         summary = summarise(sweep)
-        figures = draw_sweep(sweep, summary, root)
-    text = summary_text(sweep, summary, figures)
+        drawn = _draw(sweep, summary, root) if figures else []
+    text = summary_text(sweep, summary, drawn)
     atomic_write(files[1], lambda p: p.write_text(text))
-    return Collected(sweep, files + figures)
+    return Collected(sweep, files + drawn)
 
 
 def main(argv: list[str] | None = None) -> int:

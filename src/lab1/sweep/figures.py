@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib import colors, ticker  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from lab1.job.plots import DPI, LOSS_CEILING, LOSS_FLOOR  # noqa: E402
+from lab1.job.plots import DPI, LOSS_CEILING, LOSS_FLOOR, PRINT_WIDTH, loss_scale  # noqa: E402
 from lab1.sweep.results import Sweep, fmt, label, sort_key  # noqa: E402
 
 DATASET_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
@@ -61,14 +63,54 @@ def _save(fig: Figure, path: Path) -> None:
     plt.close(fig)
 
 
-def learning_curves(sweep: Sweep, path: Path) -> None:
-    """Loss against epoch: one panel per dataset, one line per setting (mean over seeds, min-max band)."""
+def _name(setting: tuple, axes: list[str]) -> str:
+    """A setting as a legend entry: its value for one swept key, ``key=value, ...`` for more."""
+    return fmt(setting[0]) if len(axes) == 1 else label(dict(zip(axes, setting)), axes)
+
+
+def _curves(sweep: Sweep, table: pd.DataFrame, dataset: str, setting: tuple) -> pd.DataFrame | None:
+    """The loss histories of one setting's runs on one dataset, a column per run, with only
+    what a log axis can show (NaN elsewhere); None if that is not a line (two epochs or more)."""
+    mask = table["dataset"] == dataset
+    for axis, value in zip(sweep.axes, setting):
+        mask &= table[axis] == value
+    jobs = [j for j in table.loc[mask, "job"] if j in sweep.histories]
+    if not jobs:
+        return None
+    curves = pd.concat({j: sweep.histories[j].set_index("epoch")["loss"] for j in jobs}, axis=1)
+    values = curves.to_numpy(dtype=np.float64)
+    shown = np.isfinite(values) & (values <= LOSS_CEILING)
+    if shown.any(axis=1).sum() < 2:
+        return None
+    return pd.DataFrame(np.where(shown, np.maximum(values, LOSS_FLOOR), np.nan), index=curves.index)
+
+
+def undrawn(sweep: Sweep) -> list[str]:
+    """``setting (dataset)`` of every setting with no loss a log axis can show (every seed
+    diverged at once, say): the learning curves name them instead of drawing them."""
+    table = sweep.table[sweep.table["status"] != "failed"]
+    out = []
+    for dataset in sorted(table["dataset"].unique(), key=sort_key):
+        rows = table[table["dataset"] == dataset]
+        for setting in _settings(rows, sweep.axes):
+            if _curves(sweep, rows, dataset, setting) is None:
+                out.append(f"{_name(setting, sweep.axes)} ({dataset})")
+    return out
+
+
+LEGEND_CHARS = 100  # characters across the text width at the legend's size, handles included
+EPOCH_TICKS = ticker.FuncFormatter(lambda v, _: f"{v / 1000:g}k" if abs(v) >= 1000 else f"{v:g}")
+
+
+def learning_curves_figure(sweep: Sweep) -> Figure:
+    """Loss against epoch: one panel per dataset, one line per setting (mean over seeds,
+    min-max band), the legend under the panels. A setting with nothing to draw is not in
+    the legend; a note under it names the setting (see ``undrawn``)."""
     table = sweep.table[sweep.table["status"] != "failed"]
     datasets = sorted(table["dataset"].unique(), key=sort_key)
     settings = _settings(table, sweep.axes)
-    fig, panels = plt.subplots(
-        1, len(datasets), figsize=(5.2 * len(datasets) + 2.2, 4.4), squeeze=False, constrained_layout=True
-    )
+    width = PRINT_WIDTH * min(1.0, 0.3 + 0.35 * len(datasets))  # one dataset: no wider than it needs
+    fig, panels = plt.subplots(1, len(datasets), figsize=(width, 2.9), squeeze=False, layout="constrained")
     seeds = (
         table.groupby(["dataset", *sweep.axes]).size().max()
         if sweep.axes
@@ -78,46 +120,48 @@ def learning_curves(sweep: Sweep, path: Path) -> None:
     for ax, dataset in zip(panels[0], datasets):
         for i, setting in enumerate(settings):
             color, style = _style(i)
-            mask = table["dataset"] == dataset
-            for axis, value in zip(sweep.axes, setting):
-                mask &= table[axis] == value
-            jobs = [j for j in table.loc[mask, "job"] if j in sweep.histories]
-            if not jobs:
+            curves = _curves(sweep, table, dataset, setting)
+            if curves is None:
                 continue
-            curves = pd.concat({j: sweep.histories[j].set_index("epoch")["loss"] for j in jobs}, axis=1)
-            values = curves.to_numpy(dtype=np.float64)
-            values = np.where(
-                np.isfinite(values) & (values <= LOSS_CEILING), np.maximum(values, LOSS_FLOOR), np.nan
-            )
+            values = curves.to_numpy()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: nothing to draw there
                 mean, lo, hi = np.nanmean(values, 1), np.nanmin(values, 1), np.nanmax(values, 1)
-            name = (
-                fmt(setting[0]) if len(sweep.axes) == 1 else label(dict(zip(sweep.axes, setting)), sweep.axes)
-            )
             (line,) = ax.plot(curves.index, mean, color=color, ls=style, lw=1.4)
-            if len(jobs) > 1:
+            if values.shape[1] > 1:
                 ax.fill_between(curves.index, lo, hi, color=color, alpha=0.15, lw=0)
-            handles.setdefault(name, line)
-        ax.set_yscale("log")
-        ax.set_title(f"dataset: {dataset}")
+            handles.setdefault(_name(setting, sweep.axes), line)
+        loss_scale(ax, np.array([v for line in ax.get_lines() for v in np.asarray(line.get_ydata(), float)]))
+        ax.set_title(f"dataset: {dataset}", fontsize=9)
         ax.set_xlabel("epoch")
-        ax.set_ylabel("loss (log scale)")
+        ax.set_ylabel("loss" + (" (log scale)" if ax.get_yscale() == "log" else ""))
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(5))
+        ax.xaxis.set_major_formatter(EPOCH_TICKS)
         ax.grid(alpha=0.3)
+    order = [n for n in (_name(s, sweep.axes) for s in settings) if n in handles]
+    missing = undrawn(sweep)
     fig.legend(
-        handles.values(),
-        handles.keys(),
-        loc="outside right upper",
-        title=_title_axes(sweep.axes),
+        [handles[n] for n in order],
+        order,
+        loc="outside lower center",
+        ncol=max(
+            1,
+            min(len(order), int(LEGEND_CHARS * width / PRINT_WIDTH) // (max(map(len, order), default=1) + 6)),
+        ),
+        title=_title_axes(sweep.axes)
+        + ("\n" + textwrap.fill("not drawn, no loss to draw: " + ", ".join(missing), 100) if missing else ""),
         fontsize=8,
-        title_fontsize=9,
+        title_fontsize=8,
         frameon=False,
     )
     band = f"mean over up to {seeds} seeds, band from min to max" if seeds > 1 else "one seed per setting"
-    fig.suptitle(
-        f"Learning curves, swept: {_title_axes(sweep.axes)}\n({band})", fontsize=10
-    )  # two lines: clear of the legend
-    _save(fig, path)
+    fig.suptitle(f"Learning curves, swept: {_title_axes(sweep.axes)}\n({band})", fontsize=9)
+    return fig
+
+
+def learning_curves(sweep: Sweep, path: Path) -> None:
+    """``learning_curves_figure`` saved to ``path``."""
+    _save(learning_curves_figure(sweep), path)
 
 
 def _per_setting(rows: pd.DataFrame, axes: list[str], settings: list[tuple], col: str) -> list[float]:
@@ -135,16 +179,10 @@ def bars_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
     """Final accuracy and median epochs to 100% per setting, one bar per dataset."""
     datasets = sorted(summary["dataset"].unique(), key=sort_key)
     settings = _settings(summary, axes)
-    names = (
-        [fmt(s[0]) for s in settings]
-        if len(axes) == 1
-        else [label(dict(zip(axes, s)), axes) for s in settings]
-    )
+    names = [_name(s, axes) for s in settings]
     x = np.arange(len(settings))
     width = 0.8 / len(datasets)
-    fig, (ax_acc, ax_ep) = plt.subplots(
-        1, 2, figsize=(min(18.0, max(9.0, 1.2 * len(settings) + 4)), 4.6), constrained_layout=True
-    )
+    fig, (ax_acc, ax_ep) = plt.subplots(1, 2, figsize=(PRINT_WIDTH, 2.8), layout="constrained")
     reached = bool(np.isfinite(pd.to_numeric(summary["epochs_to_100_median"], errors="coerce")).any())
     for i, (dataset, color) in enumerate(zip(datasets, DATASET_COLORS * 4)):
         rows = summary[summary["dataset"] == dataset]
@@ -161,25 +199,21 @@ def bars_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
                 ax_ep.text(p, 0, "never", rotation=90, ha="center", va="bottom", fontsize=7, color="0.3")
     ax_acc.set_ylim(0, 105)
     ax_acc.axhline(90, color="0.5", ls="--", lw=0.8)
-    ax_acc.set_ylabel("final accuracy (%), mean ± std over seeds")
-    ax_ep.set_ylabel("median epochs to 100% accuracy")
+    ax_acc.set_ylabel("final accuracy (%)\nmean ± std over seeds")
+    ax_ep.set_ylabel("median epochs\nto 100% accuracy")
+    ax_ep.yaxis.set_major_formatter(EPOCH_TICKS)
+    tilt = sum(len(n) + 3 for n in names) > 32  # side by side, more would run together
     for ax in (ax_acc, ax_ep):
-        ax.set_xticks(
-            x, names, rotation=30 if len(settings) > 4 else 0, ha="right" if len(settings) > 4 else "center"
-        )
+        ax.set_xticks(x, names, rotation=35 if tilt else 0, ha="right" if tilt else "center", fontsize=8)
         ax.set_xlabel(_title_axes(axes))
         ax.grid(axis="y", alpha=0.3)
     if not reached:
         _nothing(ax_ep, f"median epochs to 100% accuracy:\n{NOTHING_REACHED}\n(in any seed or setting)")
     # outside the panels: inside, it covered bars
     fig.legend(
-        *ax_acc.get_legend_handles_labels(),
-        title="dataset",
-        loc="outside right upper",
-        fontsize=8,
-        frameon=False,
+        *ax_acc.get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=8, frameon=False
     )
-    fig.suptitle(f"Outcome per setting, swept: {_title_axes(axes)} (dashed: the 90% pass mark)", fontsize=10)
+    fig.suptitle(f"Outcome per setting, swept: {_title_axes(axes)} (dashed: the 90% pass mark)", fontsize=9)
     return fig
 
 
@@ -193,12 +227,17 @@ def _cells(ax: Axes, m: np.ndarray, scale: float) -> None:
     box = {"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0}
     for (i, j), v in np.ndenumerate(m):
         text = "never" if not np.isfinite(v) else f"{v:.0f}" if scale == 1 else f"{v:.1f}"
-        ax.text(j, i, text, ha="center", va="center", fontsize=8, color="k", bbox=box)
+        ax.text(j, i, text, ha="center", va="center", fontsize=7.5, color="k", bbox=box)
 
 
-HEAT_METRICS = (
-    ("accuracy_mean", "final accuracy (%)", 100.0, "RdYlGn", (0, 100)),
-    ("epochs_to_100_median", "median epochs to 100%", 1.0, "viridis_r", None),
+# accuracy below 100% takes RdYlGn up to light green; its darkest green is kept for exactly
+# 100% (every seed right), so a cell at 99% never looks like one at 100%
+_GREENS = plt.get_cmap("RdYlGn")
+ACCURACY_CMAP = colors.ListedColormap(_GREENS(np.linspace(0, 0.8, 256))).with_extremes(over=_GREENS(1.0))
+BELOW_100 = float(np.nextafter(100.0, 0.0))  # the top of the colour scale: 100 itself is "over"
+HEAT_METRICS = (  # column, title, scale, colour map, limits (None: the data's), colour bar label
+    ("accuracy_mean", "final accuracy (%)", 100.0, ACCURACY_CMAP, (0, BELOW_100), "▲ = 100%"),
+    ("epochs_to_100_median", "median epochs to 100%", 1.0, "viridis_r", None, ""),
 )
 
 
@@ -209,13 +248,13 @@ def heatmap_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
     datasets = sorted(summary["dataset"].unique(), key=sort_key)
     rows_v = sorted(summary[a].unique(), key=sort_key)
     cols_v = sorted(summary[b].unique(), key=sort_key)
-    width, height = max(9.0, 1.3 * len(cols_v) * 2 + 3), (0.55 * len(rows_v) + 1.6) * len(datasets)
+    height = (0.4 * len(rows_v) + 1.25) * len(datasets) + 0.3
     fig, grid = plt.subplots(
-        len(datasets), 2, figsize=(width, height), squeeze=False, constrained_layout=True
+        len(datasets), 2, figsize=(PRINT_WIDTH, height), squeeze=False, layout="constrained"
     )
     for row, dataset in zip(grid, datasets):
         sub = summary[summary["dataset"] == dataset]
-        for ax, (col, title, scale, cmap, limits) in zip(row, HEAT_METRICS):
+        for ax, (col, title, scale, cmap, limits, bar_label) in zip(row, HEAT_METRICS):
             m = np.full((len(rows_v), len(cols_v)), np.nan)
             for _, r in sub.iterrows():
                 m[rows_v.index(r[a]), cols_v.index(r[b])] = scale * r[col]
@@ -232,8 +271,11 @@ def heatmap_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
             ax.set_yticks(range(len(rows_v)), [fmt(v) for v in rows_v])
             ax.set_xlabel(b)
             ax.set_ylabel(a)
-            fig.colorbar(im, ax=ax, shrink=0.85)
-    fig.suptitle(f"Outcome per setting, swept: {a} x {b} (mean / median over seeds)", fontsize=10)
+            bar = fig.colorbar(im, ax=ax, shrink=0.9, extend="max" if limits else "neither", label=bar_label)
+            if limits:  # the scale stops just below 100: its ticks too
+                bar.set_ticks([t for t in bar.get_ticks() if t < limits[1]])
+            bar.ax.yaxis.set_major_formatter(EPOCH_TICKS)
+    fig.suptitle(f"Outcome per setting, swept: {a} x {b} (mean / median over seeds)", fontsize=9)
     return fig
 
 
