@@ -20,7 +20,7 @@ from lab1.config import (  # also registers the schemas
     ConfigError,
     precheck_overrides,
 )
-from lab1.config.effects import check_effect
+from lab1.config.effects import check_effect, override_pairs
 from lab1.config.extras import check_extras
 from lab1.job.artifacts import SNAPSHOT
 from lab1.job.console import protect_stdout
@@ -67,12 +67,6 @@ def discard_unstarted(out_dir: Path) -> None:
             prune_empty_parents(out_dir)
 
 
-def choices(args: list[str]) -> list[tuple[str, str]]:
-    """(key, value) of every ``key=value`` argument, ``+`` stripped (``launcher=joblib``)."""
-    pairs = [arg.lstrip("+").partition("=") for arg in args if "=" in arg and not arg.startswith("-")]
-    return [(key, value) for key, _, value in pairs]
-
-
 def refuse_saved_run(args: list[str]) -> None:
     """Refuse Hydra's usual rerun, ``--config-dir <run>/.hydra --config-name config``: lab1's
     own config.yaml comes first on the search path, so it would train the defaults."""
@@ -94,7 +88,7 @@ def cli() -> None:
     try:
         refuse_saved_run(sys.argv[1:])
         sys.argv[1:] = precheck_overrides(sys.argv[1:])  # epochs=1e4 is read as epochs=10000
-        check_extras(choices(sys.argv[1:]))
+        check_extras(override_pairs(a for a in sys.argv[1:] if not a.startswith("-")))
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
         sys.exit(2)

@@ -126,12 +126,9 @@ def read_csv(path: str, label: str, features: Any) -> tuple[Array, Array]:
             f"{where}: non-numeric value {frame[col].iloc[row]!r} in column {col!r}, row {row + 1}"
         )
     array = values.to_numpy(dtype=np.float64)
-    if not np.isfinite(array).all():
-        col = (
-            names[int(np.argmax(~np.isfinite(array).all(axis=0)))]
-            if not np.isfinite(array[:, :-1]).all()
-            else label
-        )
+    bad_columns = ~np.isfinite(array).all(axis=0)  # features, then the label
+    if bad_columns.any():
+        col = [*names, label][int(np.argmax(bad_columns))]
         raise DataError(
             f"{where}: missing, NaN or infinite value in column {col!r}; every cell must be a finite number"
         )
@@ -199,8 +196,3 @@ def shape(cfg: Any) -> tuple[int, int, tuple[int, int, int] | None]:
 
 
 _SHAPES: dict[str, tuple[int, int, tuple[int, int, int] | None]] = {}
-
-
-def depends_on_seed(name: str) -> bool:
-    """Whether the dataset differs between seeds (so population members need their own)."""
-    return name in SEEDED

@@ -1,10 +1,7 @@
 """The fence: every private Hydra and OmegaConf API that lab1 uses, and nothing else.
 
-Each is wrapped once here and has a test in ``tests/test_house.py``, so a Hydra or
-OmegaConf release that changes one fails there first, by name. ``pyproject.toml`` pins
-``hydra-core`` and ``omegaconf`` below their next minor version, as Hydra's own plugins
-pin ``hydra-core``. No other module of lab1 imports ``hydra._internal``, ``omegaconf._utils``
-or a name that starts with ``_`` from either package.
+Each is wrapped once here and tested by name in ``tests/test_house.py``; no other module
+of lab1 imports ``hydra._internal``, ``omegaconf._utils`` or a ``_`` name of either.
 """
 
 from __future__ import annotations
@@ -19,15 +16,6 @@ from hydra.core.override_parser.types import Override
 from hydra.core.utils import _save_config
 from omegaconf import BooleanNode, DictConfig, ListConfig
 
-__all__ = [
-    "basic_sweeper",
-    "apply_overrides",
-    "override_dirname",
-    "save_config",
-    "to_bool",
-    "yaml_implicit_resolvers",
-]
-
 
 def basic_sweeper() -> tuple[type, type]:
     """Hydra's ``BasicSweeper`` and its config dataclass, as the plugin scan left them.
@@ -40,8 +28,7 @@ def basic_sweeper() -> tuple[type, type]:
 
 
 def apply_overrides(overrides: Sequence[Override], cfg: DictConfig) -> None:
-    """Apply parsed value overrides to a composed config, exactly as Hydra applies the
-    command line's after composing (``ConfigLoaderImpl._apply_overrides_to_config``)."""
+    """Apply parsed value overrides to a composed config exactly as Hydra does after composing."""
     ConfigLoaderImpl._apply_overrides_to_config(list(overrides), cfg)
 
 

@@ -1,10 +1,7 @@
 """``hydra/launcher=lab1_vectorized_slurm`` and ``lab1_vectorized_submitit_local``.
 
-The vectorized launcher's plan (compose once, group, chunk), each submitted job a bundle of
-chunks sized by the cost model (``lab1.sweep.cluster``), submitted through submitit
-(``lab1.sweep.submitted``, imported only when launching). The ``.hydra`` snapshots are
-written here before submission; the jobs write their runs' directories on the shared file
-system; the JobReturns are built here as the vectorized launcher builds them.
+The vectorized launcher's jobs planned by ``lab1.sweep.cluster`` and submitted through
+``lab1.sweep.submitted``; snapshots and JobReturns are written here as the vectorized launcher's.
 """
 
 # No ``from __future__ import annotations``: Hydra's plugin scanner runs this module before

@@ -1,8 +1,6 @@
 """``hydra/launcher=vectorized``: a Hydra launcher that trains a sweep's jobs as populations.
 
-A thin wrapper over ``lab1.sweep.execute``: compose the jobs, write each job's ``.hydra``
-snapshot as Hydra's ``run_job`` does, train groups of alike jobs as one population each,
-write every job's directory as a single run would, and return one ``JobReturn`` per job.
+A thin wrapper over ``lab1.sweep.execute`` that writes snapshots and JobReturns as Hydra's ``run_job``.
 """
 
 # No ``from __future__ import annotations``: Hydra's plugin scanner runs this module before
@@ -22,7 +20,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from lab1.internals import basic_sweeper, save_config
-from lab1.sweep.settings import Sizes
+from lab1.sweep.settings import Sizes, check_settings
 
 BasicSweeper, BasicSweeperConf = basic_sweeper()
 
@@ -55,12 +53,8 @@ ConfigStore.instance().store(group="hydra/sweeper", name="lab1", node=Lab1Sweepe
 
 
 class Lab1Sweeper(BasicSweeper):  # type: ignore[valid-type,misc]  # runtime base, see above
-    """The basic sweeper (same grid, same order), whose batch check composes each job once.
-
-    Hydra's check composes every job from scratch and throws the result away; this one
-    composes them with ``lab1.sweep.compose.JobComposer`` (in full once per set of group
-    choices) and hands the configs to the vectorized launcher, so no job is composed twice.
-    """
+    """The basic sweeper (same grid, same order), whose batch check composes each job once
+    (``JobComposer``) and hands the configs to the vectorized launcher, which reuses them."""
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose every job of the batch (raising as Hydra would) and keep the configs."""
@@ -99,23 +93,17 @@ class VectorizedLauncher(Launcher):
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """Compose, validate, resume, group, train and write every job; one JobReturn each."""
-        from lab1.sweep.execute import refusing, run_sweep
+        from lab1.sweep.execute import prepare, refusing, train
 
         root, load = self._begin()
         with refusing(root):  # a bad value: refused before anything is written or trained
-            returns = run_sweep(
-                [list(o) for o in job_overrides],
-                initial_job_idx,
-                load=load,
-                locate=self._locate,
-                snapshot=self._snapshot,
-                finish=self._finish,
-                sizes=self.sizes,
-                progress=self.progress,
-                n_jobs=self.n_jobs,
-            )
+            self.sizes.check()
+            check_settings(n_jobs=self.n_jobs)
+            jobs = [list(o) for o in job_overrides]
+            prepared = prepare(jobs, initial_job_idx, load, self._locate, self._snapshot, self.progress)
+            train(prepared, self._snapshot, self.sizes, self.n_jobs)
         self._log_again()
-        return returns
+        return prepared.returns(self._finish)
 
     def _log_again(self) -> None:
         """Hydra's logging as configured, again (jobs may have changed it)."""
@@ -145,7 +133,7 @@ class VectorizedLauncher(Launcher):
             save_config(config.hydra.overrides.task, "overrides.yaml", sub)
         (out_dir / f"{config.hydra.job.name}.log").touch()  # Hydra's job log, as run_job leaves it
 
-    def _finish(self, config: DictConfig, task_cfg: DictConfig, status: str, value: Any) -> JobReturn:
+    def _finish(self, config: DictConfig, task_cfg: DictConfig, value: float) -> JobReturn:
         """The JobReturn Hydra's run_job would have built."""
         ret = JobReturn()
         ret.cfg = task_cfg
@@ -153,6 +141,6 @@ class VectorizedLauncher(Launcher):
         ret.overrides = list(config.hydra.overrides.task)
         ret.working_dir = os.getcwd()
         ret.task_name = str(config.hydra.job.name)
-        ret.status = JobStatus.COMPLETED if status == "ok" else JobStatus.FAILED
+        ret.status = JobStatus.COMPLETED
         ret.return_value = value  # NaN for a failed job, as the task function returns
         return ret

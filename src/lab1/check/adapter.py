@@ -1,9 +1,7 @@
 """A student's adapter for ``check grad``: ``loss_and_grads(params, x, y) -> (loss, grads)``, loaded and called.
 
-The one piece of student code lab1 imports into its own process: the student's own, run on
-their own machine. Its directory is put first on ``sys.path``, so it can import the student's
-modules. Everything it returns is checked; a bad answer raises ``AdapterError`` with one line
-saying what it got.
+The one piece of student code lab1 imports (its directory first on ``sys.path``); a bad answer
+raises ``AdapterError`` with one line saying what it got.
 """
 
 from __future__ import annotations

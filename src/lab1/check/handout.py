@@ -63,8 +63,8 @@ class Part:
 
     number: str  # "5" or "5.C"
     title: str
-    weight: float | None  # a fraction of the grade; None where the handout weighs only the section
     pattern: re.Pattern[str]
+    weight: float | None = None  # a fraction of the grade; None where the handout weighs only the section
 
 
 def _p(words: str) -> re.Pattern[str]:
@@ -74,57 +74,52 @@ def _p(words: str) -> re.Pattern[str]:
 # Each section is found by a heading line (a number before it allowed), its parts by their words
 # anywhere between that heading and the next section's. Headings students really use count too.
 SECTIONS: list[tuple[Part, list[Part]]] = [
-    (Part("1", "Introduction", 0.05, _p(r"introduction|overview|motivation")), []),
+    (Part("1", "Introduction", _p(r"introduction|overview|motivation"), 0.05), []),
     (
-        Part("2", "Implementation details", 0.15, _p(r"implementation|experiment(al)? set ?ups?|method")),
+        Part("2", "Implementation details", _p(r"implementation|experiment(al)? set ?ups?|method"), 0.15),
         [
-            Part("2.A", "sigmoid function", None, _p(r"sigmoid")),
-            Part("2.B", "neural network architecture", None, _p(r"architecture|neural network|hidden layer")),
-            Part("2.C", "backpropagation", None, _p(r"back[- ]?propagat|backward")),
+            Part("2.A", "sigmoid function", _p(r"sigmoid")),
+            Part("2.B", "neural network architecture", _p(r"architecture|neural network|hidden layer")),
+            Part("2.C", "backpropagation", _p(r"back[- ]?propagat|backward")),
         ],
     ),
     (
         Part(
             "3",
             "Experimental results",
-            0.10,
             _p(r"experiment(al)? results?|results? of (your )?testing|results"),
+            0.10,
         ),
         [
-            Part("3.A", "screenshot and comparison figure", None, _p(r"screenshot|comparison|ground truth")),
-            Part("3.B", "accuracy of the prediction", None, _p(r"accuracy")),
-            Part("3.C", "learning curve", None, _p(r"learning curve|loss[- ]epoch|loss curve")),
-            Part("3.D", "anything you want to present", None, _p(r"anything|other|additional|more")),
+            Part("3.A", "screenshot and comparison figure", _p(r"screenshot|comparison|ground truth")),
+            Part("3.B", "accuracy of the prediction", _p(r"accuracy")),
+            Part("3.C", "learning curve", _p(r"learning curve|loss[- ]epoch|loss curve")),
+            Part("3.D", "anything you want to present", _p(r"anything|other|additional|more")),
         ],
     ),
     (
-        Part("4", "Discussion", 0.10, _p(r"discussions?")),
+        Part("4", "Discussion", _p(r"discussions?"), 0.10),
         [
-            Part("4.A", "different learning rates", None, _p(r"learning[- ]rates?")),
-            Part(
-                "4.B",
-                "different numbers of hidden units",
-                None,
-                _p(r"hidden (units?|neurons?|sizes?|nodes?)"),
-            ),
-            Part("4.C", "without activation functions", None, _p(r"(without|no|removing|linear) activation")),
-            Part("4.D", "anything you want to share", None, _p(r"anything|other|additional|share")),
+            Part("4.A", "different learning rates", _p(r"learning[- ]rates?")),
+            Part("4.B", "different numbers of hidden units", _p(r"hidden (units?|neurons?|sizes?|nodes?)")),
+            Part("4.C", "without activation functions", _p(r"(without|no|removing|linear) activation")),
+            Part("4.D", "anything you want to share", _p(r"anything|other|additional|share")),
         ],
     ),
     (
-        Part("5", "Questions", 0.20, _p(r"questions?|q ?& ?a")),
+        Part("5", "Questions", _p(r"questions?|q ?& ?a"), 0.20),
         [
-            Part("5.A", "purpose of activation functions", 0.06, _p(r"activation")),
-            Part("5.B", "learning rate too large or too small", 0.07, _p(r"too (large|small|big|high|low)")),
-            Part("5.C", "weights and biases", 0.07, _p(r"bias")),
+            Part("5.A", "purpose of activation functions", _p(r"activation"), 0.06),
+            Part("5.B", "learning rate too large or too small", _p(r"too (large|small|big|high|low)"), 0.07),
+            Part("5.C", "weights and biases", _p(r"bias"), 0.07),
         ],
     ),
     (
-        Part("6", "Extra", 0.10, _p(r"extras?|bonus")),
+        Part("6", "Extra", _p(r"extras?|bonus"), 0.10),
         [
-            Part("6.A", "different optimizers", 0.02, _p(r"optimi[sz]er|momentum|adam")),
-            Part("6.B", "different activation functions", 0.03, _p(r"relu|tanh|activation functions")),
-            Part("6.C", "convolutional layers", 0.05, _p(r"convolution|conv|cnn")),
+            Part("6.A", "different optimizers", _p(r"optimi[sz]er|momentum|adam"), 0.02),
+            Part("6.B", "different activation functions", _p(r"relu|tanh|activation functions"), 0.03),
+            Part("6.C", "convolutional layers", _p(r"convolution|conv|cnn"), 0.05),
         ],
     ),
 ]

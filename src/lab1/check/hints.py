@@ -66,10 +66,6 @@ def _layer_step(result: Result, name: str, agreed: list[str]) -> str:
     )
 
 
-def _loss_words(result: Result) -> str:
-    return "your loss agrees" if result.loss_rel < AGREE else "your loss differs"
-
-
 def explain(result: Result) -> list[str]:
     """The verdict in words: everything agrees, or the first disagreement and where to look."""
     if result.agrees:
@@ -107,7 +103,7 @@ def explain(result: Result) -> list[str]:
                 ", ".join(agreed[:-1]) + (" and " if len(agreed) > 1 else "") + (agreed[-1] if agreed else "")
             )
             verb = " agree, " if len(agreed) > 1 else " agrees, "
-            head = f"{_loss_words(result)}, {said + verb if agreed else ''}{row.name} differs"
+            head = f"your loss agrees, {said + verb if agreed else ''}{row.name} differs"
             lines = [f"{head}: {_layer_step(result, row.name, agreed)}"]
             if row.consistent:
                 lines.append(
@@ -125,17 +121,7 @@ def table(result: Result) -> str:
     head = ["param", "shape", "max |yours - lab1|", "rel. error", "max |yours - numeric|", "rel. error", ""]
     cells = [head]
     for r in result.rows:
-        mark = "ok" if r.agrees else "DIFFERS"
-        cells.append(
-            [
-                r.name,
-                str(r.shape),
-                f"{r.diff_lab1:.2e}",
-                f"{r.rel_lab1:.2e}",
-                f"{r.diff_numeric:.2e}",
-                f"{r.rel_numeric:.2e}",
-                mark,
-            ]
-        )
+        numbers = [f"{x:.2e}" for x in (r.diff_lab1, r.rel_lab1, r.diff_numeric, r.rel_numeric)]
+        cells.append([r.name, str(r.shape), *numbers, "ok" if r.agrees else "DIFFERS"])
     widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)

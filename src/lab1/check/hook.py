@@ -1,10 +1,7 @@
 """Copied into a student's run as ``sitecustomize.py``: every figure it shows or saves is kept as a PNG.
 
-Python imports ``sitecustomize`` at start-up from the child's ``PYTHONPATH``. This one costs
-nothing until the program imports matplotlib: an import hook then wraps ``pyplot.show`` (each
-open figure is written to ``$LAB1_CHECK_FIGURES/NN-show.png``, then closed, as a window the
-student closed would be) and ``Figure.savefig`` (a PNG copy beside the student's own file, in
-any format, as ``NN-savefig.png``). Standard library only: it runs in the student's Python.
+It wraps ``pyplot.show`` and ``Figure.savefig`` once the program imports matplotlib (names:
+docs/check.md). Standard library only: it runs in the student's Python.
 """
 
 from __future__ import annotations

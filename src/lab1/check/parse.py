@@ -1,16 +1,7 @@
 """What a student's program printed, read back: its runs, each with loss lines, predictions and an accuracy.
 
-A run is what the handout asks a program to print for one dataset: loss lines while it
-trains (``epoch 10000 loss : 0.16``), then every prediction beside its ground truth
-(``Iter91 | Ground truth: 1.0 | prediction: 0.99943 |``, or the same spread over up to three
-lines), then the accuracy (``loss=0.03844 accuracy=100.00%``). A run ends where the next one's
-loss lines or header begin, or where the predictions count again from the start. A number in
-brackets (``[0.99]``, ``[[1.]]``) is read as that number; a bracket of two or more numbers is
-not a prediction, and its line is skipped, never guessed.
-
-A run's dataset is told from its number of predictions (100: ``linear``, 21: ``xor``), else
-from a header line naming it. Accuracies are fractions: a printed ``%`` divides by 100, and so
-does a value above 1 printed without one.
+What counts as a run, a prediction or an accuracy is docs/check.md's "What it printed"; a
+line that is not understood is skipped and kept, never guessed.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """The report's text searched for the handout's six sections and their lettered parts.
 
-A section is found by a heading line: its words at the start of a short line, a number
-before them allowed (``5. Questions``, ``II Experiment setups``); lines of a table of contents
-(ending in a page number) do not count. A part is found by its words anywhere between its
-section's heading and the next section's. A missing section is listed once with its weight;
-its parts are not listed again. What is found is a hint for the grader, not a grade.
-Reading a PDF needs pypdf, lab1's ``check`` extra.
+A section is found by a heading line (a table of contents' line does not count), a part by
+its words between its section's heading and the next one. Reading a PDF needs pypdf.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """A student's program run as the student would (``python FILE``), in a child process with limits.
 
-Untrusted code: it is never imported here. It runs in a temporary copy, in a session of its
-own (the whole process group is killed at the time limit, and after it ends), with an address
-space limit and a file size limit where the OS has them (``resource``, POSIX), ``MPLBACKEND=Agg``
-and an environment holding only ``PATH``, ``HOME``, ``LANG`` and what Python needs. Its output
-goes to files, so what it printed before a hang or a crash is still there to read.
-This is not a sandbox: the program can read and write what the user running the check can,
-and reach the network (docs/check.md runs the check inside a container for that).
+Untrusted code: never imported here; run in a temporary copy, its own session (the whole
+process group is killed at the end), with the limits and stripped environment docs/check.md
+lists, output to files. Not a sandbox: it can read and write what the user can.
 """
 
 from __future__ import annotations
@@ -61,10 +57,6 @@ class Outcome:
     stderr: str
     figures: list[Path] = field(default_factory=list)
 
-    @property
-    def timed_out(self) -> bool:
-        return self.returncode is None
-
     def ending(self) -> str | None:
         """How it ended, in words, unless it exited with 0."""
         if self.returncode is None:
@@ -89,14 +81,8 @@ class Workspace:
     """A temporary directory: ``work/`` the copy of the code, ``site/`` the hook, ``figures/`` the PNGs."""
 
     root: Path
-
-    @property
-    def work(self) -> Path:
-        return self.root / "work"
-
-    @property
-    def figures(self) -> Path:
-        return self.root / "figures"
+    work: Path
+    figures: Path
 
 
 @contextmanager
@@ -107,7 +93,7 @@ def workspace() -> Iterator[Workspace]:
         for name in ("work", "site", "figures"):
             (root / name).mkdir()
         shutil.copyfile(hook.__file__, root / "site" / "sitecustomize.py")
-        yield Workspace(root)
+        yield Workspace(root, root / "work", root / "figures")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

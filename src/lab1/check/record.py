@@ -1,21 +1,12 @@
-"""One checked submission or program: the object ``check.json`` holds for it, and its status.
-
-``status`` is ``ok`` (it exited with 0 and printed at least one run with predictions),
-``timeout`` (stopped at the time limit), ``crashed`` (a non-zero exit or a signal),
-``unparsed`` (it exited with 0 but no prediction could be read) or ``not_run`` (nothing to run:
-no Python file, no single program, or not a zip). A timeout or crash is still parsed.
-``passed``: at least one run, and the accuracy recomputed from the predictions is at least
-90% in each run found.
+"""One checked submission or program: the object ``check.json`` holds for it, and its status
+(``status`` and ``passed`` as docs/check.md's "Status" defines them).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 from lab1.check.handout import PASS_ACCURACY
-
-STATUSES = ("ok", "timeout", "crashed", "unparsed", "not_run")
 
 
 @dataclass
@@ -51,15 +42,8 @@ class Record:
     def finish(self, returncode: int | None) -> None:
         """Set ``status`` and ``passed`` from how the program ended and the runs read."""
         predicted = any(run["predictions"] for run in self.runs)
-        self.status = (
-            "timeout"
-            if returncode is None
-            else "crashed"
-            if returncode != 0
-            else "ok"
-            if predicted
-            else "unparsed"
-        )
+        ended = "timeout" if returncode is None else "crashed" if returncode else None
+        self.status = ended or ("ok" if predicted else "unparsed")
         accuracies = [run["accuracy"] for run in self.runs]
         self.passed = bool(accuracies) and all(a is not None and a >= PASS_ACCURACY for a in accuracies)
 
@@ -67,6 +51,3 @@ class Record:
         """The recomputed accuracy of the last run of ``dataset``."""
         found = [r["accuracy"] for r in self.runs if r["dataset"] == dataset]
         return found[-1] if found else None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)

@@ -11,6 +11,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
@@ -33,10 +34,9 @@ def discarded_if_interrupted(out: Path) -> Iterator[None]:
         raise
 
 
-def new_dir(root: Path | None = None) -> Path:
+def new_dir() -> Path:
     """``outputs/check/<date>/<time>/``, created."""
-    stamp = datetime.now().strftime("%Y-%m-%d/%H-%M-%S-%f")
-    out = (root if root is not None else Path.cwd()) / OUT / stamp
+    out = Path.cwd() / OUT / datetime.now().strftime("%Y-%m-%d/%H-%M-%S-%f")
     out.mkdir(parents=True)
     return out
 
@@ -78,9 +78,7 @@ COLUMNS: dict[str, Callable[[Record], str]] = {
     "forbidden": lambda r: ", ".join(sorted({i["module"] for i in r.forbidden_imports})) or "none",
     "generators": _generators,
     "missing": _missing,
-    "unread": lambda r: (
-        str(r.skipped_count) if r.status != "not_run" else "-"
-    ),  # printed lines not understood
+    "unread": lambda r: str(r.skipped_count) if r.status != "not_run" else "-",  # printed lines not read
     "seconds": lambda r: "-" if r.seconds is None else f"{r.seconds:.1f}",
     "figures": lambda r: str(len(r.figures)),
 }
@@ -159,7 +157,7 @@ def details(r: Record) -> list[str]:
 def write(records: list[Record], out: Path) -> None:
     """check.json (a list in the table's order), check.csv and check.md in ``out``."""
     ordered = sorted(records, key=lambda r: (r.student_id, r.source))
-    (out / "check.json").write_text(json.dumps([r.to_json() for r in ordered], indent=2) + "\n")
+    (out / "check.json").write_text(json.dumps([asdict(r) for r in ordered], indent=2) + "\n")
     with open(out / "check.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(list(COLUMNS))

@@ -1,15 +1,7 @@
 """What a student's source holds, read as syntax trees and never run: its imports and its two generators.
 
-An import is forbidden when it is outside the standard library, numpy and matplotlib and is not
-one of the student's own modules. ``__import__("x")`` and ``importlib.import_module("x")`` with a
-literal name count as imports.
-
-A generator is ``intact`` when its tree equals the handout's after these harmless differences
-are taken out of both: docstrings, ``import`` statements inside it, assignments to names it
-never reads (the handout's ``distance``), a first ``self`` or ``cls`` parameter and the
-``staticmethod`` decorator, what the local names are called, and which alias a module has
-(``np`` or ``numpy``). Anything else is ``modified``, also a change that may give the same data;
-a file that defines neither is ``missing`` it. Comments and formatting never count.
+The rules (which imports are forbidden; which differences leave a generator ``intact``) are
+docs/check.md's "Static findings".
 """
 
 from __future__ import annotations

@@ -20,16 +20,7 @@ from lab1.check.static import HANDOUT, read_tree
 
 MAX_BYTES = 500 * 2**20  # unpacked, per zip
 MAX_ENTRIES = 10000
-SKIPPED_DIRS = {
-    "__MACOSX",
-    "__pycache__",
-    ".git",
-    ".venv",
-    "venv",
-    "env",
-    ".ipynb_checkpoints",
-    "node_modules",
-}
+SKIPPED_DIRS = frozenset("__MACOSX __pycache__ .git .venv venv env .ipynb_checkpoints node_modules".split())
 
 
 @dataclass(frozen=True)

@@ -201,56 +201,32 @@ ALLOWED_TEXT = {  # what is allowed where no CHECKS rule says it (groups, csv ke
 }
 
 
-def _lookup(cfg: DictConfig | dict, key: str) -> tuple[bool, Any]:
+def _lookup(cfg: dict, key: str) -> tuple[bool, Any]:
     node: Any = cfg
     for part in key.split("."):
-        if not isinstance(node, (dict, DictConfig)) or part not in node or node[part] == MISSING:
+        if not isinstance(node, dict) or part not in node or node[part] == MISSING:
             return False, None
         node = node[part]
-    if isinstance(node, ListConfig):
-        node = list(node)
     return True, node
 
 
-class _AttrDict(dict):
-    """A resolved config as nested dicts read by attribute, as a DictConfig is read."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-def _attr_dicts(value: Any) -> Any:
-    """Containers from ``OmegaConf.to_container`` with every dict an ``_AttrDict``."""
-    if isinstance(value, dict):
-        return _AttrDict({k: _attr_dicts(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return [_attr_dicts(v) for v in value]
-    return value
-
-
-def _required(cfg: DictConfig) -> list[str]:
+def _required(cfg: dict) -> list[str]:
     """Every key the run needs: the schema's, the optimizer's and the dataset's and model's."""
     keys = [f.name for f in fields(Config)]
     keys += [f"dataset.{f.name}" for f in fields(DatasetConfig)]
     keys += [f"model.{f.name}" for f in fields(ModelConfig)]
     optim = cfg.get("optim")
-    if isinstance(optim, (dict, DictConfig)) and optim.get("name") in OPTIMIZERS:
+    if isinstance(optim, dict) and optim.get("name") in OPTIMIZERS:
         scalars, flags = hyperparameter_names(optim["name"])
         keys += [f"optim.{k}" for k in ("name", *scalars, *flags) if k != "lr"]
     return keys
 
 
-def validate(cfg: DictConfig) -> None:
-    """Raise ConfigError for the first value outside what is allowed.
-
-    The checks read a resolved plain copy, ten times faster than the DictConfig itself (a
-    sweep validates every job); an interpolation that cannot be resolved is refused here.
-    """
+def validate(config: DictConfig) -> None:
+    """Raise ConfigError for the first value outside what is allowed (read from a resolved plain
+    copy: a sweep validates every job)."""
     try:
-        cfg = _attr_dicts(OmegaConf.to_container(cfg, resolve=True))
+        cfg: Any = OmegaConf.to_container(config, resolve=True)
     except OmegaConfBaseException as err:  # e.g. lr=${oops}: name the key and the reason
         key, reason = getattr(err, "full_key", None) or "a value", str(err).splitlines()[0]
         raise ConfigError.plain(f"{key}: its interpolation cannot be resolved ({reason})") from None
@@ -263,22 +239,21 @@ def validate(cfg: DictConfig) -> None:
         present, value = _lookup(cfg, key)
         if present and not check(value):
             raise ConfigError(key, value, allowed)
-    allowed_outputs = ALLOWED_OUTPUTS[cfg.loss]
-    if allowed_outputs is not None and cfg.output_activation not in allowed_outputs:
+    loss, output, data = cfg["loss"], cfg["output_activation"], cfg["dataset"]
+    allowed_outputs = ALLOWED_OUTPUTS[loss]
+    if allowed_outputs is not None and output not in allowed_outputs:
         raise ConfigError(
-            "output_activation",
-            cfg.output_activation,
-            f"loss={cfg.loss} needs one of {', '.join(allowed_outputs)}",
+            "output_activation", output, f"loss={loss} needs one of {', '.join(allowed_outputs)}"
         )
-    if cfg.dataset.name == "csv":
+    if data["name"] == "csv":
         try:
-            read_csv(cfg.dataset.path, cfg.dataset.label, cfg.dataset.features)
+            read_csv(data["path"], data["label"], data["features"])
         except DataError as err:
             raise ConfigError.plain(str(err)) from None
-    if cfg.dataset.name == "bars" and cfg.dataset.bar > cfg.dataset.size:
-        raise ConfigError("dataset.bar", cfg.dataset.bar, f"at most dataset.size={cfg.dataset.size}")
-    MODELS[cfg.model.name].check(cfg)
-    if cfg.optim.get("nesterov") and not cfg.optim.get("momentum"):
+    if data["name"] == "bars" and data["bar"] > data["size"]:
+        raise ConfigError("dataset.bar", data["bar"], f"at most dataset.size={data['size']}")
+    MODELS[cfg["model"]["name"]].check(cfg)
+    if cfg["optim"].get("nesterov") and not cfg["optim"].get("momentum"):
         raise ConfigError("optim.nesterov", True, "Nesterov momentum needs optim.momentum > 0")
 
 

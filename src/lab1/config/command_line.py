@@ -11,19 +11,15 @@ from collections.abc import Collection
 
 from lab1.config.errors import ConfigError
 
-# Every flag of Hydra's command line (a test compares this with Hydra's own parser).
-HYDRA_FLAGS = frozenset(
-    {"-h", "--help", "--hydra-help", "--version", "-c", "--cfg", "--resolve", "-p", "--package"}
-    | {"-r", "--run", "-m", "--multirun", "-sc", "--shell-completion", "-i", "--info"}
-    | {"-cp", "--config-path", "-cn", "--config-name", "-cd", "--config-dir", "--experimental-rerun"}
-)
-# Hydra's flags that take the next argument as their value (--info's value is optional).
-VALUED = frozenset({"-c", "--cfg", "-p", "--package", "-cp", "--config-path", "-cn", "--config-name"})
-VALUED |= {"-cd", "--config-dir", "--experimental-rerun"}
 # Flags that choose a config other than lab1's own.
 OWN_CONFIG_FLAGS = frozenset(
     {"-cp", "--config-path", "-cn", "--config-name", "-cd", "--config-dir", "--experimental-rerun"}
 )
+# Hydra's flags that take the next argument as their value (--info's value is optional).
+VALUED = OWN_CONFIG_FLAGS | {"-c", "--cfg", "-p", "--package"}
+# Every flag of Hydra's command line (a test compares this with Hydra's own parser).
+HYDRA_FLAGS = VALUED | {"-h", "--help", "--hydra-help", "--version", "--resolve", "-r", "--run", "-m"}
+HYDRA_FLAGS |= {"--multirun", "-sc", "--shell-completion", "-i", "--info"}
 HANDED_OVER = ("--version", "-sc", "--shell-completion")  # Hydra answers these with lab1 untouched
 
 

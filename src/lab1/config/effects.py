@@ -1,8 +1,5 @@
-"""Keys set on the command line that the chosen dataset or model would ignore are refused.
-
-``dataset.n=50`` with ``dataset=xor`` (21 fixed points) or ``model.hidden=3`` with the MLP
-would train exactly what the user did not ask for. What each choice reads lives beside it:
-``data.KEYS`` for datasets, ``config.models.MODELS`` for models.
+"""Keys set on the command line that the chosen dataset or model would ignore are refused
+(``dataset.n=50`` with ``dataset=xor``); what each choice reads lives beside it (``data.KEYS``, ``MODELS``).
 """
 
 from __future__ import annotations
@@ -19,19 +16,15 @@ from lab1.data import KEYS
 _WIDTH_KEYS = frozenset().union(*(m.keys for m in MODELS.values()))  # every model's width keys
 
 
-def override_keys(lines: Iterable[str]) -> list[str]:
-    """The keys that override lines set (``+``/``++`` stripped, deletions left out).
+def override_pairs(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """(key, value) of each ``key=value`` override line, ``+``/``++`` stripped, deletions left out.
 
     Hydra's ``overrides.task`` is read unresolved: iterating it would resolve ``lr=${oops}``
     as an interpolation, which ``validate`` refuses by its key."""
     if isinstance(lines, ListConfig):
         lines = OmegaConf.to_container(lines)  # type: ignore[assignment]
-    out = []
-    for line in lines:
-        key, sep, _ = str(line).partition("=")
-        if sep and not key.startswith("~"):
-            out.append(key.lstrip("+"))
-    return out
+    pairs = [str(line).partition("=") for line in lines]
+    return [(key.lstrip("+"), value) for key, sep, value in pairs if sep and not key.startswith("~")]
 
 
 def reads(cfg: Any, key: str) -> bool:
@@ -46,7 +39,7 @@ def reads(cfg: Any, key: str) -> bool:
 def check_effect(cfg: Any, overrides: Iterable[str]) -> None:
     """Raise ConfigError for an override the chosen dataset or model does not read."""
     dataset, model = cfg.dataset.name, cfg.model.name
-    for key in (k for k in override_keys(overrides) if not reads(cfg, k)):
+    for key in (k for k, _ in override_pairs(overrides) if not reads(cfg, k)):
         if key.startswith("dataset."):
             reads_keys = ", ".join(f"dataset.{k}" for k in sorted(KEYS[dataset])) or "none of dataset.*"
             raise ConfigError.plain(

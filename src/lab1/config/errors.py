@@ -10,12 +10,10 @@ class ConfigError(ValueError):
 
     def __init__(self, key: str, value: Any, allowed: str) -> None:
         super().__init__(f"{key}={value!r} is not allowed: {allowed}")
-        self.key, self.value, self.allowed = key, value, allowed
 
     @classmethod
     def plain(cls, message: str) -> ConfigError:
         """An error whose whole message is given (a data file's problem, say)."""
         err = cls.__new__(cls)
         ValueError.__init__(err, message)
-        err.key, err.value, err.allowed = "", None, message
         return err

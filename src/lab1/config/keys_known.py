@@ -1,8 +1,5 @@
-"""The keys a command line may set, read from the schema's dataclasses (their one home).
-
-``known_keys`` is every top-level field of ``Config``, every config group, and the fields
-of the dataset, model, plots and optimizer configs under their prefix; ``optim_keys`` is
-what one optimizer (``optim=adam``) reads: its hyperparameters in ``lab1.nn.optimizers``.
+"""The keys a command line may set, read from the schema's dataclasses (their one home), and
+the keys one optimizer (``optim=adam``) reads.
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from lab1.config.schema import (
     CONFIG_PACKAGE,
+    OPTIM_SCHEMAS,
     Config,
     DatasetConfig,
     LoggerConfig,
@@ -28,12 +26,6 @@ from lab1.config.schema import (
 from lab1.nn.optimizers import OPTIMIZERS, hyperparameter_names
 
 
-def _optimizer_configs(cls: type = OptimConfig) -> list[type]:
-    """``OptimConfig`` and every schema derived from it (``schema.OPTIM_SCHEMAS``)."""
-    subclasses: list[type] = cls.__subclasses__()
-    return [cls, *(c for sub in subclasses for c in _optimizer_configs(sub))]
-
-
 def section_keys() -> dict[str, list[str]]:
     """The dotted keys under each top-level section: ``dataset.n``, ``optim.beta1``, ..."""
     sections: dict[str, list[Any]] = {
@@ -41,7 +33,7 @@ def section_keys() -> dict[str, list[str]]:
         "model": [ModelConfig],
         "plots": [PlotsConfig],
         "logger": [LoggerConfig],
-        "optim": _optimizer_configs(),
+        "optim": [OptimConfig, *OPTIM_SCHEMAS.values()],
     }
     return {
         name: list(dict.fromkeys(f"{name}.{f.name}" for cls in classes for f in fields(cls)))
@@ -96,8 +88,7 @@ def unknown_key_message(key: str, groups: list[str]) -> str:
 
 
 def optim_keys(choice: str) -> list[str] | None:
-    """The keys of ``optim=CHOICE``, from the optimizer's own hyperparameters; None for an
-    unknown optimizer (the group-choice check names those)."""
+    """The keys of ``optim=CHOICE`` (its hyperparameters); None for an unknown optimizer."""
     if choice not in OPTIMIZERS:
         return None
     scalars, flags = hyperparameter_names(choice)
@@ -115,6 +106,5 @@ def default_choice(group: str) -> str | None:
 
 
 def wrong_optim_key_message(key: str, choice: str, keys: list[str]) -> str:
-    """``optim.beta1 is not a key of optim=sgd; its keys are ...`` (a typo is caught before,
-    against every optimizer's keys: this is a key of another optimizer)."""
+    """``optim.beta1 is not a key of optim=sgd; its keys are ...`` (another optimizer's key)."""
     return f"{key} is not a key of optim={choice}; its keys are {', '.join(keys)}"

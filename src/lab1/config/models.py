@@ -1,8 +1,7 @@
 """The ``model`` group's choices in one table: how each turns a config into a network.
 
-Everything that differs between the MLP and the CNN (the network spec, the figure title,
-the extra checks, the sizes the launcher's cost model needs) is read from ``MODELS``;
-nothing else of lab1 compares ``model.name`` with a name.
+Everything that differs between the MLP and the CNN is read from ``MODELS``; nothing else of
+lab1 compares ``model.name`` with a name.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from typing import Any
 
 from lab1.config.errors import ConfigError
 from lab1.data import IMAGES
-from lab1.nn.conv import out_size
 from lab1.nn.network import ConvSpec, NetSpec
 
 
@@ -62,34 +60,12 @@ def _cnn_title(cfg: Any) -> str:
     return f"cnn {m.filters}x{m.kernel}x{m.kernel}{front}, hidden {m.hidden}"
 
 
-def _no_check(cfg: Any) -> None:
-    return None
-
-
-def _cnn_check(cfg: Any) -> None:
-    if cfg.dataset.name not in IMAGES:
+def _cnn_check(cfg: dict) -> None:
+    if cfg["dataset"]["name"] not in IMAGES:
         raise ConfigError("model", "cnn", f"an image dataset (dataset={' or '.join(sorted(IMAGES))})")
-    m, side = cfg.model, int(cfg.dataset.size) + 2 * int(cfg.model.padding)
-    if m.kernel > side:
-        raise ConfigError("model.kernel", m.kernel, f"at most the padded image side {side}")
-
-
-def _no_conv(cfg: Any) -> int:
-    return 0
-
-
-def _cnn_conv_units(cfg: Any) -> int:
-    m = cfg.model
-    side = out_size(int(cfg.dataset.size), int(m.kernel), int(m.stride), int(m.padding))
-    return int(m.filters) * side * side
-
-
-def _mlp_dense(cfg: Any, n_in: int) -> tuple[int, ...]:
-    return (n_in, *hidden_sizes(cfg), 1)
-
-
-def _cnn_dense(cfg: Any, n_in: int) -> tuple[int, ...]:
-    return (_cnn_conv_units(cfg), int(cfg.model.hidden), 1)
+    kernel, side = cfg["model"]["kernel"], int(cfg["dataset"]["size"]) + 2 * int(cfg["model"]["padding"])
+    if kernel > side:
+        raise ConfigError("model.kernel", kernel, f"at most the padded image side {side}")
 
 
 @dataclass(frozen=True)
@@ -98,10 +74,9 @@ class Model:
 
     spec: Callable[[Any, int, Any], NetSpec]  # (cfg, flat input width, image shape) -> network
     title: Callable[[Any], str]  # the network part of a figure title
-    check: Callable[[Any], None]  # raise ConfigError for a combination it cannot train
-    conv_units: Callable[[Any], int]  # convolution outputs per sample (0: none)
-    dense_widths: Callable[[Any, int], tuple[int, ...]]  # dense layers' widths, input to output
-    kernel_area: Callable[[Any], int]  # weights of one convolution filter per channel (0: none)
+    check: Callable[
+        [dict], None
+    ]  # raise ConfigError for a combination it cannot train (a resolved plain config)
     keys: frozenset[str]  # the width keys it reads (model.* or top-level); another has no effect
     hint: str  # where its widths are set, for a key it does not read
 
@@ -110,10 +85,7 @@ MODELS: dict[str, Model] = {
     "mlp": Model(
         _mlp_spec,
         _mlp_title,
-        _no_check,
-        _no_conv,
-        _mlp_dense,
-        _no_conv,
+        lambda cfg: None,
         frozenset({"hidden", "depth"}),
         "the MLP's widths are hidden= (a width or a list such as [4,16]) and depth=",
     ),
@@ -121,20 +93,12 @@ MODELS: dict[str, Model] = {
         _cnn_spec,
         _cnn_title,
         _cnn_check,
-        _cnn_conv_units,
-        _cnn_dense,
-        lambda cfg: int(cfg.model.kernel) ** 2,
         frozenset({f"model.{k}" for k in ("filters", "kernel", "stride", "padding", "pool", "hidden")}),
         "the CNN's sizes are model.filters, model.kernel, model.stride, model.padding, model.pool, model.hidden",
     ),
 }
 
 
-def model_of(cfg: Any) -> Model:
-    """The table entry of ``cfg.model.name`` (validated configs only)."""
-    return MODELS[cfg.model.name]
-
-
 def net_spec(cfg: Any, n_in: int, image: tuple[int, int, int] | None = None) -> NetSpec:
     """The network shape a config asks for (a CNN needs the image shape of the data)."""
-    return model_of(cfg).spec(cfg, n_in, image)
+    return MODELS[cfg.model.name].spec(cfg, n_in, image)

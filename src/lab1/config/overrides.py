@@ -203,11 +203,7 @@ def precheck_overrides(args: list[str]) -> list[str]:
     config-group choice (``optim=lbfgs``), a word where a checked key wants a number
     (``lr=abc``), a non-integral number for an integer key (``epochs=1.5``) or a dashed
     word that is no flag (``--lr=0.1``) before Hydra composes. Returns ``args`` with every
-    integral float of an integer key written as an integer (``epochs=1e4``: 10000).
-
-    Hydra's own messages for these list its search path, a type error or its grammar's
-    tokens; these are single lines, and a refused multirun leaves no sweep directory.
-    """
+    integral float of an integer key written as an integer (``epochs=1e4``: 10000)."""
     groups = config_groups()
     split = command_line.split(args, known_keys(groups))
     if split is None:

@@ -1,10 +1,7 @@
 """Structured configs: the type of every key, registered in Hydra's ConfigStore.
 
-The values and their comments live in ``conf/`` (one home); the dataclasses here declare
-every key and its type, so Hydra refuses a wrong type. Only the dataset and model schemas
-carry values: those of the keys a dataset or model file does not set. The report's sweeps
-(``sweeps/``, the package ``lab1.conf.sweep``) are registered here as the ``sweep`` group,
-because an editable install maps that package outside ``conf/``.
+The values live in ``conf/`` (only the dataset and model schemas carry defaults, for keys their
+files do not set). The report's sweeps (``sweeps/``) are registered here as the ``sweep`` group.
 """
 
 from __future__ import annotations
@@ -63,8 +60,7 @@ class OptimConfig:
 
 
 def _optimizer_schema(cls: type[Optimizer]) -> type[OptimConfig]:
-    """The schema of one optimizer class: its hyperparameters, as ``lab1.nn.optimizers``
-    declares them (floats, and booleans for its flags); their values live in ``conf/optim/``."""
+    """The schema of one optimizer class: its hyperparameters, floats and boolean flags."""
     name = next(n for n, c in OPTIMIZERS.items() if c is cls)
     scalars, flags = hyperparameter_names(name)
     base = {f.name for f in fields(OptimConfig)}
@@ -157,8 +153,7 @@ def presentation_overrides() -> list[str]:
 
 
 def register_configs() -> None:
-    """Put the schemas in Hydra's ConfigStore (the YAML files extend them), and the job
-    directory names' ``exclude_keys`` as ``job_names`` (``conf/config.yaml`` lists it)."""
+    """Put the schemas, and the job names' ``exclude_keys`` (``job_names``), in Hydra's ConfigStore."""
     cs = ConfigStore.instance()
     exclude = {"exclude_keys": presentation_overrides()}
     cs.store(
@@ -190,12 +185,8 @@ def register_sweeps() -> None:
         cs.store(group="sweep", name=name, node=OmegaConf.create(text), package=package)
 
 
-def register_resolvers() -> None:
-    """``${lab1.eq:a,b}``: whether two values are equal (the baseline sweep animates seed 0 only)."""
-    if not OmegaConf.has_resolver("lab1.eq"):
-        OmegaConf.register_new_resolver("lab1.eq", lambda a, b: a == b)
-
-
-register_resolvers()
+# ${lab1.eq:a,b}: whether two values are equal (the baseline sweep animates seed 0 only)
+if not OmegaConf.has_resolver("lab1.eq"):
+    OmegaConf.register_new_resolver("lab1.eq", lambda a, b: a == b)
 register_configs()
 register_sweeps()

@@ -1,10 +1,7 @@
 """training.gif: the decision boundary (or the image grid) beside the learning curve, epoch by epoch.
 
-The frames are the parameter snapshots the training core took at log-spaced epochs
-(``lab1.nn.snapshots.animation_epochs``), as early epochs change most; a run that stopped
-early ends at its last epoch. One figure is drawn once and each frame only updates its
-artists, blitted onto the still parts drawn once (matplotlib's animation technique, by hand:
-``Animation.save`` redraws the whole figure every frame); Pillow writes a GIF that loops.
+Frames are the training core's snapshots at log-spaced epochs; each frame redraws only
+the artists that change, blitted onto the still parts; Pillow writes a looping GIF.
 """
 
 from __future__ import annotations

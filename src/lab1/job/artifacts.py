@@ -83,11 +83,7 @@ def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def full_params(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """W1, b1, W2, b2, ...: a network without biases gets zero b arrays, so keys never vary.
-
-    A Dense W is ``(fan_in, fan_out)``; a Conv2D W is ``(filters, channels, kh, kw)`` with b
-    ``(filters,)``.
-    """
+    """W1, b1, W2, b2, ...: a network without biases gets zero b arrays, so keys never vary."""
     out: dict[str, np.ndarray] = {}
     for key in sorted(params, key=lambda k: (int(k[1:]), k[0] != "W")):
         out[key] = params[key]
@@ -116,17 +112,21 @@ def write_run(out_dir: Path, r: MemberResult, epochs: int) -> dict[str, Any]:
     )
     _save_npz(out_dir / "params_init.npz", full_params(r.params_init))
     _save_npz(out_dir / "params.npz", full_params(r.params))
-    record = metrics(r, epochs)
-    return record
+    return metrics(r, epochs)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from a file, or None when there is none or it cannot be read."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def read_metrics(out_dir: Path) -> dict[str, Any] | None:
     """The finished run's metrics, or None when there are none or they cannot be read."""
-    try:
-        record = json.loads((out_dir / METRICS).read_text())
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None
+    return read_json(out_dir / METRICS)
 
 
 def write_metrics(out_dir: Path, record: dict[str, Any]) -> None:

@@ -17,12 +17,8 @@ PROGRESS_MIN_EPOCHS = 20000  # shorter runs finish too fast for a bar to help
 
 
 class PipeSafe:
-    """Standard output that goes quiet, instead of failing, once its reader has gone.
-
-    ``python -m lab1 | head`` closes the pipe early; every later write (ours, tqdm's,
-    Hydra's log lines) would raise ``BrokenPipeError`` and lose the run. Here the first
-    such write points the stream at ``/dev/null`` and the run finishes and saves.
-    """
+    """Standard output that goes quiet (to /dev/null), instead of failing, once its reader
+    has gone (``python -m lab1 | head``), so the run still finishes and saves."""
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
@@ -119,10 +115,8 @@ def result_text(record: dict[str, Any], cfg: Any) -> str:
     return text
 
 
-def stop_text(stopped_by: str | None, epoch: int, threshold: Any) -> str:
-    """``early stop at epoch 812: accuracy reached stop_accuracy=1`` ("" if not stopped early)."""
-    if stopped_by is None:
-        return ""
+def stop_text(stopped_by: str, epoch: int, threshold: Any) -> str:
+    """``early stop at epoch 812: accuracy reached stop_accuracy=1``."""
     what = "loss fell to" if stopped_by == "early_stop" else "accuracy reached"
     return f"early stop at epoch {epoch}: {what} {stopped_by}={threshold:g}"
 
@@ -156,28 +150,13 @@ class JobBar:
         enabled = sys.stdout.isatty() if enabled is None else enabled
         self.bar = tqdm(total=total, unit="job", dynamic_ncols=True, leave=False) if enabled else None
 
-    def _line(self, out_dir: object, text: str) -> None:
+    def line(self, out_dir: object, text: str) -> None:
+        """One job done: ``lab1: job 3/8 NAME: TEXT``, and the bar moved on."""
         self.done += 1
         name = getattr(out_dir, "name", out_dir)
         emit(f"lab1: job {self.done}/{self.total} {name}: {text}")
         if self.bar is not None:
             self.bar.update(1)
-
-    def finished(self, out_dir: object, record: dict, cfg: Any) -> None:
-        """A job trained and written."""
-        self._line(out_dir, result_text(record, cfg))
-
-    def kept(self, out_dir: object, src: object | None) -> None:
-        """A job that found a finished run of its config: its own (``src`` None) or copied."""
-        self._line(out_dir, kept(src))
-
-    def failed(self, out_dir: object, error: str) -> None:
-        """A job that raised (its error is in error.json)."""
-        self._line(out_dir, f"failed: {error}")
-
-    def unfinished(self, out_dir: object, why: str) -> None:
-        """A job its cluster job left unfinished (no metrics.json, no error.json)."""
-        self._line(out_dir, f"unfinished: {why}")
 
     def close(self) -> None:
         """Remove the bar."""

@@ -207,11 +207,7 @@ def image_mosaic(
 
 
 def image_comparison(r: MemberResult, title: str, count: int = 24) -> plt.Figure:
-    """The first images with their ground truth and prediction (wrong ones in red).
-
-    One axes holding a mosaic of the images, with text above each: 24 separate axes cost
-    about five times as much to lay out and draw.
-    """
+    """The first images with their ground truth and prediction (wrong ones in red), as one mosaic."""
     X, y, image = r.dataset.X, r.dataset.y, r.dataset.image
     assert image is not None
     names = CLASS_NAMES.get(r.dataset.name, ("class 0", "class 1"))

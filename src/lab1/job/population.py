@@ -15,7 +15,7 @@ import numpy as np
 from omegaconf import DictConfig
 
 from lab1.config import log_interval, net_spec
-from lab1.data import Dataset, depends_on_seed, make_dataset
+from lab1.data import SEEDED, Dataset, make_dataset
 from lab1.nn.network import NetSpec, Network, initialise
 from lab1.nn.optimizers import hyperparameter_names, make_optimizer
 from lab1.nn.snapshots import animation_epochs
@@ -81,7 +81,7 @@ def train_configs(
     first = cfgs[0]
     k = len(cfgs)
     seeds = np.array([int(c.seed) for c in cfgs], dtype=np.int64)
-    if depends_on_seed(first.dataset.name):
+    if first.dataset.name in SEEDED:  # each member its own data
         datasets = distinct = [make_dataset(c.dataset, int(c.seed)) for c in cfgs]
     else:  # one copy of the data, broadcast over the members
         distinct = [make_dataset(first.dataset, int(first.seed))]

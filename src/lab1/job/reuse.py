@@ -1,11 +1,8 @@
 """``reuse=[DIR, ...]``: take a finished run of the same config from other directories.
 
-Each directory is searched recursively (a run, a sweep, or all of ``outputs/``), once per
-launch. A finished run there whose ``config_hash`` equals the
-job's fingerprint (every value that affects results) is copied into the job directory
-instead of training again: its data files first, its ``metrics.json`` unchanged and last,
-so the copy is marked finished only once whole. A job that draws per-run figures (or a
-training.gif) copies the source's too, and does not use a source that has none.
+A finished run found under them (searched recursively, once per launch) with the job's
+``config_hash`` is copied in instead of training, ``metrics.json`` unchanged and last; a job
+that draws figures copies the source's too, and skips a source that has none.
 """
 
 from __future__ import annotations
@@ -59,8 +56,7 @@ class Index:
 
 
 def copy_run(src: Path, dst: Path, figures: tuple[str, ...]) -> dict[str, Any] | None:
-    """Copy a finished run (and its files matching ``figures``) into ``dst``, ``metrics.json``
-    last; its metrics, or None if unreadable."""
+    """Copy a finished run (and its ``figures``) into ``dst``, metrics.json last; its metrics or None."""
     record = artifacts.read_metrics(src)
     if record is None:
         return None

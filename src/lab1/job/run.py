@@ -117,12 +117,8 @@ def record_failure(out_dir: Path, err: BaseException) -> str:
 def run(
     cfg: DictConfig, out_dir: Path, verbose: bool = True, log: Path | None = None, job: str | None = None
 ) -> float:
-    """Train one job, print as the handout asks, write its run directory; return the objective.
-
-    Every line also goes to ``log`` (the job's ``lab1.log``). A multirun's job (``job``: its
-    number and name) prints one line instead, as the vectorized launcher's jobs do; a
-    single run ends with the path of its run directory.
-    """
+    """Train one job, print as the handout asks (a multirun's ``job``: one line), also to
+    ``log``, write its run directory; return the objective."""
     interrupt.check()  # a Ctrl-C lost while Hydra wrote this job's snapshot
     validate(cfg)
     out = console.JobLog(log, echo=verbose and job is None)

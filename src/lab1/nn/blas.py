@@ -1,12 +1,9 @@
 """One BLAS thread per process, unless the user asks for more.
 
-lab1's matrices are small (tens to a few hundred rows), where a BLAS thread pool costs
-more than it saves, and a sweep already runs one worker process per core: two processes
-each spinning two OpenBLAS threads on two cores ran ten times slower here. So lab1 sets
-``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` to 1 where the
-user has not set them (processes started later inherit that), and, because NumPy may
-already be loaded, also tells a loaded OpenBLAS directly. Single-threaded BLAS also keeps
-every sum in the same order, so results do not depend on the thread count.
+lab1's matrices are small and a sweep already runs one process per core, so lab1 sets
+``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` to 1 where the user
+has not, and tells an already loaded OpenBLAS directly. One thread also keeps every sum
+in the same order, so results do not depend on the thread count.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """Convolutional layers of a population, channels first: forward beside backward.
 
-Images are ``(K|1, n, C, H, W)`` (member, sample, channel, row, column). Conv2D uses
-im2col through ``sliding_window_view``: one strided view of every patch, one matmul per
-member; its backward scatters the patch gradients back with one slice-add per kernel
-offset (``kh * kw`` array operations, no loop over pixels, samples or filters). MaxPool2D
-routes each window's gradient to the first position of its maximum.
+Images are ``(K|1, n, C, H, W)``. Conv2D is im2col through ``sliding_window_view`` and its
+backward one slice-add per kernel offset; MaxPool2D routes each window's gradient to its first maximum.
 """
 
 from __future__ import annotations

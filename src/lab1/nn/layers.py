@@ -1,15 +1,9 @@
 """Layers of a population of networks: forward and backward side by side.
 
-Every array carries the member axis first; parameters are ``(K, ...)`` views into one
-flat ``(K, P)`` buffer owned by the network, so an optimizer updates all of them with a
-few whole-array operations. A population of one is run on 2-D views (``squeeze``): the
-same code without the member axis, where ``np.dot`` is fastest.
-
-Dense layers and their activations work feature-major: ``(K, features, n)``, one row per
-unit. Then the rows an activation writes are one contiguous block of the next layer's
-input buffer ``[x; 1]``, so nothing is copied between layers and every elementwise
-operation runs on contiguous memory. ``FeatureMajor`` turns the network's sample-major
-input ``(K|1, n, d)`` (``1`` when all members share the data) into that layout.
+Every array carries the member axis first (dropped for a population of one, ``squeeze``);
+parameters are views into the network's flat ``(K, P)`` buffer. Dense layers and their
+activations work feature-major, ``(K, features, n)``, so an activation writes straight into
+the next layer's input buffer ``[x; 1]``.
 """
 
 from __future__ import annotations
@@ -35,10 +29,7 @@ class Layer:
         return []
 
     def bind(self, params: Array, grads: Array, squeeze: bool) -> None:
-        """Attach this layer's slice of the flat parameter and gradient buffers.
-
-        ``params``/``grads`` are ``(K, size)`` (or ``(size,)`` when ``squeeze``).
-        """
+        """Attach this layer's ``(K, size)`` (squeezed: ``(size,)``) slice of the flat buffers."""
         self.squeeze = squeeze
 
     def forward(self, x: Array) -> Array:
@@ -54,11 +45,6 @@ def _immutable(x: Array) -> bool:
     """Whether x's memory belongs to a read-only array (numpy collapses ``base`` to the owner)."""
     owner = x if x.base is None else x.base
     return isinstance(owner, np.ndarray) and not owner.flags.writeable and owner.base is None
-
-
-def _matmul(squeeze: bool) -> Callable[..., Array]:
-    """``np.dot`` for 2-D operands (fastest for tiny matrices), else ``np.matmul``."""
-    return np.dot if squeeze else np.matmul
 
 
 class ViewLayer(Layer):
@@ -103,15 +89,8 @@ class _Plan:
 
 
 class Dense(Layer):
-    """Affine layer z = W^T x + b, stored as one augmented matrix [W; b] per member.
-
-    Feature-major: x ``(K|1, fan_in, n)`` -> z ``(K, fan_out, n)``. The bias is the last
-    row of ``Wb`` ``(K, fan_in + 1, fan_out)`` and the input sits in a buffer whose last
-    row is ones, so forward is one matmul and ``dWb = [x; 1] dz^T`` yields db too. Every
-    output goes to a buffer kept per input shape: an epoch allocates nothing. When all
-    members share the input (``(1, fan_in, n)``), forward and the weight gradient are one
-    2-D product over the stacked members instead of K small ones.
-    """
+    """Affine layer z = [W; b]^T [x; 1]: x ``(K|1, fan_in, n)`` -> z ``(K, fan_out, n)``,
+    ``Wb`` ``(K, fan_in + 1, fan_out)``; buffers are kept per input shape."""
 
     def __init__(self, fan_in: int, fan_out: int, bias: bool = True) -> None:
         self.fan_in, self.fan_out, self.bias = fan_in, fan_out, bias
@@ -133,7 +112,7 @@ class Dense(Layer):
         self.dWb = grads.reshape(lead + shape)
         self.WbT = self.Wb.swapaxes(-1, -2)  # views of the live weights
         self.W = self.Wb[..., : self.fan_in, :]
-        self.mm = _matmul(squeeze)
+        self.mm = np.dot if squeeze else np.matmul  # np.dot: fastest for 2-D tiny matrices
         # dx of a one-unit layer is an outer product: a broadcast multiply beats a matmul
         self.outer = self.fan_out == 1 and not squeeze
         self._plans.clear()
@@ -195,11 +174,7 @@ class Dense(Layer):
 
 
 class Activation(Layer):
-    """Elementwise activation by name (see ``lab1.activations``).
-
-    Its output goes where ``sink`` says (the next Dense layer's input buffer), else to a
-    buffer of its own.
-    """
+    """Elementwise activation by name; its output goes where ``sink`` says, else to its own buffer."""
 
     def __init__(self, name: str, slope: float = 0.01) -> None:
         self.name, self.fn, self.slope = name, get_activation(name), slope

@@ -1,9 +1,7 @@
 """Optimizers with the update rules and defaults that ``torch.optim`` documents.
 
-Each optimizer updates a ``(K, P)`` flat parameter buffer in place from a gradient of
-the same shape. Every hyperparameter is a ``(K, 1)`` column, so members of a population
-may each have their own learning rate, momentum, betas, and so on. State arrays are
-``zeros_like`` the parameters, as in scikit-learn's ``_stochastic_optimizers``.
+Each updates a ``(K, P)`` flat parameter buffer in place; every hyperparameter is a ``(K, 1)``
+column, so each member of a population may have its own.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """A sweep's populations as cluster jobs: plan the submitted jobs, and the dry run's text.
 
-The plan is the vectorized launcher's (``plan.plan``: groups of alike jobs in chunks of
-at most ``max_members`` and about ``chunk_bytes``), then sized for a queue: a chunk whose
-estimated cost exceeds ``chunk_seconds`` is split, and consecutive chunks are packed into
-one submitted job until it holds about ``chunk_seconds`` of work per cpu. Submitting and
-waiting is ``lab1.sweep.submitted`` (which imports submitit).
+The vectorized launcher's chunks, split to at most ``chunk_seconds`` of estimated work and
+packed into submitted jobs of about ``chunk_seconds`` per cpu (``lab1.sweep.submitted`` submits).
 """
 
 from __future__ import annotations

@@ -57,25 +57,22 @@ def summary_text(sweep: Sweep, summary: pd.DataFrame, figures: list[Path]) -> st
     return "\n".join(lines)
 
 
-def _draw(sweep: Sweep, summary: pd.DataFrame, root: Path) -> list[Path]:
-    from lab1.sweep.figures import draw_sweep  # matplotlib loads only for a sweep that draws
-
-    return draw_sweep(sweep, summary, root)
-
-
-def collect(root: Path, warn: bool = True, figures: bool = True) -> Collected:
+def collect(root: Path, figures: bool = True) -> Collected:
     """Write results.csv, summary.md and (unless ``figures`` is off) the figures for the sweep
     under ``root``."""
     sweep = load_sweep(root)
-    if warn:
-        for job, why in sweep.skipped:
-            print(f"lab1.collect: warning: skipped {job}: {why}", file=sys.stderr)
+    for job, why in sweep.skipped:
+        print(f"lab1.collect: warning: skipped {job}: {why}", file=sys.stderr)
     files = [root / "results.csv", root / "summary.md"]
     atomic_write(files[0], lambda p: sweep.table.to_csv(p, index=False))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         summary = summarise(sweep)
-        drawn = _draw(sweep, summary, root) if figures else []
+        drawn = []
+        if figures:
+            from lab1.sweep.figures import draw_sweep  # matplotlib loads only for a sweep that draws
+
+            drawn = draw_sweep(sweep, summary, root)
     text = summary_text(sweep, summary, drawn)
     atomic_write(files[1], lambda p: p.write_text(text))
     return Collected(sweep, files + drawn)

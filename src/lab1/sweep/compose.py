@@ -19,14 +19,8 @@ from lab1.internals import apply_overrides, override_dirname
 
 
 class JobComposer:
-    """Compose each job's config once per distinct set of config-group choices.
-
-    The first job with a given set of structural overrides (group choices such as
-    ``optim=adam`` or ``+sweep=lr``, additions, deletions, hydra's own) and of overridden
-    keys is composed by Hydra in full. The others copy it and apply their own value
-    overrides (``lr=0.1``) exactly as Hydra applies command-line overrides after composing,
-    then get their own ``hydra.overrides.task`` and ``override_dirname``.
-    """
+    """Compose in full (Hydra) the first job of each set of structural overrides and overridden
+    keys; the others copy it and apply their value overrides as Hydra does after composing."""
 
     def __init__(self, load: Callable[[list[str]], DictConfig]) -> None:
         self.load = load

@@ -12,18 +12,21 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from lab1.config import MODELS
+from lab1.config import net_spec
 from lab1.data import shape
+from lab1.nn.conv import out_size
 
 
-def _samples(cfg: DictConfig) -> int:
-    """Training samples of a job's dataset."""
-    return shape(cfg.dataset)[0]
-
-
-def _widths(cfg: DictConfig, n_in: int | None = None) -> tuple[int, ...]:
-    """Widths of the dense layers, from their input (``n_in`` features) to the output."""
-    return MODELS[cfg.model.name].dense_widths(cfg, shape(cfg.dataset)[1] if n_in is None else n_in)
+def _sizes(cfg: DictConfig) -> tuple[int, tuple[int, ...], int, int]:
+    """(samples, dense widths from their input to the output, convolution outputs per sample,
+    weights of one filter per channel) of a job's network; 0, 0 without a convolution."""
+    n, n_in, image = shape(cfg.dataset)
+    spec = net_spec(cfg, n_in, image)
+    if spec.conv is None or image is None:
+        return n, spec.sizes, 0, 0
+    c, side = spec.conv, image[1]
+    units = c.filters * out_size(side, c.kernel, c.stride, c.padding) ** 2
+    return n, (units, *spec.sizes[1:]), units, c.kernel**2
 
 
 def _weights(widths: tuple[int, ...]) -> int:
@@ -34,10 +37,9 @@ def _weights(widths: tuple[int, ...]) -> int:
 def member_bytes(cfg: DictConfig) -> int:
     """Rough bytes of one member's arrays in training: activations, gradients, parameters, state
     (a convolution's outputs, where there is one, dominate: six arrays of them)."""
-    n, conv_units = _samples(cfg), MODELS[cfg.model.name].conv_units(cfg)
+    n, widths, conv_units, _ = _sizes(cfg)
     if conv_units:
         return 8 * 6 * n * conv_units
-    widths = _widths(cfg)
     return 8 * (4 * n * sum(widths[1:]) + 5 * _weights(widths))
 
 
@@ -51,10 +53,9 @@ def member_ns(cfg: DictConfig) -> float:
     """Rough nanoseconds one member adds to an epoch: about 10 per sample and unit (the
     activation's exp and elementwise work) and 0.6 per sample and weight (the three matrix
     products), the convolution's patches counted as three products of its kernel."""
-    model, (n, n_in, _) = MODELS[cfg.model.name], shape(cfg.dataset)
-    widths, conv_units = _widths(cfg, n_in), model.conv_units(cfg)
+    n, widths, conv_units, kernel_area = _sizes(cfg)
     units = sum(widths[1:]) + conv_units
-    weights = _weights(widths) + 3 * conv_units * model.kernel_area(cfg)
+    weights = _weights(widths) + 3 * conv_units * kernel_area
     return n * (10.0 * units + 0.6 * weights)
 
 

@@ -1,10 +1,7 @@
 """A sweep trained as populations: the vectorized launcher's body.
 
-The Hydra launcher in ``hydra_plugins.lab1_launcher`` is a thin wrapper over ``run_sweep``.
-Jobs that share every setting but those ``plan.MEMBER_KEYS`` names form one group
-(``plan.group_key``); each group is trained as one population, in chunks of at most
-``max_members`` members and about ``chunk_bytes`` of arrays (``plan.Sizes``), and every
-job's directory is then written exactly as a single run writes it.
+Jobs are composed and validated (``prepare``), grouped and chunked by ``plan``, trained
+here or in worker processes, and every job's directory is written as a single run writes it.
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from omegaconf import DictConfig
 
@@ -24,10 +21,10 @@ from lab1.config import ConfigError, validate
 from lab1.config.effects import check_effect
 from lab1.job import console, reuse, run
 from lab1.job.loggers import session
-from lab1.sweep.compose import JobComposer, recall, task_config
+from lab1.sweep.compose import JobComposer, plain, recall, task_config
 from lab1.sweep.plan import plan, spread, workers
 from lab1.sweep.pool import Pending, logs, train_and_save, train_in_workers
-from lab1.sweep.settings import Sizes, check_settings
+from lab1.sweep.settings import Sizes
 
 
 def prepare(
@@ -47,7 +44,7 @@ def prepare(
         validate(cfg)
         check_effect(cfg, config.hydra.overrides.task)
     bar = console.JobBar(len(cfgs), progress)
-    outcome: dict[int, tuple[str, Any]] = {}
+    outcome: dict[int, float] = {}
     pending = _keep_finished(configs, cfgs, initial_idx, locate, snapshot, bar, outcome)
     return Prepared(configs, cfgs, bar, outcome, pending)
 
@@ -59,58 +56,31 @@ class Prepared:
     configs: list[DictConfig]  # full, with hydra
     cfgs: list[DictConfig]  # the task's parts
     bar: console.JobBar
-    outcome: dict[int, tuple[str, Any]]  # job index -> (status, objective) of jobs done
+    outcome: dict[int, float]  # job index -> objective of jobs done (NaN: failed)
     pending: list[Pending]
 
     def record(self, p: Pending, status: str, value: Any) -> None:
         """A pending job trained (``value``: its metrics) or failed (``value``: the error text)."""
         if status == "ok":
-            self.outcome[p.idx] = ("ok", run.objective_value(p.cfg, value))
-            self.bar.finished(p.out_dir, value, p.cfg)
+            self.outcome[p.idx] = run.objective_value(p.cfg, value)
+            self.bar.line(p.out_dir, console.result_text(value, p.cfg))
             session.finished([p.out_dir], p.cfg)
         else:  # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
-            self.outcome[p.idx] = ("ok", math.nan)
-            self.bar.failed(p.out_dir, value)
+            self.outcome[p.idx] = math.nan
+            self.bar.line(p.out_dir, f"failed: {value}")
 
     def unfinished(self, p: Pending, why: str) -> None:
         """A pending job its cluster job left unfinished (no metrics.json, no error.json)."""
-        self.outcome[p.idx] = ("ok", math.nan)
-        self.bar.unfinished(p.out_dir, why)
+        self.outcome[p.idx] = math.nan
+        self.bar.line(p.out_dir, f"unfinished: {why}")
 
-    def returns(self, finish: Callable[[DictConfig, DictConfig, str, Any], Any]) -> list[Any]:
-        """``finish(config, task_cfg, status, value)`` per job, in order (NaN for one not done)."""
+    def returns(self, finish: Callable[[DictConfig, DictConfig, float], Any]) -> list[Any]:
+        """``finish(config, task_cfg, objective)`` per job, in order (NaN for one not done)."""
         self.bar.close()
         return [
-            finish(config, cfg, *self.outcome.get(i, ("ok", math.nan)))
-            for i, (config, cfg) in enumerate(zip(self.configs, self.cfgs))
+            finish(c, cfg, self.outcome.get(i, math.nan))
+            for i, (c, cfg) in enumerate(zip(self.configs, self.cfgs))
         ]
-
-
-def run_sweep(
-    job_overrides: list[list[str]],
-    initial_idx: int,
-    load: Callable[[list[str]], DictConfig],
-    locate: Callable[[DictConfig, int], Path],
-    snapshot: Callable[[DictConfig, DictConfig, Path], None],
-    finish: Callable[[DictConfig, DictConfig, str, Any], Any],
-    sizes: Sizes,
-    progress: bool | None,
-    n_jobs: int,
-) -> list[Any]:
-    """Every job of one batch: returns ``finish(config, task_cfg, status, value)`` per job, in order.
-
-    ``locate(config, idx)`` numbers a job and returns its directory; ``snapshot(config,
-    task_cfg, out_dir)`` writes its ``.hydra`` files. In one process a chunk's snapshots are
-    written before it trains; with worker processes every chunk is handed out first and the
-    snapshots are written here while the workers train (all before this returns). A job
-    cut off between finishing and its snapshot is still found finished by resume, which
-    then writes the snapshot.
-    """
-    sizes.check()
-    check_settings(n_jobs=n_jobs)
-    prepared = prepare(job_overrides, initial_idx, load, locate, snapshot, progress)
-    _train(prepared, snapshot, sizes, n_jobs)
-    return prepared.returns(finish)
 
 
 @contextlib.contextmanager
@@ -119,14 +89,9 @@ def refusing(root: Path) -> Iterator[None]:
     try:
         yield
     except ConfigError as err:
-        refuse(err, root)
-
-
-def refuse(err: ConfigError, root: Path) -> NoReturn:
-    """Print the refusal, remove the sweep directory Hydra made for nothing, exit 2."""
-    print(f"lab1: error: {err}", file=sys.stderr)
-    run.discard_refused_sweep(root)
-    sys.exit(2)
+        print(f"lab1: error: {err}", file=sys.stderr)
+        run.discard_refused_sweep(root)
+        sys.exit(2)
 
 
 def _keep_finished(
@@ -136,7 +101,7 @@ def _keep_finished(
     locate: Callable[[DictConfig, int], Path],
     snapshot: Callable[[DictConfig, DictConfig, Path], None],
     bar: console.JobBar,
-    outcome: dict[int, tuple[str, Any]],
+    outcome: dict[int, float],
 ) -> list[Pending]:
     """Number and locate every job; record those resume or reuse finds finished, return the rest."""
     pending: list[Pending] = []
@@ -146,20 +111,21 @@ def _keep_finished(
         found = run.earlier_run(cfg, out_dir, index)
         if found is not None:
             snapshot(config, cfg, out_dir)  # Hydra rewrites a job's snapshot on every launch
-            outcome[i] = ("ok", run.objective_value(cfg, found[0]))
-            bar.kept(out_dir, found[1])
+            outcome[i] = run.objective_value(cfg, found[0])
+            bar.line(out_dir, console.kept(found[1]))
         else:
             pending.append(Pending(i, config, cfg, out_dir))
     return pending
 
 
-def _train(
+def train(
     prepared: Prepared,
     snapshot: Callable[[DictConfig, DictConfig, Path], None],
     sizes: Sizes,
     n_jobs: int,
 ) -> None:
-    """Plan the pending jobs into chunks and train them, here or in worker processes."""
+    """Plan the pending jobs into chunks and train them, here or in worker processes; each
+    chunk's snapshots are written before it trains, or while the workers train."""
     chunk_list = plan([(p, p.cfg) for p in prepared.pending], sizes)
     n = workers(n_jobs, chunk_list)
     chunk_list = spread(chunk_list, n) if n > 1 else chunk_list
@@ -180,5 +146,11 @@ def _train(
             record(
                 members, train_and_save([p.cfg for p in members], [p.out_dir for p in members], logs(members))
             )
-    else:
-        train_in_workers(n, member_lists, snapshots, record)
+    else:  # the snapshots are written here while the workers train
+        work = [([plain(p.cfg) for p in m], [p.out_dir for p in m], logs(m)) for m in member_lists]
+
+        def meanwhile() -> None:
+            for members in member_lists:
+                snapshots(members)
+
+        train_in_workers(n, work, meanwhile, lambda i, results: record(member_lists[i], results))

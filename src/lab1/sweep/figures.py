@@ -18,7 +18,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from lab1.job.plots import DPI, LOSS_CEILING, LOSS_FLOOR, PRINT_WIDTH, loss_scale  # noqa: E402
+from lab1.job.plots import LOSS_CEILING, LOSS_FLOOR, PRINT_WIDTH, loss_scale, save  # noqa: E402
 from lab1.sweep.results import Sweep, fmt, label, sort_key  # noqa: E402
 
 DATASET_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
@@ -56,11 +56,6 @@ def _nothing(ax: Axes, text: str) -> None:
 
 def _title_axes(axes: list[str]) -> str:
     return " x ".join(axes) if axes else "seeds only"
-
-
-def _save(fig: Figure, path: Path) -> None:
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
 
 
 def _name(setting: tuple, axes: list[str]) -> str:
@@ -111,11 +106,7 @@ def learning_curves_figure(sweep: Sweep) -> Figure:
     settings = _settings(table, sweep.axes)
     width = PRINT_WIDTH * min(1.0, 0.3 + 0.35 * len(datasets))  # one dataset: no wider than it needs
     fig, panels = plt.subplots(1, len(datasets), figsize=(width, 2.9), squeeze=False, layout="constrained")
-    seeds = (
-        table.groupby(["dataset", *sweep.axes]).size().max()
-        if sweep.axes
-        else table.groupby("dataset").size().max()
-    )
+    seeds = table.groupby(["dataset", *sweep.axes]).size().max()
     handles: dict[str, Line2D] = {}
     for ax, dataset in zip(panels[0], datasets):
         for i, setting in enumerate(settings):
@@ -157,11 +148,6 @@ def learning_curves_figure(sweep: Sweep) -> Figure:
     band = f"mean over up to {seeds} seeds, band from min to max" if seeds > 1 else "one seed per setting"
     fig.suptitle(f"Learning curves, swept: {_title_axes(sweep.axes)}\n({band})", fontsize=9)
     return fig
-
-
-def learning_curves(sweep: Sweep, path: Path) -> None:
-    """``learning_curves_figure`` saved to ``path``."""
-    _save(learning_curves_figure(sweep), path)
 
 
 def _per_setting(rows: pd.DataFrame, axes: list[str], settings: list[tuple], col: str) -> list[float]:
@@ -215,11 +201,6 @@ def bars_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
     )
     fig.suptitle(f"Outcome per setting, swept: {_title_axes(axes)} (dashed: the 90% pass mark)", fontsize=9)
     return fig
-
-
-def bars(summary: pd.DataFrame, axes: list[str], path: Path) -> None:
-    """``bars_figure`` saved to ``path``."""
-    _save(bars_figure(summary, axes), path)
 
 
 def _cells(ax: Axes, m: np.ndarray, scale: float) -> None:
@@ -279,21 +260,12 @@ def heatmap_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
     return fig
 
 
-def heatmap(summary: pd.DataFrame, axes: list[str], path: Path) -> None:
-    """``heatmap_figure`` saved to ``path``."""
-    _save(heatmap_figure(summary, axes), path)
-
-
 def draw_sweep(sweep: Sweep, summary: pd.DataFrame, out_dir: Path) -> list[Path]:
     """Every sweep figure into ``out_dir``; returns their paths."""
     if sweep.table.empty or (sweep.table["status"] == "failed").all():
         return []
-    paths = [out_dir / "learning_curves.png"]
-    learning_curves(sweep, paths[0])
-    if len(sweep.axes) == 2:
-        paths.append(out_dir / "heatmap.png")
-        heatmap(summary, sweep.axes, paths[-1])
-    else:
-        paths.append(out_dir / "bars.png")
-        bars(summary, sweep.axes, paths[-1])
+    two = len(sweep.axes) == 2  # two swept axes: a heatmap; else bars
+    paths = [out_dir / "learning_curves.png", out_dir / ("heatmap.png" if two else "bars.png")]
+    save(learning_curves_figure(sweep), paths[0])
+    save((heatmap_figure if two else bars_figure)(summary, sweep.axes), paths[1])
     return paths

@@ -57,12 +57,8 @@ def plan(jobs: Sequence[tuple[Any, DictConfig]], sizes: Sizes) -> list[list[Any]
 
 
 def spread(chunk_list: list[list[Any]], workers: int) -> list[list[Any]]:
-    """Chunks for ``workers`` processes, costliest first (the pool hands them out in order).
-
-    The costliest chunk is split in two as long as that shortens the estimated wall time
-    (each chunk pays the per-epoch calls, so splitting is not free): one big group, or
-    three equal chunks for two workers, no longer leave a worker idle at the end.
-    """
+    """Chunks for ``workers`` processes, costliest first; the costliest is split in two while
+    that shortens the estimated wall time (a chunk's per-epoch calls make splitting cost)."""
     out = list(chunk_list)
     best = makespan(out, workers)
     while out:

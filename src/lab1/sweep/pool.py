@@ -19,7 +19,6 @@ from omegaconf import DictConfig
 
 from lab1 import interrupt
 from lab1.job.population import MemberResult, train_configs
-from lab1.sweep.compose import plain
 
 
 def logs(members: list[Pending]) -> list[Path]:
@@ -74,7 +73,7 @@ def _pool(n: int) -> concurrent.futures.ProcessPoolExecutor:
 
 
 def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseException]:
-    """Train a chunk (validated by ``run_sweep``) as one population; if that fails, each
+    """Train a chunk (validated by ``execute.prepare``) as one population; if that fails, each
     job alone, so one bad job fails alone."""
     try:
         return list(train_configs(cfgs))
@@ -91,13 +90,8 @@ def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseExce
 
 
 def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path], logs: list[Path]) -> list[tuple[str, Any]]:
-    """Train a chunk and write each job's directory as a single run does.
-
-    Runs in a worker process, so the writing (and any per-job figures) is shared out too.
-    Returns per job ``("ok", metrics record)`` or ``("failed", error text)``; a failed
-    job has its ``error.json`` and the others are unaffected. Each job's listing goes to its
-    log file (``logs``), not to the console.
-    """
+    """Train a chunk and write each job's directory (listing to its log) as a single run does:
+    per job ``("ok", metrics record)`` or ``("failed", error text)``."""
     from lab1.job import run
     from lab1.job.console import JobLog
 
@@ -117,27 +111,6 @@ Work = tuple[list[DictConfig], list[Path], list[Path]]  # a chunk's plain config
 
 
 def train_in_workers(
-    n: int,
-    chunk_list: list[list[Pending]],
-    snapshots: Callable[[list[Pending]], None],
-    record: Callable[[list[Pending], list[tuple[str, Any]]], None],
-) -> None:
-    """Hand every chunk to ``n`` worker processes, which train it and write its jobs; write
-    the snapshots here meanwhile, then record each chunk as it finishes. Ctrl-C stops the
-    workers (a job cut off has no metrics.json yet)."""
-    work = [
-        ([plain(p.cfg) for p in members], [p.out_dir for p in members], logs(members))
-        for members in chunk_list
-    ]
-
-    def meanwhile() -> None:
-        for members in chunk_list:
-            snapshots(members)
-
-    train_work_in_workers(n, work, meanwhile, lambda i, results: record(chunk_list[i], results))
-
-
-def train_work_in_workers(
     n: int,
     work: list[Work],
     meanwhile: Callable[[], None],

@@ -7,7 +7,6 @@ one is skipped and reported, never guessed at.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +18,9 @@ import yaml
 from omegaconf import OmegaConf
 
 from lab1.config import presentation_overrides
+from lab1.config.effects import override_pairs
 from lab1.internals import yaml_implicit_resolvers
-from lab1.job.artifacts import ERROR, METRICS, SNAPSHOT
+from lab1.job.artifacts import ERROR, METRICS, SNAPSHOT, read_json
 
 
 def _hidden(c: dict[str, Any]) -> str:
@@ -115,13 +115,8 @@ def _overrides(job: Path) -> dict[str, str]:
     lines = load_yaml(path) if path.exists() else []
     if not isinstance(lines, list):
         raise ValueError("overrides.yaml is not a list")
-    out: dict[str, str] = {}
-    for line in lines or []:
-        key, sep, value = str(line).partition("=")
-        key = key.lstrip("+")
-        if sep and not key.startswith("~") and key not in PRESENTATION:
-            out["loss_fn" if key == "loss" else key] = value
-    return out
+    pairs = override_pairs(lines or [])
+    return {"loss_fn" if key == "loss" else key: value for key, value in pairs if key not in PRESENTATION}
 
 
 def _value(cfg: dict[str, Any], key: str, text: str) -> Any:
@@ -165,11 +160,8 @@ def _read_job(job: Path) -> tuple[dict[str, Any], dict[str, str], pd.DataFrame |
 
 
 def _load_json(path: Path, name: str) -> dict[str, Any]:
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError):
-        raise ValueError(f"corrupt {name}") from None
-    if not isinstance(record, dict):
+    record = read_json(path)
+    if record is None:
         raise ValueError(f"corrupt {name}")
     return record
 

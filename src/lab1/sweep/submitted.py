@@ -1,27 +1,24 @@
 """Submit a sweep's planned jobs through submitit, train them there, and wait for them.
 
-Imported only when a cluster launcher launches (it imports submitit). A submitted job
-receives plain resolved configs and paths; submitit itself pickles the call into the
-sweep's ``.submitit/``. The launching process follows the runs by their files:
-``metrics.json`` (written last) marks a finished run, ``error.json`` a failed one.
+A submitted job receives plain resolved configs and paths; the launching process follows
+the runs by their files (``metrics.json`` finished, ``error.json`` failed).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import submitit
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from lab1 import interrupt
 from lab1.job import artifacts, run
 from lab1.sweep.cluster import JobPlan
 from lab1.sweep.execute import Prepared
-from lab1.sweep.pool import Pending, Work, logs, train_and_save, train_work_in_workers
+from lab1.sweep.pool import Pending, Work, logs, train_and_save, train_in_workers
 from lab1.sweep.settings import Cluster
 
 Chunk = tuple[list[dict[str, Any]], list[str], list[str]]  # plain configs, directories, log files
@@ -62,7 +59,7 @@ class ChunkJob(submitit.helpers.Checkpointable):
 
         n = min(cpus, len(work))
         if n > 1:
-            train_work_in_workers(n, work, lambda: None, record)
+            train_in_workers(n, work, lambda: None, record)
         else:
             for i, (cfgs, dirs, job_logs) in enumerate(work):
                 record(i, train_and_save(cfgs, dirs, job_logs))
@@ -75,15 +72,7 @@ def executor(cluster: str, folder: str, settings: Cluster) -> Any:
     ex = submitit.AutoExecutor(
         folder=folder, cluster=cluster, **{f"{cluster}_max_num_timeout": settings.max_num_timeout}
     )
-    generic = {
-        "timeout_min",
-        "mem_gb",
-        "name",
-        "stderr_to_stdout",
-        "gpus_per_node",
-        "nodes",
-        "tasks_per_node",
-    }
+    generic = set("timeout_min mem_gb name stderr_to_stdout gpus_per_node nodes tasks_per_node".split())
     values = {k if k in generic else f"{cluster}_{k}": v for k, v in params.items() if v is not None}
     values["cpus_per_task"] = settings.cpus_per_task
     values["timeout_min"] = settings.timeout_min
@@ -95,7 +84,7 @@ def executor(cluster: str, folder: str, settings: Cluster) -> Any:
 
 def _chunk(members: list[Pending]) -> Chunk:
     """A chunk as a job receives it: plain values and paths."""
-    values = [plain_values(p.cfg) for p in members]
+    values = [cast(dict[str, Any], OmegaConf.to_container(p.cfg, resolve=True)) for p in members]
     return values, [str(p.out_dir) for p in members], [str(path) for path in logs(members)]
 
 
@@ -160,10 +149,8 @@ class Follow:
 
 def _error_text(path: Path) -> str:
     """The error a failed run recorded."""
-    try:
-        return str(json.loads(path.read_text()).get("error", ""))
-    except (OSError, ValueError, AttributeError):
-        return "failed"
+    record = artifacts.read_json(path)
+    return "failed" if record is None else str(record.get("error", ""))
 
 
 def submit_and_wait(
@@ -197,10 +184,3 @@ def submit_and_wait(
         for job in handles.values():
             job.cancel(check=False)
         raise
-
-
-def plain_values(cfg: DictConfig) -> dict[str, Any]:
-    """A config's resolved values as plain Python."""
-    values = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(values, dict)
-    return {str(k): v for k, v in values.items()}

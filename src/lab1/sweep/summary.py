@@ -90,8 +90,7 @@ LOSS_ROSE = "ended above initial loss"
 def display(
     summary: pd.DataFrame, axes: Sequence[str], fixed: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
-    """The summary as the text columns a reader sees; ``fixed`` (key -> the one value it
-    had in every run) adds a column per key, after the counts."""
+    """The summary as the text columns a reader sees, then a column per ``fixed`` key."""
     keys = [k for k in ("dataset", *axes) if k in summary.columns]
     out = pd.DataFrame({k: summary[k].map(fmt) for k in keys})
     out["runs"] = summary["runs"].astype(str)
