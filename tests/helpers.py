@@ -21,8 +21,8 @@ import lab1.config  # noqa: F401  (registers the schemas)
 from lab1.config import CONFIG_PACKAGE, VERSION_BASE
 
 QUICK_WITH_FIGURES = ["epochs=300", "print_every=0"]  # a run of a fraction of a second
-QUICK = [*QUICK_WITH_FIGURES, "plots.per_job=false"]  # and no per-job figures to draw
-FAST = ["print_every=0", "plots.per_job=false"]
+QUICK = [*QUICK_WITH_FIGURES, "plots.per_job=false", "plots.sweep=false"]  # and no figures to draw
+FAST = ["print_every=0", "plots.per_job=false", "plots.sweep=false"]  # no figures: tests that read one ask
 # 8 jobs in 2 groups of 4 (lr and seed share a population, the optimizer does not)
 MIXED = ["dataset=xor", "epochs=150", "optim=sgd,adam", "lr=0.05,0.5", "seed=0,1"]
 

@@ -101,10 +101,9 @@ def test_both_loggers_at_once(tmp_path, store):
     assert (tmp_path / "outputs" / "mlartifacts").is_dir() and not (tmp_path / "mlruns").exists()
 
 
-LAUNCHER_ARGS = {  # runs seen finishing in workers, trained in-process, in joblib's and submitit's processes
+LAUNCHER_ARGS = {  # runs seen finishing in workers, trained in the launching process, in submitit's jobs
     "vectorized": ["hydra.launcher.n_jobs=2"],
     "basic": [],
-    "joblib": ["hydra.launcher.n_jobs=2"],
     "vectorized_submitit_local": ["hydra.launcher.cpus_per_task=2"],
 }
 

@@ -20,7 +20,7 @@ from lab1.sweep.results import load_sweep
 from lab1.sweep.summary import LOSS_ROSE, ended_higher, loss_rose, summarise
 from tests.helpers import run_cli
 
-FAST = ["print_every=0", "plots.per_job=false"]
+FAST = ["print_every=0", "plots.per_job=false", "plots.sweep=false"]
 
 
 def sweep(tmp_path, *args: str, name: str = "sw"):
@@ -85,7 +85,7 @@ def _texts(fig) -> list[str]:
 
 
 def test_bars_say_when_no_run_reached_100(tmp_path):
-    sw = sweep(tmp_path, "dataset=xor", "epochs=5", "lr=0.1,1", "seed=0,1")
+    sw = sweep(tmp_path, "dataset=xor", "epochs=5", "lr=0.1,1", "seed=0,1", "plots.sweep=true")
     assert (sw / "bars.png").is_file()
     s = load_sweep(sw)
     fig = bars_figure(summarise(s), s.axes)
@@ -99,7 +99,7 @@ def test_bars_say_when_no_run_reached_100(tmp_path):
 
 
 def test_heatmap_says_when_no_run_reached_100(tmp_path):
-    sw = sweep(tmp_path, "dataset=xor", "epochs=5", "lr=0.1,1", "hidden=2,3", "seed=0,1")
+    sw = sweep(tmp_path, "dataset=xor", "epochs=5", "lr=0.1,1", "hidden=2,3", "seed=0,1", "plots.sweep=true")
     assert (sw / "heatmap.png").is_file() and not (sw / "bars.png").exists()
     s = load_sweep(sw)
     fig = heatmap_figure(summarise(s), s.axes)

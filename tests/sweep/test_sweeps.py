@@ -14,7 +14,7 @@ from lab1.config import CONFIG_PACKAGE, VERSION_BASE, group_choices
 from lab1.sweep.collect import main as collect_main
 from tests.helpers import lab1_here, run_cli
 
-FAST = ["epochs=300", "print_every=0", "plots.per_job=false"]
+FAST = ["epochs=300", "print_every=0", "plots.per_job=false", "plots.sweep=false"]
 TIMING = ["wall_seconds", "epochs_per_second"]
 
 
@@ -28,7 +28,7 @@ def sweep(tmp_path, *args: str, name: str = "sw"):
 def mission(tmp_path_factory):
     """The mission's command (fewer epochs, two seeds): 16 jobs over both datasets."""
     root = tmp_path_factory.mktemp("mission")
-    proc, sw = sweep(root, "optim=sgd,adam", "lr=1e-4,1e-2", "seed=0,1")
+    proc, sw = sweep(root, "optim=sgd,adam", "lr=1e-4,1e-2", "seed=0,1", "plots.sweep=true")
     return root, proc, sw
 
 
@@ -117,7 +117,7 @@ def test_collect_rejects_a_directory_without_jobs(tmp_path, capsys):
 
 
 def test_one_axis_draws_bars_and_labels_what_was_swept(tmp_path):
-    _, sw = sweep(tmp_path, "hidden=2,8", "dataset=xor")
+    _, sw = sweep(tmp_path, "hidden=2,8", "dataset=xor", "plots.sweep=true")
     table = pd.read_csv(sw / "results.csv")
     assert len(table) == 2 and set(table.dataset) == {"xor"}  # naming dataset replaces the default pair
     assert (sw / "bars.png").is_file() and not (sw / "heatmap.png").exists()
