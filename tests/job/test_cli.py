@@ -138,7 +138,7 @@ def check_refused(tmp_path, code: int, out: str, err: str, key: str) -> None:
 
 @pytest.mark.parametrize("args,key", BAD[:3], ids=[" ".join(a) for a, _ in BAD[:3]])
 def test_bad_input_in_a_real_process(tmp_path, args, key):
-    proc = run_cli(args, tmp_path, timeout=60)
+    proc = run_cli(args, tmp_path, timeout=60, fresh=True)  # as a user types it, in a new interpreter
     check_refused(tmp_path, proc.returncode, proc.stdout, proc.stderr, key)
 
 

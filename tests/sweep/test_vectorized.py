@@ -172,7 +172,15 @@ def test_worker_processes_train_and_write_the_same_jobs(mixed, tmp_path):
     _, basic, _, _ = mixed
     half = [*(a for a in MIXED if not a.startswith("seed=")), "seed=1"]  # the figures take their time
     proc = run_cli(
-        ["-m", "hydra.sweep.dir=pool", "print_every=0", *half, "hydra.launcher.n_jobs=2"], tmp_path
+        [
+            "-m",
+            "hydra.sweep.dir=pool",
+            "print_every=0",
+            "plots.sweep=false",
+            *half,
+            "hydra.launcher.n_jobs=2",
+        ],
+        tmp_path,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     vec = tmp_path / "pool"
