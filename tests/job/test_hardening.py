@@ -188,7 +188,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
         "hydra.sweep.dir=sw",
         "dataset=xor",
         "lr=0.1,0.2,0.3,0.4",
-        "epochs=8000",
+        "epochs=4000",
         "print_every=0",
         "plots.per_job=false",
     ]
@@ -369,7 +369,7 @@ def test_output_piped_into_head_still_saves_the_results(tmp_path, multirun):
     args = ["epochs=4000", "print_every=1", "plots.per_job=false"]  # well over a pipe buffer of lines
     # the basic launcher's jobs print their losses too, so the pipe breaks mid-sweep
     args = (
-        ["-m", *args, "hydra.sweep.dir=sw", "seed=0,1", "launcher=basic"]
+        ["-m", *args, "hydra.sweep.dir=sw", "launcher=basic", "plots.sweep=false"]
         if multirun
         else [*args, "hydra.run.dir=r"]
     )
@@ -382,7 +382,7 @@ def test_output_piped_into_head_still_saves_the_results(tmp_path, multirun):
     assert proc.returncode == 0, err.decode()[-2000:]
     assert b"Traceback" not in err and b"BrokenPipe" not in err
     runs = sorted(tmp_path.glob("sw/*/metrics.json" if multirun else "r/metrics.json"))
-    assert len(runs) == (4 if multirun else 1)  # a multirun covers both datasets
+    assert len(runs) == (2 if multirun else 1)  # a multirun covers both datasets
     assert all(json.loads(m.read_text())["epochs_run"] == 4000 for m in runs)
     assert not list(tmp_path.rglob("error.json"))
     if multirun:
