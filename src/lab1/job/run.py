@@ -138,7 +138,9 @@ def run(
         record = save(out_dir, cfg, result, out)
         if verbose and job is not None:
             console.emit(f"lab1: job {job}: {console.result_text(record, cfg)}")
-    session.finished([out_dir], cfg)  # in the launching process (a single run, basic launcher)
+    session.finished(
+        [out_dir], cfg, trained=found is None
+    )  # in the launching process (a single run, basic launcher)
     if job is None:
         session.end([])
         if verbose and found is None:

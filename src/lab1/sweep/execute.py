@@ -64,7 +64,7 @@ class Prepared:
         if status == "ok":
             self.outcome[p.idx] = run.objective_value(p.cfg, value)
             self.bar.line(p.out_dir, console.result_text(value, p.cfg))
-            session.finished([p.out_dir], p.cfg)
+            session.finished([p.out_dir], p.cfg, trained=True)
         else:  # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
             self.outcome[p.idx] = math.nan
             self.bar.line(p.out_dir, f"failed: {value}")

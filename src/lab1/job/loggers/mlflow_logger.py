@@ -38,7 +38,7 @@ SQLITE = "sqlite:///"
 DEFAULT = f"{SQLITE}{OUTPUTS}/mlflow.db"
 EXPERIMENT = "lab1"
 BATCH = 1000  # MLflow's most metrics in one log_batch
-POINTS = 200  # at most about this many rows of history.csv per curve (the last always)
+POINTS = 25  # at most about this many rows of history.csv per curve (the last always): each is a store insert
 ARTIFACTS = ("*.png", artifacts.ANIMATION, artifacts.METRICS, "params.npz")
 FINAL = {"loss": "final_loss", "accuracy": "final_accuracy"}  # metrics.json's keys, renamed
 FINAL |= {key: key for key in ("epochs_run", "epochs_to_100", "wall_seconds")}
@@ -162,16 +162,16 @@ class Store:
             if not token:
                 return found
 
-    def log(self, run_dir: Path, params: Callable[[], dict[str, Any]]) -> None:
+    def log(self, run_dir: Path, params: Callable[[], dict[str, Any]], trained: bool = False) -> None:
         """Log a finished run unless the store holds it (in this sweep, or elsewhere: a ``reuse=``
-        copy); a failure is a warning, never the run's."""
+        copy; a run this command ``trained`` is new); a failure is a warning, never the run's."""
         key = identity(run_dir)
         if self.down or key is None or run_dir.resolve() in self.failed:
             return
         try:
             if self.client is None:
                 self._open()
-            if key not in self.held:
+            if key not in self.held and not trained:
                 self.held |= self._identities(f"tags.`lab1.identity` = '{key}'")
             if key not in self.held:
                 self._log(run_dir.resolve(), params(), key)
@@ -236,8 +236,11 @@ class Store:
             size = BATCH - len(named)  # the params ride in the first batch
             for i in range(0, max(1, len(points)), size):
                 self.client.log_batch(run_id, metrics=points[i : i + size], params=named if i == 0 else [])
+            from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+            store = get_artifact_repository(run.info.artifact_uri)  # once, not once per file
             for path in sorted({p for pattern in ARTIFACTS for p in run_dir.glob(pattern)}):
-                self.client.log_artifact(run_id, str(path))
+                store.log_artifact(str(path))
         except BaseException:  # half logged (Ctrl-C, a store failing): gone, so the next command logs it
             self.client.delete_run(run_id)
             raise

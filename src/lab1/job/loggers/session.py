@@ -37,12 +37,14 @@ def start(cfg: Any, sweep_dir: Path | None) -> None:
         _OPEN.append(Store(cfg, sweep_dir))
 
 
-def finished(run_dirs: Iterable[Path], cfg: Any = None) -> None:
+def finished(run_dirs: Iterable[Path], cfg: Any = None, trained: bool = False) -> None:
     """Runs the launching process has seen finish (params from ``cfg``, else each run's
-    snapshot): logged now. Without a session in this process, nothing."""
+    snapshot; ``trained`` by this command: new to the store): logged now. Without a session
+    in this process, nothing."""
     for store in _OPEN:
         for run_dir in run_dirs:
-            store.log(run_dir, (lambda: params(cfg)) if cfg is not None else partial(saved_params, run_dir))
+            get = (lambda: params(cfg)) if cfg is not None else partial(saved_params, run_dir)
+            store.log(run_dir, get, trained)
 
 
 def end(files: list[Path] | None = None, run_dirs: Iterable[Path] = ()) -> None:
