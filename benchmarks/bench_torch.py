@@ -22,6 +22,7 @@ build: ``pip install torch --index-url https://download.pytorch.org/whl/cpu``).
 from __future__ import annotations
 
 import argparse
+import copy
 import time
 from collections.abc import Callable
 
@@ -103,7 +104,11 @@ def lab1_seconds(dataset: str, k: int, epochs: int) -> Callable[[], float]:
     """A call that trains K lab1 members and returns the core's own seconds."""
     with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         base = [f"dataset={dataset}", f"epochs={epochs}", f"lr={LR}", "early_stop=null", "print_every=0"]
-        cfgs = [compose("config", [*base, f"seed={i}"]) for i in range(k)]
+        cfg = compose("config", base)
+    cfgs = []
+    for i in range(k):  # seed is a value override: the same config as composing each
+        cfgs.append(copy.deepcopy(cfg))
+        cfgs[-1].seed = i
     return lambda: train_configs(cfgs)[0].wall_seconds
 
 
@@ -120,7 +125,7 @@ def main() -> None:
     print("(member-epochs per second, one process, one thread; best of", args.repeats, "alternating rounds)")
     for dataset in ("xor", "linear"):
         for k in (int(x) for x in args.ks.split(",")):
-            epochs = max(20, args.work // k // (1 if dataset == "xor" else 4))
+            epochs = min(20_000, max(20, args.work // k // (1 if dataset == "xor" else 4)))
             X, y = _torch_data(dataset, k)
             runs = {
                 "lab1": lab1_seconds(dataset, k, epochs),

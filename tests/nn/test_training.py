@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lab1.config import net_spec
+from lab1.job import population
 from lab1.job.population import train_configs
 from tests.helpers import make_cfg
 
@@ -84,3 +86,31 @@ def test_epochs_zero_evaluates_the_initial_network():
     assert r.epochs_run == 0
     for key in r.params:
         assert np.array_equal(r.params[key], r.params_init[key])
+
+
+@pytest.mark.parametrize(
+    "data", [["dataset=linear"], ["dataset=linear", "batch_size=16"], ["dataset=bars", "model=cnn"]]
+)
+def test_a_population_in_blocks_trains_bit_for_bit_as_the_whole(monkeypatch, data):
+    """Members with their own data trained in blocks (here of 2 and 3) equal the whole
+    population, every bit (members sharing theirs, as on xor, are never split)."""
+    cfgs = [make_cfg(*data, "epochs=100", f"seed={s}", f"lr={0.1 * (1 + s)}") for s in range(7)]
+    whole = train_configs(cfgs)
+    monkeypatch.setattr(population, "BLOCK_BYTES", 1)
+    assert [len(b) for b in population.blocks(7, 1000)] == [3, 2, 2]
+    for a, b in zip(whole, train_configs(cfgs)):
+        assert a.loss == b.loss and a.population == b.population == 7
+        assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+        assert all(np.array_equal(a.history[k], b.history[k], equal_nan=True) for k in a.history)
+
+
+def test_blocks_are_sized_by_bytes_and_never_hold_one_member():
+    mb = population.BLOCK_BYTES // 64  # 64 members fill a block
+    assert [len(b) for b in population.blocks(256, mb)] == [64] * 4
+    assert [len(b) for b in population.blocks(100, mb)] == [100]  # fewest blocks: one of 100, not 64 + 36
+    assert [len(b) for b in population.blocks(130, mb)] == [65, 65]
+    assert population.blocks(1, 10**9) == [range(1)] and population.blocks(3, 10**9) == [range(3)]
+    linear, xor = (make_cfg(f"dataset={d}") for d in ("linear", "xor"))
+    assert len(population.blocks(1024, net_spec(linear, 2).member_bytes(100))) > len(
+        population.blocks(1024, net_spec(xor, 2).member_bytes(21))
+    )

@@ -1,7 +1,7 @@
 """Turn job configs into one population, train it, and split the result per job.
 
-A single run is a population of one. Members of one population may differ only in
-seed, learning rate, optimizer scalars and init scheme.
+A single run is a population of one. What members of one population may differ in is
+``lab1.sweep.plan.MEMBER_KEYS``.
 """
 
 from __future__ import annotations
@@ -70,27 +70,68 @@ def train_spec(cfg: DictConfig, snapshots: bool = False) -> TrainSpec:
     )
 
 
+# A block of a population keeps its arrays in the cache (benchmarks/bench_torch.py measures
+# member-epochs/s against K): past about this many bytes a larger block is slower, not faster.
+BLOCK_BYTES = 4 * 2**20
+
+
+def blocks(k: int, member_bytes: int) -> list[range]:
+    """K members, each with its own data, in the fewest even blocks of about ``BLOCK_BYTES``,
+    none of a single member (a population of one runs on 2-D arrays, which round
+    differently): every member trains bit for bit as in the whole population."""
+    count = max(1, min(k // 2, k * member_bytes // BLOCK_BYTES))
+    step, extra = divmod(k, count)
+    starts = [i * step + min(i, extra) for i in range(count + 1)]
+    return [range(a, b) for a, b in zip(starts[:-1], starts[1:])]
+
+
 def train_configs(
     cfgs: Sequence[DictConfig],
     on_print: Callable[[int, Array], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
     snapshot_epochs: tuple[int, ...] | None = None,
 ) -> list[MemberResult]:
-    """Train the jobs (alike but for seed, lr, optimizer scalars, init) as one population;
-    ``snapshot_epochs`` gives every member snapshots at those epochs instead of its animation's."""
+    """Train the jobs (alike but for what ``lab1.sweep.plan.MEMBER_KEYS`` lets differ) as one
+    population, in ``blocks``; ``snapshot_epochs`` gives every member snapshots at those
+    epochs instead of its animation's."""
     first = cfgs[0]
-    k = len(cfgs)
-    seeds = np.array([int(c.seed) for c in cfgs], dtype=np.int64)
     if first.dataset.name in SEEDED:  # each member its own data
-        datasets = distinct = [make_dataset(c.dataset, int(c.seed)) for c in cfgs]
+        datasets = [make_dataset(c.dataset, int(c.seed)) for c in cfgs]
     else:  # one copy of the data, broadcast over the members
-        distinct = [make_dataset(first.dataset, int(first.seed))]
-        datasets = distinct * k
+        datasets = [make_dataset(first.dataset, int(first.seed))] * len(cfgs)
+    spec = net_spec(first, datasets[0].X.shape[1], datasets[0].image)
+    # Members sharing their data stay one block: their first layer is one product over all
+    # of them (lab1.nn.layers.Dense), whose rounding depends on how many they are.
+    own_data = first.dataset.name in SEEDED
+    sizes = blocks(len(cfgs), spec.member_bytes(len(datasets[0].y))) if own_data else [range(len(cfgs))]
+    out: list[MemberResult] = []
+    for block in sizes:
+        members = [cfgs[i] for i in block]
+        out += _train_block(
+            members, datasets[block.start : block.stop], spec, on_print, on_progress, snapshot_epochs
+        )
+    seconds = sum(out[b.start].wall_seconds for b in sizes)  # the whole population's training
+    for r in out:
+        r.population, r.wall_seconds = len(cfgs), seconds
+    return out
+
+
+def _train_block(
+    cfgs: Sequence[DictConfig],
+    datasets: list[Dataset],
+    spec: NetSpec,
+    on_print: Callable[[int, Array], None] | None,
+    on_progress: Callable[[int], None] | None,
+    snapshot_epochs: tuple[int, ...] | None,
+) -> list[MemberResult]:
+    """Train one block of a population."""
+    first, k = cfgs[0], len(cfgs)
+    seeds = np.array([int(c.seed) for c in cfgs], dtype=np.int64)
+    distinct = datasets if first.dataset.name in SEEDED else datasets[:1]
     X = np.stack([d.X for d in distinct])  # (K|1, n, d)
     y = np.stack([d.y for d in distinct])[:, :, None].astype(np.float64)  # (K|1, n, 1)
     X.flags.writeable = y.flags.writeable = False  # lets the first layer skip re-copying X
 
-    spec = net_spec(first, X.shape[2], distinct[0].image)
     net = Network(spec, k)
     for init in sorted({c.init for c in cfgs}):
         members = [i for i, c in enumerate(cfgs) if c.init == init]

@@ -54,6 +54,17 @@ class NetSpec:
             h, w = out_size(h, cs.pool, cs.pool), out_size(w, cs.pool, cs.pool)
         return [*layers, Flatten(), FeatureMajor()], cs.filters * h * w
 
+    def member_bytes(self, n: int) -> int:
+        """Rough bytes of one member's arrays over ``n`` samples in training: activations,
+        gradients, parameters and their state (six arrays of a convolution's outputs, where
+        there is one, dominate)."""
+        _, n_in = self._front()
+        if self.conv is not None:
+            return 8 * 6 * n * n_in
+        widths = self.sizes
+        weights = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+        return 8 * (4 * n * sum(widths[1:]) + 5 * weights)
+
     def layers(self) -> list[Layer]:
         """[CNN front,] Dense + activation for every hidden layer, then the output layer."""
         layers, n_in = self._front()

@@ -35,12 +35,9 @@ def _weights(widths: tuple[int, ...]) -> int:
 
 
 def member_bytes(cfg: DictConfig) -> int:
-    """Rough bytes of one member's arrays in training: activations, gradients, parameters, state
-    (a convolution's outputs, where there is one, dominate: six arrays of them)."""
-    n, widths, conv_units, _ = _sizes(cfg)
-    if conv_units:
-        return 8 * 6 * n * conv_units
-    return 8 * (4 * n * sum(widths[1:]) + 5 * _weights(widths))
+    """Rough bytes of one member's arrays in training (``NetSpec.member_bytes``)."""
+    n, n_in, image = shape(cfg.dataset)
+    return net_spec(cfg, n_in, image).member_bytes(n)
 
 
 EPOCH_NS = 110_000.0  # the numpy calls of one epoch of a population (K >= 2), whatever its size
