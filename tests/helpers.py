@@ -39,6 +39,12 @@ WARM = """
 import json, os, runpy, sys, traceback
 import hydra, numpy, omegaconf, pandas  # what every command imports: loaded once, here
 import lab1.config, lab1.job.run, lab1.sweep.callbacks, lab1.sweep.execute  # noqa: F401
+import lab1.job.plots, lab1.job.animation, lab1.sweep.collect, lab1.sweep.figures  # noqa: F401
+for extra in ("mlflow.tracking", "tensorboardX", "submitit"):  # the extras some commands use
+    try:
+        __import__(extra)
+    except ImportError:
+        pass
 for line in sys.stdin:
     ask = json.loads(line)
     pid = os.fork()
