@@ -237,7 +237,7 @@ def test_after_ctrl_c_the_next_command_logs_the_rest_once(tmp_path, store):
     opened) KILLED; the next command trains the rest, logs every run once, and finishes the
     parent."""
     args = ["-m", "logger=mlflow", "launcher=vectorized", "hydra.sweep.dir=sw", "dataset=linear"]
-    args += ["hidden=100", "epochs=200,5000", "early_stop=null", "print_every=0", "plots.per_job=false"]
+    args += ["hidden=100", "epochs=200,3000", "early_stop=null", "print_every=0", "plots.per_job=false"]
     args += ["hydra.launcher.n_jobs=2"]
     proc, _, err = stop_after_first_job(args, tmp_path, tmp_path / "sw")
     assert proc.returncode == 130, err
@@ -249,7 +249,7 @@ def test_after_ctrl_c_the_next_command_logs_the_rest_once(tmp_path, store):
     assert again.returncode == 0, again.stderr
     runs = _mlflow_runs(tmp_path)
     assert list(runs.loc[runs["tags.lab1.kind"] == "sweep", "status"]) == ["FINISHED"]
-    assert sorted(_children(tmp_path)["tags.lab1.job"].str.extract(r"epochs=(\d+)")[0]) == ["200", "5000"]
+    assert sorted(_children(tmp_path)["tags.lab1.job"].str.extract(r"epochs=(\d+)")[0]) == ["200", "3000"]
 
 
 def _free_port() -> int:

@@ -59,8 +59,8 @@ def test_dry_run_prints_the_plan_and_submits_nothing(tmp_path):
     assert not (tmp_path / "dry").exists()
 
 
-# four groups trained one after another in one job of one cpu, about half a second each
-ONE_JOB = [*FAST, "dataset=xor", "epochs=10000", "hidden=2,3,4,5", "seed=0,1"]
+# four groups trained one after another in one job of one cpu, about a third of a second each
+ONE_JOB = [*FAST, "dataset=xor", "epochs=6000", "hidden=2,3,4,5", "seed=0,1"]
 ONE_JOB += ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=1"]
 
 
