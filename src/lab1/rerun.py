@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lab1.rerun: error: {err}", file=sys.stderr)
         return 2
     differ = differences(args.run_dir, out)
-    print(f"lab1.rerun: {verdict(differ, args.run_dir)}")
+    print(f"lab1.rerun: {verdict(differ, args.run_dir, out)}")
     return 1 if differ else 0
 
 

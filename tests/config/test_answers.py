@@ -126,3 +126,9 @@ def test_rerun_says_whether_it_reproduced_the_run(tmp_path, capsys):
     assert main([str(tmp_path / "run"), "--out", str(tmp_path / "third")]) == 1
     last = capsys.readouterr().out.splitlines()[-1]
     assert last == f"lab1.rerun: params.npz differ from the original's in {tmp_path / 'run'}"
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    metrics["population"] = 5  # as a run trained beside four others records it
+    (tmp_path / "run" / "metrics.json").write_text(json.dumps(metrics))
+    assert main([str(tmp_path / "run"), "--out", str(tmp_path / "fourth")]) == 1
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert "it trained in a population of 5, whose products round differently from a run alone" in last

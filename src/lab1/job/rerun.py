@@ -82,9 +82,28 @@ def differences(original: Path, again: Path) -> list[str]:
     return out
 
 
-def verdict(differ: list[str], original: Path) -> str:
-    """One line: whether the rerun's params.npz and metrics.json equal the original's."""
+def _largest_change(original: Path, again: Path) -> float | None:
+    """The largest relative difference of any parameter between two runs; None if unreadable."""
+    try:
+        with np.load(original / "params.npz") as a, np.load(again / "params.npz") as b:
+            gaps = [np.abs(a[k] - b[k]) / np.maximum(np.abs(a[k]), 1e-300) for k in a.files]
+    except (OSError, ValueError, KeyError):
+        return None
+    return max((float(g.max()) for g in gaps if g.size), default=0.0)
+
+
+def verdict(differ: list[str], original: Path, again: Path) -> str:
+    """One line: whether the rerun's params.npz and metrics.json equal the original's, and
+    why a run trained in a population of several differs in its last bits."""
     if not differ:
         how = ", ".join(HOW_IT_RAN[:-1]) + " and " + HOW_IT_RAN[-1]
         return f"params.npz and {METRICS} equal the original's bit for bit (but for {how}: how it ran)"
-    return f"{' and '.join(differ)} differ from the original's in {original}"
+    line = f"{' and '.join(differ)} differ from the original's in {original}"
+    population = (read_metrics(original) or {}).get("population")
+    change = _largest_change(original, again)
+    if isinstance(population, int) and population > 1 and change is not None and change < 1e-9:
+        line += (
+            f": it trained in a population of {population}, whose products round differently from a"
+            f" run alone (largest relative difference of a parameter {change:.1e})"
+        )
+    return line
