@@ -1,19 +1,9 @@
 """``logger=mlflow``: finished runs logged from their directories with MLflow's own client.
 
-A run's MLflow run holds its settings as params, ``history.csv``'s curves and
-``metrics.json``'s final values as metrics, its figures, ``metrics.json`` and ``params.npz``
-as artifacts, and tags naming its directory. Its identity is the training its
-``metrics.json`` records (a hash of the file, tag ``lab1.identity``; a run trained again has
-another ``wall_seconds``, and a ``reuse=`` copy has the same file in another directory). A
-store is asked once which of a sweep's runs it holds, and only the others are logged (each
-first looked up alone: it may be a copy of a run logged elsewhere), so a resumed sweep, a
-``reuse=`` copy or the same command run again logs nothing twice, and a run the store missed
-(it was down, Ctrl-C, a killed command) is logged by the next command. A multirun's runs are
-children of one parent run per sweep directory (tag ``lab1.sweep_id``).
-
-The default store is a SQLite file, ``outputs/mlflow.db`` where lab1 runs, artifacts beside
-it; it is checked with Python's ``sqlite3`` before anything trains. Any other store (a
-server) is opened by MLflow itself before anything trains.
+A run's identity is the training its ``metrics.json`` records (a hash of the file, tag
+``lab1.identity``): the store is asked once which of a sweep's runs it holds, and logs only
+the others, so nothing is logged twice and what it missed is logged by the next command.
+A multirun's runs are children of one parent run per sweep directory (``docs/trackers.md``).
 """
 
 from __future__ import annotations
@@ -22,7 +12,6 @@ import csv
 import hashlib
 import logging
 import os
-import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -59,35 +48,18 @@ def absolute_uri(uri: str | None) -> str:
     return uri
 
 
-def _check_sqlite(path: Path) -> None:
-    """The directory can be made and written; an existing file is a SQLite database."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        if not os.access(path.parent, os.W_OK):
-            raise PermissionError(f"cannot create files in {path.parent}")
-        return
-    if not os.access(path, os.R_OK | os.W_OK):
-        raise PermissionError(f"cannot write {path}")
-    with sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True) as db:
-        db.execute("select count(*) from sqlite_master").fetchone()  # "file is not a database"
-
-
-def check(uri: str | None, experiment: str | None) -> str:
-    """The absolute tracking URI once its store is known to open; ConfigError (one line) if not."""
+def check(uri: str | None, experiment: str | None) -> tuple[str, Any, str]:
+    """(absolute tracking URI, client, experiment id) of a store that opens; ConfigError
+    (one line) if it does not."""
     uri = absolute_uri(uri)
-    path = sqlite_path(uri)
     try:
-        if path is not None:
-            _check_sqlite(path)
-        else:
-            open_store(uri, experiment or EXPERIMENT)
+        return (uri, *open_store(uri, experiment or EXPERIMENT))
     except ImportError as err:
         raise ConfigError.plain(
             f"logger=mlflow cannot use {uri} ({err}): pip install -e '.[mlflow]' in a checkout"
         ) from None
     except Exception as err:  # noqa: BLE001 - whatever the store raises, one line and exit 2
         raise ConfigError.plain(f"logger.tracking_uri={uri} cannot be opened: {describe(err)}") from None
-    return uri
 
 
 def open_store(uri: str, experiment: str) -> tuple[Any, str]:
@@ -100,6 +72,8 @@ def open_store(uri: str, experiment: str) -> tuple[Any, str]:
     for key, value in QUICK_FAILURE.items():  # a server that does not answer fails at once
         os.environ.setdefault(key, value)
     path = sqlite_path(uri)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     location = (path.parent / "mlartifacts").as_uri() if path is not None else None
     client = MlflowClient(tracking_uri=uri)
     found = client.get_experiment_by_name(experiment)
@@ -133,24 +107,16 @@ def metrics(run_dir: Path, record: dict[str, Any]) -> list[tuple[str, float, int
 
 
 class Store:
-    """One command's store: checked at once, opened at the first run to log; the runs it
-    holds, found once; a sweep's parent run. A store that stops answering is one warning
-    line, and the rest waits for the next command."""
+    """One command's store, opened before anything trains (ConfigError if it cannot be); the
+    runs it holds, found once; a sweep's parent run. A failure to log is one warning line:
+    this command logs nothing more, and the next ``logger=mlflow`` command logs what it lacks."""
 
     def __init__(self, cfg: Any, sweep_dir: Path | None) -> None:
-        self.uri = check(cfg.logger.tracking_uri, cfg.logger.experiment)  # ConfigError: refused
-        self.experiment_name = cfg.logger.experiment or EXPERIMENT
+        self.uri, self.client, self.experiment = check(cfg.logger.tracking_uri, cfg.logger.experiment)
         self.sweep = (str(sweep_dir.resolve()), _hash(str(sweep_dir.resolve()))) if sweep_dir else None
-        self.client: Any = None
         self.parent: str | None = None
-        self.held: set[str] = set()  # identities of the runs the store holds
-        self.failed: set[Path] = set()  # runs that failed to log: not tried again by this command
-        self.down = False
-
-    def _open(self) -> None:
-        self.client, self.experiment = open_store(self.uri, self.experiment_name)
-        if self.sweep is not None:
-            self.held = self._identities(f"tags.`lab1.sweep_id` = '{self.sweep[1]}'")
+        self.held: set[str] | None = None  # identities of the sweep's runs the store holds, once asked
+        self.failed = False
 
     def _identities(self, query: str) -> set[str]:
         """The identities of the finished runs the store holds that match ``query`` (every page)."""
@@ -166,39 +132,27 @@ class Store:
         """Log a finished run unless the store holds it (in this sweep, or elsewhere: a ``reuse=``
         copy; a run this command ``trained`` is new); a failure is a warning, never the run's."""
         key = identity(run_dir)
-        if self.down or key is None or run_dir.resolve() in self.failed:
+        if self.failed or key is None:
             return
         try:
-            if self.client is None:
-                self._open()
+            if self.held is None:
+                self.held = (
+                    self._identities(f"tags.`lab1.sweep_id` = '{self.sweep[1]}'") if self.sweep else set()
+                )
             if key not in self.held and not trained:
                 self.held |= self._identities(f"tags.`lab1.identity` = '{key}'")
             if key not in self.held:
                 self._log(run_dir.resolve(), params(), key)
+                self.held.add(key)
         except Exception as err:  # noqa: BLE001 - a tracker's failure is a warning, never the run's
-            if self.client is not None and self._answers():
-                warn("mlflow", run_dir, err)
-                self.failed.add(run_dir.resolve())
-            else:
-                self._give_up(err)
-
-    def _give_up(self, err: BaseException) -> None:
-        self.down = True
-        later = f"on {self.sweep[0]}" if self.sweep else "that logs this run"
-        print(
-            f"lab1: warning: logger=mlflow: the store {self.uri} does not answer ({describe(err)}); "
-            f"the runs not logged are logged by the next logger=mlflow command {later}",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def _answers(self) -> bool:
-        """Whether the store still answers (after a run failed to log: was it the store?)."""
-        try:
-            self.client.get_experiment(self.experiment)
-            return True
-        except Exception:  # noqa: BLE001 - whatever it raises, it did not answer
-            return False
+            self.failed = True
+            later = f"on {self.sweep[0]}" if self.sweep else "that logs this run"
+            print(
+                f"lab1: warning: logger=mlflow could not log the run {run_dir} to {self.uri} ({describe(err)});"
+                f" the runs not logged are logged by the next logger=mlflow command {later}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def _parent(self) -> str:
         """The sweep's parent run: the one it had (resumed), else a new one; RUNNING."""
@@ -245,15 +199,12 @@ class Store:
             self.client.delete_run(run_id)
             raise
         self.client.set_terminated(run_id, "FINISHED", end_time=end)
-        self.held.add(key)
 
     def close(self, files: list[Path], status: str) -> None:
         """The sweep's collected files to its parent run, and its status (FINISHED, KILLED)."""
-        if self.sweep is None or self.down or self.client is None and status != "FINISHED":
+        if self.sweep is None or self.failed or (self.parent is None and status != "FINISHED"):
             return
         try:
-            if self.client is None:
-                self._open()
             parent = self._parent()
             for path in files:
                 if path.is_file():

@@ -5,7 +5,8 @@ A multirun's session spans Hydra's ``on_multirun_start`` and ``on_multirun_end``
 the launching process sees them finish (the vectorized and cluster launchers, the basic
 launcher's own jobs call ``finished``), and after collect every finished run of the sweep
 directory that the store does not hold yet, then the sweep's files to its parent run. A
-single run is logged once saved. Nowhere else (a worker, a compute node) is a session open.
+single run is logged once saved. The store is opened when the session starts, before any
+job trains. Nowhere else (a worker, a compute node) is a session open.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def saved_params(run_dir: Path) -> dict[str, Any]:
 
 
 def start(cfg: Any, sweep_dir: Path | None) -> None:
-    """Before any job trains: check the store (ConfigError if it cannot be opened)."""
+    """Before any job trains: open the store (ConfigError if it cannot be opened)."""
     end()
     if "mlflow" in chosen(cfg):
         _OPEN.append(Store(cfg, sweep_dir))
