@@ -3,30 +3,13 @@
 import numpy as np
 import pytest
 
+from lab1.check.handout import GENERATORS
 from lab1.data import make_dataset
 from tests.helpers import make_cfg
 
-
-def handout_generate_linear(n=100):
-    """The handout's generator, verbatim in behaviour."""
-    pts = np.random.uniform(0, 1, (n, 2))
-    inputs, labels = [], []
-    for pt in pts:
-        inputs.append([pt[0], pt[1]])
-        labels.append(0 if pt[0] > pt[1] else 1)
-    return np.array(inputs), np.array(labels).reshape(n, 1)
-
-
-def handout_generate_xor_easy():
-    inputs, labels = [], []
-    for i in range(11):
-        inputs.append([0.1 * i, 0.1 * i])
-        labels.append(0)
-        if 0.1 * i == 0.5:
-            continue
-        inputs.append([0.1 * i, 1 - 0.1 * i])
-        labels.append(1)
-    return np.array(inputs), np.array(labels).reshape(21, 1)
+HANDOUT: dict = {}
+exec(GENERATORS, HANDOUT)  # the handout's generators, as lab1.check compares students' copies with
+handout_generate_linear, handout_generate_xor_easy = HANDOUT["generate_linear"], HANDOUT["generate_XOR_easy"]
 
 
 @pytest.mark.parametrize("seed,n", [(0, 100), (1, 100), (7, 37), (123456, 1)])
