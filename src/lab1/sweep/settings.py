@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+TIMEOUT_SHARE = 0.5  # a cluster job is planned to use at most this share of timeout_min
 SETTINGS: dict[str, tuple[Callable[[Any], bool], str]] = {  # setting -> (check, what is allowed)
     "max_members": (lambda v: v >= 1, "an integer >= 1"),
     "chunk_bytes": (lambda v: v >= 1, "an integer >= 1 (bytes)"),
@@ -59,6 +60,3 @@ class Cluster(Sizes):
     def limit_ns(self) -> float:
         """The work per cpu a job is planned for: chunk_seconds, within its share of timeout_min."""
         return min(self.chunk_seconds, TIMEOUT_SHARE * 60 * self.timeout_min) * 1e9
-
-
-TIMEOUT_SHARE = 0.5  # a job is planned to use at most this share of timeout_min
