@@ -2,7 +2,7 @@
 
 TensorBoard's event files are written by the process that trains a job, into its run
 directory (``tensorboard_logger``). MLflow runs are logged by the launching process from
-the run directories, once their files are written (``session``, ``mlflow_logger``): a
+the run directories, once their files are written (``session``): a
 compute node or worker process never talks to the tracking store. A tracker that fails is
 one warning line naming the run; its files stand and a sweep goes on.
 """
@@ -49,10 +49,10 @@ def describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {text.splitlines()[0]}" if text else type(err).__name__
 
 
-def warn(name: str, where: Path | str, err: BaseException) -> None:
-    """One line on stderr: the tracker that failed, the run, why; the run's files stand."""
+def warn(name: str, where: Path | str, err: BaseException, then: str = "its files are written") -> None:
+    """One line on stderr: the tracker that failed, the run, why, and what ``then`` holds."""
     print(
-        f"lab1: warning: logger={name} could not log the run {where} ({describe(err)}); its files are written",
+        f"lab1: warning: logger={name} could not log the run {where} ({describe(err)}); {then}",
         file=sys.stderr,
         flush=True,
     )

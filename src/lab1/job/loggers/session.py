@@ -1,33 +1,215 @@
-"""A command's MLflow session, in its launching process: finished runs logged from their directories.
+"""``logger=mlflow``: a command's MLflow session, in its launching process, logging finished
+runs from their directories with MLflow's own client (``docs/trackers.md``).
 
-A multirun's session spans Hydra's ``on_multirun_start`` and ``on_multirun_end``
-(``lab1.sweep.callbacks``): the store is checked before any job trains; runs are logged as
-the launching process sees them finish (the vectorized and cluster launchers, the basic
-launcher's own jobs call ``finished``), and after collect every finished run of the sweep
-directory that the store does not hold yet, then the sweep's files to its parent run. A
-single run is logged once saved. The store is opened when the session starts, before any
-job trains. Nowhere else (a worker, a compute node) is a session open.
+A run's identity is the hash of its ``metrics.json`` (tag ``lab1.identity``): the store is
+asked once which of a sweep's runs it holds and logs only the others, so nothing is logged
+twice and what a command missed is logged by the next. A multirun's session spans Hydra's
+``on_multirun_start`` and ``on_multirun_end`` (``lab1.sweep.callbacks``): runs are logged,
+as children of the sweep's parent run, when the launching process sees them finish and at
+the latest after collect. Nowhere else (a worker, a compute node) is a session open.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import logging
+import os
+import time
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
 
-from lab1.job.artifacts import SNAPSHOT
-from lab1.job.loggers import chosen, params
-from lab1.job.loggers.mlflow_logger import Store
+from lab1.config import ConfigError
+from lab1.job import artifacts
+from lab1.job.loggers import chosen, describe, params, warn
+from lab1.job.places import OUTPUTS, where_lab1_runs
+
+SQLITE = "sqlite:///"
+DEFAULT = f"{SQLITE}{OUTPUTS}/mlflow.db"
+EXPERIMENT = "lab1"
+POINTS = (
+    25  # at most about this many rows of history.csv per curve (the last always): one log_batch holds them
+)
+ARTIFACTS = ("*.png", artifacts.ANIMATION, artifacts.METRICS, "params.npz")
+FINAL = {"loss": "final_loss", "accuracy": "final_accuracy"}  # metrics.json's keys, renamed
+FINAL |= {key: key for key in ("epochs_run", "epochs_to_100", "wall_seconds")}
+QUICK_FAILURE = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
+
+
+def open_store(uri: str | None, experiment: str | None) -> tuple[str, Any, str]:
+    """(absolute tracking URI, MlflowClient, experiment id), the experiment made if new (a
+    SQLite store's artifacts beside its database, not in ./mlruns); ConfigError (one line)
+    if the store does not open. A relative SQLite path is taken from where lab1 runs."""
+    uri = uri or DEFAULT
+    path = Path(uri[len(SQLITE) :]) if uri.startswith(SQLITE) else None
+    if path is not None:
+        path = where_lab1_runs() / path
+        uri = SQLITE + str(path.resolve())
+    try:
+        from mlflow.tracking import MlflowClient
+
+        for name in ("mlflow", "alembic"):  # lab1 says what failed, in one line
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        for key, value in QUICK_FAILURE.items():  # a server that does not answer fails at once
+            os.environ.setdefault(key, value)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        client = MlflowClient(tracking_uri=uri)
+        found = client.get_experiment_by_name(experiment or EXPERIMENT)
+        if found is not None:
+            return uri, client, str(found.experiment_id)
+        location = (path.parent / "mlartifacts").resolve().as_uri() if path is not None else None
+        return (
+            uri,
+            client,
+            str(client.create_experiment(experiment or EXPERIMENT, artifact_location=location)),
+        )
+    except ImportError as err:
+        raise ConfigError.plain(
+            f"logger=mlflow cannot use {uri} ({err}): pip install -e '.[mlflow]' in a checkout"
+        ) from None
+    except Exception as err:  # noqa: BLE001 - whatever the store raises, one line and exit 2
+        raise ConfigError.plain(f"logger.tracking_uri={uri} cannot be opened: {describe(err)}") from None
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def identity(run_dir: Path) -> str | None:
+    """A finished run's identity, the hash of its metrics.json; None if unfinished."""
+    try:
+        return _hash((run_dir / artifacts.METRICS).read_text())
+    except OSError:
+        return None
+
+
+def metrics(run_dir: Path, record: dict[str, Any]) -> list[tuple[str, float, int]]:
+    """(key, value, step): loss and accuracy at up to ``POINTS`` evenly spaced rows of
+    history.csv and the last (step = epoch), then metrics.json's final values."""
+    with open(run_dir / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    keep = sorted({*range(0, len(rows), max(1, -(-len(rows) // POINTS))), len(rows) - 1}) if rows else []
+    out = [(key, float(rows[i][key]), int(rows[i]["epoch"])) for key in ("loss", "accuracy") for i in keep]
+    step = int(record.get("epochs_run") or 0)
+    finals = [(name, record.get(key)) for key, name in FINAL.items()]
+    return out + [(name, float(v), step) for name, v in finals if isinstance(v, (int, float))]
+
+
+class Store:
+    """One command's store, opened before anything trains (ConfigError if it cannot be); the
+    runs it holds, found once; a sweep's parent run. A failure to log is one warning line:
+    this command logs nothing more, and the next ``logger=mlflow`` command logs what it lacks."""
+
+    def __init__(self, cfg: Any, sweep_dir: Path | None) -> None:
+        self.uri, self.client, self.experiment = open_store(cfg.logger.tracking_uri, cfg.logger.experiment)
+        self.sweep = (str(sweep_dir.resolve()), _hash(str(sweep_dir.resolve()))) if sweep_dir else None
+        self.parent: str | None = None
+        self.held: set[str] | None = None  # identities of the sweep's runs the store holds, once asked
+        self.failed = False
+
+    def _identities(self, query: str) -> set[str]:
+        """The identities of the finished runs the store holds that match ``query`` (every page)."""
+        found, token = set(), None
+        while True:
+            page = self.client.search_runs([self.experiment], query, max_results=5000, page_token=token)
+            found |= {r.data.tags.get("lab1.identity") for r in page if r.info.status == "FINISHED"}
+            token = page.token
+            if not token:
+                return found
+
+    def log(self, run_dir: Path, cfg: Any = None, trained: bool = False) -> None:
+        """Log a finished run (params from ``cfg``, else its saved config) unless the store holds
+        it: in this sweep, or elsewhere (a ``reuse=`` copy; a run this command ``trained`` is new)."""
+        key = identity(run_dir)
+        if self.failed or key is None:
+            return
+        try:
+            if self.held is None:
+                self.held = (
+                    self._identities(f"tags.`lab1.sweep_id` = '{self.sweep[1]}'") if self.sweep else set()
+                )
+            if key not in self.held and not trained:
+                self.held |= self._identities(f"tags.`lab1.identity` = '{key}'")
+            if key not in self.held:
+                self._log(run_dir.resolve(), params(cfg) if cfg is not None else saved_params(run_dir), key)
+                self.held.add(key)
+        except Exception as err:  # noqa: BLE001 - a tracker's failure is a warning, never the run's
+            self.failed = True
+            later = f"on {self.sweep[0]}" if self.sweep else "that logs this run"
+            then = f"the runs not logged are logged by the next logger=mlflow command {later}"
+            warn("mlflow", f"{run_dir} to {self.uri}", err, then)
+
+    def _parent(self) -> str:
+        """The sweep's parent run: the one it had (resumed), else a new one; RUNNING."""
+        if self.parent is None:
+            assert self.sweep is not None
+            path, sweep_id = self.sweep
+            query = f"tags.`lab1.sweep_id` = '{sweep_id}' and tags.`lab1.kind` = 'sweep'"
+            found = self.client.search_runs([self.experiment], query, max_results=1)
+            if found:
+                self.parent = str(found[0].info.run_id)
+                self.client.update_run(self.parent, status="RUNNING")
+            else:
+                tags = {"lab1.sweep_dir": path, "lab1.sweep_id": sweep_id, "lab1.kind": "sweep"}
+                run = self.client.create_run(self.experiment, tags=tags, run_name=Path(path).name)
+                self.parent = str(run.info.run_id)
+        return self.parent
+
+    def _log(self, run_dir: Path, values: dict[str, Any], key: str) -> None:
+        """One MLflow run of a finished run's directory (a child of the sweep's parent run)."""
+        from mlflow.entities import Metric, Param
+
+        record = artifacts.read_metrics(run_dir) or {}
+        end = int(1000 * (run_dir / artifacts.METRICS).stat().st_mtime)
+        tags = {"lab1.run_dir": str(run_dir), "lab1.job": run_dir.name, "lab1.identity": key}
+        tags |= {"lab1.config_hash": str(record.get("config_hash", "")), "lab1.sweep_dir": ""}
+        if self.sweep is not None:
+            tags |= {
+                "mlflow.parentRunId": self._parent(),
+                "lab1.sweep_dir": self.sweep[0],
+                "lab1.sweep_id": self.sweep[1],
+            }
+        start = end - int(1000 * float(record.get("wall_seconds") or 0))
+        run = self.client.create_run(self.experiment, start_time=start, tags=tags, run_name=run_dir.name)
+        run_id = run.info.run_id
+        try:
+            named = [Param(k, str(v)) for k, v in values.items()]
+            points = [Metric(k, v, end, step) for k, v, step in metrics(run_dir, record)]
+            self.client.log_batch(run_id, metrics=points, params=named)  # within MLflow's 1000 and 100
+            from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+            store = get_artifact_repository(run.info.artifact_uri)  # once, not once per file
+            for path in sorted({p for pattern in ARTIFACTS for p in run_dir.glob(pattern)}):
+                store.log_artifact(str(path))
+        except BaseException:  # half logged (Ctrl-C, a store failing): gone, so the next command logs it
+            self.client.delete_run(run_id)
+            raise
+        self.client.set_terminated(run_id, "FINISHED", end_time=end)
+
+    def close(self, files: list[Path], status: str) -> None:
+        """The sweep's collected files to its parent run, and its status (FINISHED, KILLED)."""
+        if self.sweep is None or self.failed or (self.parent is None and status != "FINISHED"):
+            return
+        try:
+            parent = self._parent()
+            for path in files:
+                if path.is_file():
+                    self.client.log_artifact(parent, str(path))
+            self.client.set_terminated(parent, status, end_time=int(time.time() * 1000))
+        except Exception as err:  # noqa: BLE001 - as above
+            warn("mlflow", self.sweep[0], err)
+
 
 _OPEN: list[Store] = []  # this process's session, while its command runs
 
 
 def saved_params(run_dir: Path) -> dict[str, Any]:
     """The params of a run from its saved config (``.hydra/config.yaml``); {} if it has none."""
-    path = run_dir / SNAPSHOT / "config.yaml"
+    path = run_dir / artifacts.SNAPSHOT / "config.yaml"
     return params(OmegaConf.load(path)) if path.is_file() else {}
 
 
@@ -44,8 +226,7 @@ def finished(run_dirs: Iterable[Path], cfg: Any = None, trained: bool = False) -
     in this process, nothing."""
     for store in _OPEN:
         for run_dir in run_dirs:
-            get = (lambda: params(cfg)) if cfg is not None else partial(saved_params, run_dir)
-            store.log(run_dir, get, trained)
+            store.log(run_dir, cfg, trained)
 
 
 def end(files: list[Path] | None = None, run_dirs: Iterable[Path] = ()) -> None:

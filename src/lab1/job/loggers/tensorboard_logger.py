@@ -15,11 +15,6 @@ from typing import Any
 EVENTS = "events.out.tfevents.*"
 
 
-def _hparam(value: Any) -> bool | int | float | str:
-    """An HParams value: a bool, number or text (lists and null as their text)."""
-    return value if isinstance(value, (bool, int, float, str)) else str(value)
-
-
 def _png_summary(tag: str, data: bytes, summary: Any) -> Any:
     """An image summary of a PNG file's bytes as they are (no decoding)."""
     width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
@@ -29,11 +24,9 @@ def _png_summary(tag: str, data: bytes, summary: Any) -> Any:
 
 def log_job(out_dir: Path, history: dict[str, Any], params: dict[str, Any]) -> None:
     """Write the run's event file (an earlier training's files in ``out_dir`` are replaced):
-    ``history`` is history.csv's columns, ``params`` the run's settings.
-
-    tensorboardX's synchronous ``EventsWriter``, not its ``SummaryWriter``: the latter passes
-    each event through a multiprocessing queue to a writer thread, which was most of a
-    run's logging time (``benchmarks/bench_loggers.py``)."""
+    ``history`` is history.csv's columns, ``params`` the run's settings (lists and null as text).
+    tensorboardX's synchronous ``EventsWriter``: its ``SummaryWriter``'s queue and thread cost
+    most of a run's logging time (``benchmarks/bench_loggers.py``)."""
     from tensorboardX.event_file_writer import EventsWriter  # type: ignore[import-untyped, unused-ignore]
     from tensorboardX.proto.event_pb2 import Event  # type: ignore[import-untyped, unused-ignore]
     from tensorboardX.proto.summary_pb2 import Summary  # type: ignore[import-untyped, unused-ignore]
@@ -54,7 +47,9 @@ def log_job(out_dir: Path, history: dict[str, Any], params: dict[str, Any]) -> N
                 Event(wall_time=now, step=last, summary=_png_summary(png.stem, png.read_bytes(), Summary))
             )
         final = {key: float(history[key][-1]) for key in ("loss", "accuracy") if len(history[key])}
-        _, start, end = hparams({k: _hparam(v) for k, v in params.items()}, final)
+        _, start, end = hparams(
+            {k: v if isinstance(v, (bool, int, float, str)) else str(v) for k, v in params.items()}, final
+        )
         for summary in (start, end):
             writer.write_event(Event(wall_time=now, step=0, summary=summary))
     finally:
