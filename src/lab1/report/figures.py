@@ -1,7 +1,5 @@
-"""The report's own figures: both datasets, the sigmoid, the architecture, training frames.
-
-Each is drawn from the runs or the code at the size it is printed (``lab1.job.plots``) and
-returned; ``lab1.job.plots.save`` writes it.
+"""The report's own figures (both datasets, the sigmoid, the architecture, training frames), drawn
+from the runs or the code at the size they are printed (``lab1.job.plots``).
 """
 
 from __future__ import annotations
@@ -25,9 +23,14 @@ from lab1.nn.network import predict  # noqa: E402
 from lab1.report.blocks import Figure  # noqa: E402
 
 
+def drawn(out: Path, name: str, fig: Any, caption: str, label: str = "", floating: bool = False) -> Figure:
+    """``fig`` saved next to the report as ``name``, as a numbered figure (label ``fig-<name>``)."""
+    plots.save(fig, out / name)
+    return Figure(name, caption, label or f"fig-{name[:-4]}", floating)
+
+
 def copied(src: Path, out: Path, name: str, caption: str, label: str) -> list[Figure]:
-    """A run's or sweep's figure copied next to the report as ``name``, as a numbered
-    figure; none if the run did not draw it."""
+    """A run's figure copied next to the report as ``name``, as a numbered figure; none if not drawn."""
     if not src.is_file():
         return []
     shutil.copyfile(src, out / name)

@@ -1,11 +1,8 @@
 """Discussion C, without activation functions, and the evidence of question A.
 
-The ``no_activation`` sweep trains the network with and without its hidden and output
-sigmoids at the lab's lr=0.1, where the fully linear network (no activation anywhere)
-overflows. ``no_activation_lr`` trains that network at rates of its own; the discussion
-shows it at the largest rate at which it converged on both datasets in every seed, chosen
-here from those runs, beside the other three networks at lr=0.1. Every sentence is
-computed from the runs.
+``no_activation`` trains the network with and without its hidden and output sigmoids at the lab's
+lr, where the fully linear network overflows; that one is shown at the largest rate of its own sweep
+(``no_activation_lr``) at which it converged on both datasets in every seed.
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lab1.report.findings import and_list, of_seeds
+from lab1.report.findings import and_list, of_seeds, pct
 from lab1.sweep.results import Sweep, fmt, sort_key
 from lab1.sweep.summary import summarise
 
@@ -118,10 +115,6 @@ def _row(summary: pd.DataFrame, dataset: str, network: str) -> pd.Series | None:
     return rows.iloc[0] if len(rows) else None
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
 def _datasets(s: Study) -> list[str]:
     return sorted(s.summary["dataset"].unique(), key=sort_key) if not s.summary.empty else []
 
@@ -154,16 +147,16 @@ def findings(s: Study) -> list[str]:
             continue
         acc, chance = float(row["accuracy_mean"]), s.chance.get(dataset, float("nan"))
         if acc >= PASS:
-            verdict = f"at least the {_pct(PASS)} pass mark: a straight line separates this data"
+            verdict = f"at least the {pct(PASS)} pass mark: a straight line separates this data"
         elif acc <= chance + NEAR_CHANCE:
             verdict = (
-                f"near the {_pct(chance)} of always answering the larger class: every layer is linear, so "
+                f"near the {pct(chance)} of always answering the larger class: every layer is linear, so "
                 "the whole network is one straight boundary, and no straight line separates this data"
             )
         else:
-            verdict = f"above the {_pct(chance)} of always answering the larger class but below the pass mark"
+            verdict = f"above the {pct(chance)} of always answering the larger class but below the pass mark"
         out.append(
-            f"On {dataset} the fully linear network reached a mean accuracy of {_pct(acc)} "
+            f"On {dataset} the fully linear network reached a mean accuracy of {pct(acc)} "
             f"({int(row['reached_100'])} of {int(row['runs'])} seeds at 100%), {verdict}."
         )
     return out + [sentence for d in _datasets(s) for sentence in _sigmoids(s, d)]
@@ -174,7 +167,7 @@ def _result(row: pd.Series | None) -> str | None:
     if row is None or not np.isfinite(row["accuracy_mean"]):
         return None
     return (
-        f"{_pct(float(row['accuracy_mean']))} ({int(row['reached_100'])} of {int(row['runs'])} seeds at 100%)"
+        f"{pct(float(row['accuracy_mean']))} ({int(row['reached_100'])} of {int(row['runs'])} seeds at 100%)"
     )
 
 

@@ -1,8 +1,5 @@
-"""Sections 1 and 3: the introduction and the experimental results of the baseline runs.
-
-Section 3 shows the lowest seed of each dataset as it trained: trained again from its saved
-config (``replay``), it gives what ``python -m lab1`` prints, the per-run figures, and its
-network at the epochs where its loss fell.
+"""Sections 1 and 3: the introduction, and the lowest seed of each dataset's baseline run as it
+trained (``replay``): what ``python -m lab1`` prints, its figures, and its network as it learned.
 """
 
 from __future__ import annotations
@@ -82,11 +79,6 @@ def _accuracy(dataset: str, job: pd.Series) -> str:
     )
 
 
-def _drawn(out: Path, name: str, fig: Any, caption: str, label: str) -> Figure:
-    plots.save(fig, out / name)
-    return Figure(name, caption, label)
-
-
 def _replayed(rp: Replay) -> str:
     exact = "bit for bit" if rp.drift == 0 else f"to within {rp.drift:.0e} of each weight"
     return f"trained again from its saved config, which ended on its saved weights {exact}"
@@ -111,7 +103,7 @@ def shown(baseline: Sweep, dataset: str, job: pd.Series, out: Path) -> Shown:
     r, seed = rp.result, f"{dataset}, seed {job['seed']}"
     return Shown(
         Terminal(rp.command, rp.console, f"What `{rp.command}` prints ({seed}).", f"lst-console-{dataset}"),
-        _drawn(
+        figures.drawn(
             out,
             f"baseline_{dataset}_comparison.png",
             plots.comparison(r, seed),
@@ -119,7 +111,7 @@ def shown(baseline: Sweep, dataset: str, job: pd.Series, out: Path) -> Shown:
             f"fig-comparison-{dataset}",
         ),
         Para(_accuracy(dataset, job)),
-        _drawn(
+        figures.drawn(
             out,
             f"baseline_{dataset}_learning_curve.png",
             figures.mark_frames(plots.learning_curve(r, seed), rp.frames),
@@ -127,7 +119,7 @@ def shown(baseline: Sweep, dataset: str, job: pd.Series, out: Path) -> Shown:
             f"frames in @fig-frames-{dataset}.",
             f"fig-curve-{dataset}",
         ),
-        _drawn(
+        figures.drawn(
             out,
             f"baseline_{dataset}_decision_boundary.png",
             plots.decision_boundary(r, seed),
@@ -180,16 +172,16 @@ def _frames(rp: Replay, out: Path, dataset: str, seed: str) -> list[Block]:
     """The run's network at the epochs where its loss fell."""
     if not rp.frames:
         return []
-    name = f"baseline_{dataset}_frames.png"
-    plots.save(figures.training_frames(rp.result, rp.frames), out / name)
     epochs = ", ".join(str(s.epoch) for s in rp.frames)
     return [
-        Figure(
-            name,
+        figures.drawn(
+            out,
+            f"baseline_{dataset}_frames.png",
+            figures.training_frames(rp.result, rp.frames),
             f"{len(rp.frames)} frames of the training, {seed}, at epochs {epochs} (numbered on "
             f"@fig-curve-{dataset}): the output over the input square, red near 0, blue near 1, black "
             f"the 0.5 boundary. The run was {_replayed(rp)}.",
             f"fig-frames-{dataset}",
-            float=True,
+            floating=True,
         )
     ]
