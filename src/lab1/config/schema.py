@@ -1,7 +1,5 @@
-"""Structured configs: the type of every key, registered in Hydra's ConfigStore.
-
-The values live in ``conf/`` (only the dataset and model schemas carry defaults, for keys their
-files do not set). The report's sweeps (``sweeps/``) are registered here as the ``sweep`` group.
+"""Structured configs: the type of every key, registered in Hydra's ConfigStore with the report's
+sweeps (``sweeps/``) as the ``sweep`` group. Only the dataset and model schemas carry defaults.
 """
 
 from __future__ import annotations
@@ -20,9 +18,8 @@ CONFIG_PACKAGE = "lab1.conf"  # conf/, shipped as this package (pyproject.toml)
 SWEEPS_PACKAGE = "lab1.conf.sweep"  # sweeps/, shipped as this package
 VERSION_BASE = "1.3"  # the Hydra defaults lab1 is written for (hydra-core is pinned to 1.3)
 
-# Keys that change what a job prints, draws, returns or where it looks for earlier runs,
-# not what it computes: the config hash leaves them out, and so do job directory names
-# and the swept axes of results.csv (with the groups that choose how jobs run).
+# Keys that change what a job shows or keeps, not what it computes: the config hash, job directory
+# names and the swept axes of results.csv leave them out.
 PRESENTATION = ("print_every", "progress", "plots", "objective", "resume", "reuse", "logger")
 
 
