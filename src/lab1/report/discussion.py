@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from lab1.report import figures, findings, no_activation
-from lab1.report.blocks import Block, Heading, Para, Table
+from lab1.report.blocks import Block, Figure, Heading, Para, Table
 from lab1.sweep.figures import bars_figure, heatmap_figure, learning_curves_figure, undrawn
 from lab1.sweep.results import Sweep
 from lab1.sweep.summary import display, summarise
@@ -118,8 +119,7 @@ def _not_drawn(sweep: Sweep) -> str:
 
 
 def sweep_figures(sweep: Sweep, name: str, summary: pd.DataFrame, out: Path) -> list[Block]:
-    """A sweep's learning curves and its outcome per setting (bars; a heatmap for two swept
-    keys), drawn next to the report as numbered figures."""
+    """A sweep's learning curves and its outcome per setting (bars; a heatmap for two swept keys)."""
     outcome = (
         (f"{name}_heatmap.png", heatmap_figure(summary, sweep.axes), "per pair of settings")
         if len(sweep.axes) == 2
@@ -169,8 +169,7 @@ def part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
 
 
 def linear_part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
-    """Discussion C: the four networks, the fully linear one at a rate of its own
-    (``no_activation``), with the sweep of its rates under them."""
+    """Discussion C: the four networks, and under them the fully linear one's sweep of rates."""
     s = no_activation.study(sweeps)
     blocks: list[Block] = [Heading(2, section.title), Para(section.intro)]
     if s.summary.empty:
@@ -190,7 +189,7 @@ def linear_part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
 
 
 def filters(sweep: Sweep, out: Path) -> list[Block]:
-    """The learned filters of the first CNN run."""
+    """The learned filters of the first CNN run, copied next to the report (none if it drew none)."""
     t = sweep.table
     if t.empty or "model" not in t.columns:
         return []
@@ -199,7 +198,10 @@ def filters(sweep: Sweep, out: Path) -> list[Block]:
         return []
     caption = f"Learned filters of the CNN, seed {cnn.iloc[0]['seed']}."
     src = sweep.root / cnn.iloc[0]["job"] / "filters.png"
-    return list(figures.copied(src, out, "conv_filters.png", caption, "fig-conv-filters"))
+    if not src.is_file():
+        return []
+    shutil.copyfile(src, out / "conv_filters.png")
+    return [Figure("conv_filters.png", caption, "fig-conv-filters")]
 
 
 def _parts(heading: Heading, sections: tuple[Section, ...], sweeps: Sweeps, out: Path) -> list[Block]:

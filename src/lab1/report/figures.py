@@ -4,7 +4,6 @@ from the runs or the code at the size they are printed (``lab1.job.plots``).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +26,6 @@ def drawn(out: Path, name: str, fig: Any, caption: str, label: str = "", floatin
     """``fig`` saved next to the report as ``name``, as a numbered figure (label ``fig-<name>``)."""
     plots.save(fig, out / name)
     return Figure(name, caption, label or f"fig-{name[:-4]}", floating)
-
-
-def copied(src: Path, out: Path, name: str, caption: str, label: str) -> list[Figure]:
-    """A run's figure copied next to the report as ``name``, as a numbered figure; none if not drawn."""
-    if not src.is_file():
-        return []
-    shutil.copyfile(src, out / name)
-    return [Figure(name, caption, label)]
 
 
 def datasets(configs: list[Any]) -> plt.Figure:
@@ -92,8 +83,7 @@ FRAMES_PER_ROW = 3
 
 
 def training_frames(r: MemberResult, frames: list[Snapshot], resolution: int = 120) -> plt.Figure:
-    """The network's output over the input square at each frame's epoch, ``FRAMES_PER_ROW``
-    to a row, each titled with its number, epoch, loss and accuracy."""
+    """The network's output over the input square at each frame's epoch, ``FRAMES_PER_ROW`` to a row."""
     X, y = r.dataset.X, r.dataset.y
     gx, gy, grid = plots.boundary_grid(X, resolution)
     rows = -(-len(frames) // FRAMES_PER_ROW)
@@ -119,8 +109,7 @@ def training_frames(r: MemberResult, frames: list[Snapshot], resolution: int = 1
 
 
 def mark_frames(fig: Any, frames: list[Snapshot], apart: float = 0.06) -> Any:
-    """Number the frames' epochs on a learning curve's loss panel (its first axes); frames
-    closer than ``apart`` of the axis's width share one label (``1-4``)."""
+    """Number the frames on a learning curve's loss panel; close frames share a label (``1-4``)."""
     ax = fig.axes[0]
     lo, hi = ax.get_xlim()
     groups: list[list[int]] = []

@@ -44,12 +44,7 @@ class Study:
 
 def converged(summary: pd.DataFrame) -> pd.Series:
     """Rows whose every seed finished with a finite loss below its initial loss."""
-    return (
-        (summary["runs"] > 0)
-        & (summary["failed"] == 0)
-        & (summary["diverged"] == 0)
-        & (summary["loss_rose"] == 0)
-    )
+    return (summary["runs"] > 0) & (summary[["failed", "diverged", "loss_rose"]] == 0).all(axis=1)
 
 
 def chosen_lr(rates: pd.DataFrame) -> float | None:
@@ -77,8 +72,7 @@ def _chance(sweep: Sweep, jobs: pd.Series) -> float:
 
 
 def study(sweeps: dict[str, Sweep]) -> Study:
-    """The runs Discussion C shows: ``no_activation``'s, but the fully linear network's from
-    its own sweep at ``chosen_lr`` (at its smallest rate if none converged)."""
+    """The runs Discussion C shows: the fully linear network's at ``chosen_lr`` (else its smallest)."""
     base, own = sweeps[SWEEP], sweeps[LR_SWEEP]
     rates = summarise(own)
     lr = chosen_lr(rates) if not rates.empty else None
@@ -120,8 +114,7 @@ def _datasets(s: Study) -> list[str]:
 
 
 def findings(s: Study) -> list[str]:
-    """What the runs show: why the fully linear network has a rate of its own, and what it
-    learns on each dataset against the networks with a sigmoid."""
+    """Why the fully linear network has a rate of its own, and what it learns against the others."""
     out = []
     overflowed = [(str(r["dataset"]), int(r["diverged"]), int(r["runs"])) for _, r in s.at_lab_lr.iterrows()]
     if any(n for _, n, _ in overflowed):

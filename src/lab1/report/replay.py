@@ -67,8 +67,7 @@ def command(cfg: DictConfig, defaults: DictConfig) -> str:
 
 
 def replay(run_dir: Path) -> Replay:
-    """Train the run saved in ``run_dir`` again, printing as ``python -m lab1`` does, with
-    ``FRAMES`` snapshots where its loss fell (``learning_epochs`` of its history.csv)."""
+    """Train the run in ``run_dir`` again as ``python -m lab1`` does, with snapshots where its loss fell."""
     saved = saved_config(run_dir)
     defaults = defaults_for(saved)
     cfg = with_new_keys(saved, defaults)

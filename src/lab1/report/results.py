@@ -15,6 +15,7 @@ from lab1.job import plots
 from lab1.job.artifacts import SNAPSHOT
 from lab1.report import figures
 from lab1.report.blocks import Block, Figure, Heading, Para, Row, Table, Terminal
+from lab1.report.findings import and_list
 from lab1.report.replay import FRAMES, Replay, replay
 from lab1.sweep.results import Sweep
 from lab1.sweep.summary import LOSS_ROSE, display, summarise
@@ -164,8 +165,7 @@ def experimental_results(baseline: Sweep, out: Path) -> list[Block]:
 
 def _fractions() -> str:
     """``0, 20, 40, 60, 80 and 100%``: the falls of the loss the frames are chosen at."""
-    steps = [f"{round(100 * k / (FRAMES - 1))}" for k in range(FRAMES)]
-    return ", ".join(steps[:-1]) + f" and {steps[-1]}%"
+    return and_list([f"{round(100 * k / (FRAMES - 1))}" for k in range(FRAMES)]) + "%"
 
 
 def _frames(rp: Replay, out: Path, dataset: str, seed: str) -> list[Block]:

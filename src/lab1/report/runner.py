@@ -45,10 +45,9 @@ def reuses_baseline(name: str, args: argparse.Namespace) -> bool:
 
 
 def order(
-    names: list[str], base: Path, args: argparse.Namespace, stopping: Callable[[], bool] = lambda: False
+    names: list[str], base: Path, args: argparse.Namespace, stopping: Callable[[], bool]
 ) -> Iterator[str]:
-    """Sweeps that wait for nothing, then the costliest first; lazily, so costs are estimated
-    while the first run, and not once ``stopping``."""
+    """Sweeps that wait for nothing, then the costliest first (estimated lazily, while the first run)."""
     yield from (name for name in names if name in NO_BASELINE_RUNS)
     rest = [name for name in names if name not in NO_BASELINE_RUNS]
     cost: dict[str, float] = {}
@@ -183,8 +182,7 @@ def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -
 
 
 def run_sweeps(base: Path, names: list[str], args: argparse.Namespace) -> float:
-    """Run the missing sweeps, ``args.jobs`` at a time, in ``order``; returns wall seconds (0 if none
-    ran). After a failure none starts, the running ones finish, and the report exits with the errors."""
+    """Run the missing sweeps, ``args.jobs`` at a time; wall seconds (0: none ran), or exit with errors."""
     runner = Runner()
 
     def one(name: str) -> tuple[bool, str | None]:

@@ -143,14 +143,14 @@ def render(blocks: list[Block], front: Front) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def compile_pdf(source: str, out: Path, font_paths: list[str] | None = None) -> Path:
+def compile_pdf(source: str, out: Path) -> Path:
     """Write ``report.typ`` and compile it to ``report.pdf`` beside it, atomically."""
     typ, pdf = out / "report.typ", out / "report.pdf"
     typ.write_text(source)
     pdf.unlink(missing_ok=True)  # a PDF of an earlier call must not pass for this one's
     tmp = out / f".report.pdf.tmp{os.getpid()}"
     try:
-        typst_compiler.compile(str(typ), output=str(tmp), root=str(out), font_paths=font_paths or [])
+        typst_compiler.compile(str(typ), output=str(tmp), root=str(out))
         os.replace(tmp, pdf)
     except typst_compiler.TypstError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
