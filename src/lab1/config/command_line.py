@@ -37,8 +37,7 @@ def dashed_word(args: list[str], i: int, known: Collection[str]) -> str:
 
 
 def split(args: list[str], known: Collection[str]) -> tuple[list[str], bool] | None:
-    """(the overrides among ``args``, whether the config is lab1's own), or None to leave it all to
-    Hydra (``--version``); a dashed word that is no flag raises ``ConfigError``."""
+    """(the overrides among ``args``, whether the config is lab1's own); None: leave it all to Hydra."""
     overrides: list[str] = []
     own = True
     skip = False

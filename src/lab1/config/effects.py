@@ -15,8 +15,7 @@ _WIDTH_KEYS = frozenset().union(*(m.keys for m in MODELS.values()))  # every mod
 
 
 def override_pairs(lines: Iterable[str]) -> list[tuple[str, str]]:
-    """(key, value) of each ``key=value`` override line, ``+``/``++`` stripped, deletions left out; a
-    ListConfig is read unresolved (``lr=${oops}`` is ``validate``'s to refuse)."""
+    """(key, value) of each ``key=value`` override line (unresolved), ``+`` stripped, deletions left out."""
     if isinstance(lines, ListConfig):
         lines = OmegaConf.to_container(lines)  # type: ignore[assignment]
     pairs = [str(line).partition("=") for line in lines]

@@ -52,8 +52,7 @@ def _values(override: Any) -> list[Any]:
 
 
 def _wrong_text(key: str, value: Any) -> bool:
-    """A plain word where a checked key wants something else (``lr=abc``), not one OmegaConf converts
-    (``'0.5'``, ``'yes'``); numbers, lists and interpolations are checked after composition."""
+    """A plain word where a checked key wants something else (``lr=abc``), not one OmegaConf converts."""
     if key not in CHECKS or not isinstance(value, str) or "${" in value:
         return False
     check = CHECKS[key][0]
@@ -172,8 +171,7 @@ def check_keys(overrides: list[Any]) -> None:
 
 
 def integral(override: Any) -> str | None:
-    """The override with an integer key's integral floats as integers (``epochs=1e4``: 10000), None if
-    nothing changes; ``epochs=1.5`` raises ``ConfigError``."""
+    """The override with an integer key's floats as integers (``epochs=1e4``), None if nothing changes."""
     key = override.key_or_group.lstrip("+~")
     if key not in integer_keys() or override.is_delete():
         return None
@@ -189,8 +187,7 @@ def integral(override: Any) -> str | None:
 
 
 def precheck_overrides(args: list[str]) -> list[str]:
-    """Reject a malformed override, an unknown key or group choice, a word where a number is wanted or
-    a dashed word that is no flag; returns ``args`` with integer keys' floats as integers."""
+    """Reject a bad override before Hydra composes; ``args`` with integer keys' floats as integers."""
     groups = config_groups()
     split = command_line.split(args, known_keys(groups))
     if split is None:
