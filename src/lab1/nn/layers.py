@@ -85,8 +85,7 @@ class _Plan:
 
 
 class Dense(Layer):
-    """Affine layer z = [W; b]^T [x; 1]: x ``(K|1, fan_in, n)`` -> z ``(K, fan_out, n)``,
-    ``Wb`` ``(K, fan_in + 1, fan_out)``; buffers are kept per input shape."""
+    """Affine layer z = [W; b]^T [x; 1]: x ``(K|1, fan_in, n)`` -> z ``(K, fan_out, n)``."""
 
     def __init__(self, fan_in: int, fan_out: int, bias: bool = True) -> None:
         self.fan_in, self.fan_out, self.bias = fan_in, fan_out, bias

