@@ -5,6 +5,7 @@ sweeps (``sweeps/``) as the ``sweep`` group. Only the dataset and model schemas 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field, fields, make_dataclass
 from importlib import resources
 from typing import Any
@@ -140,12 +141,10 @@ class Config:
 
 def presentation_overrides() -> list[str]:
     """Every override key of ``PRESENTATION`` and ``LAUNCH_GROUPS`` (``plots`` and each ``plots.*`` key)."""
-    top = {f.name: f for f in fields(Config)}
     out: list[str] = []
     for key in PRESENTATION:
-        factory = top[key].default_factory
-        node = factory() if factory is not dataclasses.MISSING else None
-        out += [key, *(f"{key}.{f.name}" for f in fields(node))] if dataclasses.is_dataclass(node) else [key]
+        kind = typing.get_type_hints(Config)[key]
+        out += [key, *(f"{key}.{f.name}" for f in fields(kind))] if dataclasses.is_dataclass(kind) else [key]
     return [*out, *LAUNCH_GROUPS]
 
 

@@ -30,10 +30,10 @@ def blocks(sweeps: dict[str, Sweep], out: Path, args: argparse.Namespace) -> lis
     baseline = sweeps["baseline"]
     runs = sum(len(s.table) for s in sweeps.values())
     first = next(iter(results.first_runs(baseline).values()), None)
-    cfg = results.job_config(baseline, first) if first is not None else None
     optims = sorted(str(o) for o in sweeps["optimizers"].table.get("optim", []))
     body: list[Block] = results.introduction(baseline, runs, args.seeds, args.epochs, out)
-    if cfg is not None and first is not None:
+    if first is not None:
+        cfg = results.job_config(baseline, first)
         body += implementation.section(cfg, int(first["n_params"]), optims, out)
         body += results.experimental_results(baseline, out)
     body += discussion.discussion(sweeps, out)
