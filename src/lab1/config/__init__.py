@@ -1,11 +1,9 @@
-"""Configuration: the schema of every key, the value checks and the override pre-check.
-
-Importing this package registers the schemas and the ``sweep`` group with Hydra. The
-values themselves live in ``conf/`` and ``sweeps/``.
+"""Configuration: the schema of every key, the value checks and the override pre-check; importing it
+registers the schemas and the ``sweep`` group with Hydra (the values live in ``conf/`` and ``sweeps/``).
 """
 
 from lab1.config import help as _help  # noqa: F401  (registers the --help page)
-from lab1.config.checks import CHECKS, log_interval, reuse_dirs, validate
+from lab1.config.checks import log_interval, reuse_dirs, validate
 from lab1.config.errors import ConfigError
 from lab1.config.models import MODELS, hidden_sizes, net_spec
 from lab1.config.overrides import config_groups, group_choices, precheck_overrides
@@ -17,7 +15,6 @@ __all__ = [
     "PRESENTATION",
     "presentation_overrides",
     "settings",
-    "CHECKS",
     "MODELS",
     "ConfigError",
     "config_groups",

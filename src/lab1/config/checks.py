@@ -1,15 +1,11 @@
-"""Value checks: what types cannot say (ranges, names, combinations), one rule per key.
-
-``CHECKS`` is the one home of every key's rule and of the words that describe it; the
-override pre-check and the error messages read it from here. ``validate`` raises a
-``ConfigError`` that names the key, the value and what is allowed.
+"""Value checks: what types cannot say (ranges, names, combinations); ``CHECKS`` is the one home of
+every key's rule and of the words the pre-check, the errors and ``--help`` quote.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +13,13 @@ from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from lab1.config.errors import ConfigError
+from lab1.config.keys_known import optim_keys, section_keys, top_keys
 from lab1.config.models import MODELS
-from lab1.config.schema import Config, DatasetConfig, ModelConfig
 from lab1.data import DATASETS, DataError, read_csv
 from lab1.nn.activations import ACTIVATIONS
 from lab1.nn.losses import ALLOWED_OUTPUTS, LOSSES
 from lab1.nn.network import INITS
-from lab1.nn.optimizers import OPTIMIZERS, hyperparameter_names
+from lab1.nn.optimizers import OPTIMIZERS
 
 
 def _is_int(v: Any) -> bool:
@@ -212,19 +208,16 @@ def _lookup(cfg: dict, key: str) -> tuple[bool, Any]:
 
 def _required(cfg: dict) -> list[str]:
     """Every key the run needs: the schema's, the optimizer's and the dataset's and model's."""
-    keys = [f.name for f in fields(Config)]
-    keys += [f"dataset.{f.name}" for f in fields(DatasetConfig)]
-    keys += [f"model.{f.name}" for f in fields(ModelConfig)]
+    sections = section_keys()
+    keys = [*top_keys(), *sections["dataset"], *sections["model"]]
     optim = cfg.get("optim")
-    if isinstance(optim, dict) and optim.get("name") in OPTIMIZERS:
-        scalars, flags = hyperparameter_names(optim["name"])
-        keys += [f"optim.{k}" for k in ("name", *scalars, *flags) if k != "lr"]
+    if isinstance(optim, dict):
+        keys += [k for k in optim_keys(str(optim.get("name"))) or [] if k != "optim.lr"]
     return keys
 
 
 def validate(config: DictConfig) -> None:
-    """Raise ConfigError for the first value outside what is allowed (read from a resolved plain
-    copy: a sweep validates every job)."""
+    """Raise ConfigError for the first value outside what is allowed (in a resolved plain copy)."""
     try:
         cfg: Any = OmegaConf.to_container(config, resolve=True)
     except OmegaConfBaseException as err:  # e.g. lr=${oops}: name the key and the reason

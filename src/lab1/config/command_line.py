@@ -1,7 +1,5 @@
-"""``python -m lab1``'s command line: Hydra's flags, each flag's value, and lab1's overrides.
-
-A dashed word that is none of Hydra's flags (``--lr=0.1``, ``--epochs 100``, ``--multi``)
-gets one line saying what to write instead; Hydra's own answer is a page of usage.
+"""``python -m lab1``'s command line: Hydra's flags, each flag's value, and lab1's overrides; a dashed
+word that is no flag (``--lr=0.1``, ``--multi``) gets one line saying what to write instead.
 """
 
 from __future__ import annotations
@@ -24,8 +22,7 @@ HANDED_OVER = ("--version", "-sc", "--shell-completion")  # Hydra answers these 
 
 
 def dashed_word(args: list[str], i: int, known: Collection[str]) -> str:
-    """What to write instead of ``args[i]``, a dashed word that is not one of Hydra's flags:
-    ``lr=0.1`` for ``--lr=0.1`` or ``--lr 0.1``; the nearest flag for ``--multi``."""
+    """What to write for the dashed word ``args[i]``: ``lr=0.1`` for ``--lr 0.1``, else the nearest flag."""
     arg = args[i]
     name, eq, value = arg.lstrip("-").partition("=")
     if eq or name in known:
@@ -40,10 +37,7 @@ def dashed_word(args: list[str], i: int, known: Collection[str]) -> str:
 
 
 def split(args: list[str], known: Collection[str]) -> tuple[list[str], bool] | None:
-    """The overrides among ``args`` (what is not one of Hydra's flags or a flag's value),
-    and whether the config is lab1's own (no --config-name/-path/-dir). None: leave it all
-    to Hydra (shell completion, --version). A dashed word that is no flag raises
-    ``ConfigError`` saying what to write (``known``: the keys, for ``--lr=0.1``)."""
+    """(the overrides among ``args``, whether the config is lab1's own); None: leave it all to Hydra."""
     overrides: list[str] = []
     own = True
     skip = False

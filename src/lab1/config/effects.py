@@ -1,6 +1,4 @@
-"""Keys set on the command line that the chosen dataset or model would ignore are refused
-(``dataset.n=50`` with ``dataset=xor``); what each choice reads lives beside it (``data.KEYS``, ``MODELS``).
-"""
+"""Refuse keys the chosen dataset or model would ignore (``dataset.n=50`` with ``dataset=xor``)."""
 
 from __future__ import annotations
 
@@ -17,10 +15,7 @@ _WIDTH_KEYS = frozenset().union(*(m.keys for m in MODELS.values()))  # every mod
 
 
 def override_pairs(lines: Iterable[str]) -> list[tuple[str, str]]:
-    """(key, value) of each ``key=value`` override line, ``+``/``++`` stripped, deletions left out.
-
-    Hydra's ``overrides.task`` is read unresolved: iterating it would resolve ``lr=${oops}``
-    as an interpolation, which ``validate`` refuses by its key."""
+    """(key, value) of each ``key=value`` override line (unresolved), ``+`` stripped, deletions left out."""
     if isinstance(lines, ListConfig):
         lines = OmegaConf.to_container(lines)  # type: ignore[assignment]
     pairs = [str(line).partition("=") for line in lines]
@@ -28,8 +23,7 @@ def override_pairs(lines: Iterable[str]) -> list[tuple[str, str]]:
 
 
 def reads(cfg: Any, key: str) -> bool:
-    """Whether the chosen dataset and model read the dotted ``key`` (``model.filters`` is
-    read by the CNN only, ``dataset.n`` not by ``xor``); every other key is read."""
+    """Whether the chosen dataset and model read ``key`` (``model.filters``: the CNN only)."""
     group, _, field = key.partition(".")
     if group == "dataset" and field and field != "name":
         return field in KEYS.get(cfg.dataset.name, {field})

@@ -31,8 +31,7 @@ def installed(module: str) -> bool:
 def check_extras(
     choices: Iterable[tuple[str, str]], extras: dict[tuple[str, str], tuple[str, str]] = EXTRAS
 ) -> None:
-    """Raise ConfigError for a (group, choice) whose extra is not installed; a list or sweep
-    of choices (``logger=[tensorboard,mlflow]``) is checked per choice."""
+    """Raise ConfigError for a (group, choice) whose extra is not installed, each of a list or sweep."""
     for group, value in choices:
         for choice in (c.strip() for c in value.strip("[]").split(",")):
             if (group, choice) in extras and not installed(extras[group, choice][0]):

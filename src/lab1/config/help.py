@@ -1,7 +1,5 @@
-"""``python -m lab1 --help``: every key with its meaning and what it allows, every group's choices.
-
-The text is built from ``checks.MEANINGS`` and ``checks.CHECKS`` (the rules the error
-messages quote) and the group files, and stored as Hydra's ``hydra.help.template``.
+"""``python -m lab1 --help``: every group's choices and every key's meaning (``MEANINGS``) and rule
+(``CHECKS``), stored as Hydra's ``hydra.help.template``.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ USAGE = """lab1: the back-propagation lab as a config-driven sweep runner.
 
 def help_text() -> str:
     """The whole help page."""
-    groups = [g for g in config_groups()]
+    groups = config_groups()
     lines = [USAGE, "== Config groups (group=choice) =="]
     lines += [f"  {g:<10} {', '.join(group_choices(g))}: {MEANINGS.get(g, '')}" for g in groups]
     lines += ["", "== Keys (key=value) =="]

@@ -1,6 +1,4 @@
-"""The keys a command line may set, read from the schema's dataclasses (their one home), and
-the keys one optimizer (``optim=adam``) reads.
-"""
+"""The keys a command line may set, read from the schema's dataclasses, and those of each optimizer."""
 
 from __future__ import annotations
 
@@ -54,8 +52,7 @@ def known_keys(groups: list[str]) -> list[str]:
 
 @cache
 def integer_keys() -> frozenset[str]:
-    """The keys whose schema type is an integer, or an integer or null: ``epochs``, ``seed``,
-    ``dataset.n``, ``model.pool``, ... (``hidden``, an integer or a list, is not one)."""
+    """The keys whose schema type is an integer or an integer or null: ``epochs``, ``model.pool``, ..."""
     sections: dict[str, list[Any]] = {"": [Config], "dataset.": [DatasetConfig], "model.": [ModelConfig]}
     out = set()
     for prefix, classes in sections.items():
@@ -103,8 +100,3 @@ def default_choice(group: str) -> str | None:
         if isinstance(entry, DictConfig) and group in entry:
             return str(entry[group])
     return None
-
-
-def wrong_optim_key_message(key: str, choice: str, keys: list[str]) -> str:
-    """``optim.beta1 is not a key of optim=sgd; its keys are ...`` (another optimizer's key)."""
-    return f"{key} is not a key of optim={choice}; its keys are {', '.join(keys)}"

@@ -1,8 +1,4 @@
-"""The ``model`` group's choices in one table: how each turns a config into a network.
-
-Everything that differs between the MLP and the CNN is read from ``MODELS``; nothing else of
-lab1 compares ``model.name`` with a name.
-"""
+"""The ``model`` group's choices in one table, ``MODELS``: all that differs between the MLP and the CNN."""
 
 from __future__ import annotations
 
@@ -74,9 +70,7 @@ class Model:
 
     spec: Callable[[Any, int, Any], NetSpec]  # (cfg, flat input width, image shape) -> network
     title: Callable[[Any], str]  # the network part of a figure title
-    check: Callable[
-        [dict], None
-    ]  # raise ConfigError for a combination it cannot train (a resolved plain config)
+    check: Callable[[dict], None]  # raise ConfigError for a combination it cannot train (a plain config)
     keys: frozenset[str]  # the width keys it reads (model.* or top-level); another has no effect
     hint: str  # where its widths are set, for a key it does not read
 

@@ -1,7 +1,5 @@
-"""The command line's overrides, checked before Hydra composes: grammar, keys, group choices, words.
-
-Hydra's own messages for these list its search path or a type error; lab1's are single
-lines, and a refused multirun leaves no sweep directory.
+"""The command line's overrides, checked before Hydra composes (grammar, keys, group choices, words),
+in single lines where Hydra's list its search path; a refused multirun leaves no sweep directory.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from lab1.config.keys_known import (
     known_keys,
     optim_keys,
     unknown_key_message,
-    wrong_optim_key_message,
 )
 from lab1.config.schema import CONFIG_PACKAGE, PRESENTATION, sweep_files
 from lab1.internals import to_bool
@@ -45,8 +42,7 @@ def group_choices(group: str) -> list[str]:
 
 
 def _values(override: Any) -> list[Any]:
-    """The parsed values of an override: its one value, or every value of a sweep over a
-    list or range (none for a sweep that has no list, such as Optuna's ``interval``)."""
+    """An override's one value, or every value of its list or range sweep (none for ``interval``)."""
     if not override.is_sweep_override():
         return [override.value()]
     try:
@@ -56,12 +52,7 @@ def _values(override: Any) -> list[Any]:
 
 
 def _wrong_text(key: str, value: Any) -> bool:
-    """A plain word given where a checked key wants something else (``lr=abc``).
-
-    Only words are judged here, before Hydra merges the override: a number, list or null
-    is checked after composition, with every other key in view; an interpolation too. A
-    word OmegaConf converts to what the key wants ('0.5', '5', 'yes') is left to that.
-    """
+    """A plain word where a checked key wants something else (``lr=abc``), not one OmegaConf converts."""
     if key not in CHECKS or not isinstance(value, str) or "${" in value:
         return False
     check = CHECKS[key][0]
@@ -84,8 +75,7 @@ _PAIRS = {"[": "]", "{": "}", "(": ")"}
 
 
 def _bracket_problem(text: str, whole: str) -> str | None:
-    """An unclosed or unmatched bracket or quote of the value ``text`` of the override
-    ``whole``, in words; None if balanced."""
+    """An unclosed or unmatched bracket or quote of ``text`` (of the override ``whole``); None if balanced."""
     stack: list[str] = []
     quote = ""
     for ch in text:
@@ -141,8 +131,7 @@ def parse_each(texts: list[str]) -> list[Any]:
 
 
 def _optim_choices(overrides: list[Any]) -> list[str] | None:
-    """The optimizers the overrides leave chosen; None when a sweep, search or sweeper
-    params may choose one (every optimizer's keys are then allowed)."""
+    """The optimizers the overrides leave chosen; None when a sweep or search may choose one."""
     chosen: list[str] | None = None
     for o in overrides:
         key = o.key_or_group.lstrip("+~")
@@ -161,8 +150,7 @@ def _optim_choices(overrides: list[Any]) -> list[str] | None:
 
 
 def check_keys(overrides: list[Any]) -> None:
-    """Refuse a key lab1 does not have (``lrr=0.1``, ``optimizer=adam``), naming the nearest
-    known ones, and an optimizer key the chosen optimizer lacks (``optim.beta1`` with sgd)."""
+    """Refuse a key lab1 does not have (``lrr=0.1``) or the chosen optimizer lacks (``optim.beta1``)."""
     groups = config_groups()
     known = set(known_keys(groups))
     optim_keyed = any(o.key_or_group.lstrip("+~").startswith("optim.") for o in overrides)
@@ -177,13 +165,13 @@ def check_keys(overrides: list[Any]) -> None:
             for choice in choices or []:
                 keys = optim_keys(choice)
                 if keys is not None and key not in keys:
-                    raise ConfigError.plain(wrong_optim_key_message(key, choice, keys))
+                    raise ConfigError.plain(
+                        f"{key} is not a key of optim={choice}; its keys are {', '.join(keys)}"
+                    )
 
 
 def integral(override: Any) -> str | None:
-    """The override with an integer key's integral floats as integers (``epochs=1e4`` ->
-    ``epochs=10000``, ``epochs=100,1e3`` -> ``epochs=100,1000``), None if nothing changes;
-    a value that is not an integer (``epochs=1.5``) raises ``ConfigError``."""
+    """The override with an integer key's floats as integers (``epochs=1e4``), None if nothing changes."""
     key = override.key_or_group.lstrip("+~")
     if key not in integer_keys() or override.is_delete():
         return None
@@ -199,11 +187,7 @@ def integral(override: Any) -> str | None:
 
 
 def precheck_overrides(args: list[str]) -> list[str]:
-    """Reject a malformed override (``lr=1e-2,``), an unknown key (``lrr=0.1``), an unknown
-    config-group choice (``optim=lbfgs``), a word where a checked key wants a number
-    (``lr=abc``), a non-integral number for an integer key (``epochs=1.5``) or a dashed
-    word that is no flag (``--lr=0.1``) before Hydra composes. Returns ``args`` with every
-    integral float of an integer key written as an integer (``epochs=1e4``: 10000)."""
+    """Reject a bad override before Hydra composes; ``args`` with integer keys' floats as integers."""
     groups = config_groups()
     split = command_line.split(args, known_keys(groups))
     if split is None:

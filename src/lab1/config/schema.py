@@ -1,12 +1,11 @@
-"""Structured configs: the type of every key, registered in Hydra's ConfigStore.
-
-The values live in ``conf/`` (only the dataset and model schemas carry defaults, for keys their
-files do not set). The report's sweeps (``sweeps/``) are registered here as the ``sweep`` group.
+"""Structured configs: the type of every key, registered in Hydra's ConfigStore with the report's
+sweeps (``sweeps/``) as the ``sweep`` group. Only the dataset and model schemas carry defaults.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field, fields, make_dataclass
 from importlib import resources
 from typing import Any
@@ -20,9 +19,8 @@ CONFIG_PACKAGE = "lab1.conf"  # conf/, shipped as this package (pyproject.toml)
 SWEEPS_PACKAGE = "lab1.conf.sweep"  # sweeps/, shipped as this package
 VERSION_BASE = "1.3"  # the Hydra defaults lab1 is written for (hydra-core is pinned to 1.3)
 
-# Keys that change what a job prints, draws, returns or where it looks for earlier runs,
-# not what it computes: the config hash leaves them out, and so do job directory names
-# and the swept axes of results.csv (with the groups that choose how jobs run).
+# Keys that change what a job shows or keeps, not what it computes: the config hash, job directory
+# names and the swept axes of results.csv leave them out.
 PRESENTATION = ("print_every", "progress", "plots", "objective", "resume", "reuse", "logger")
 
 
@@ -143,12 +141,10 @@ class Config:
 
 def presentation_overrides() -> list[str]:
     """Every override key of ``PRESENTATION`` and ``LAUNCH_GROUPS`` (``plots`` and each ``plots.*`` key)."""
-    top = {f.name: f for f in fields(Config)}
     out: list[str] = []
     for key in PRESENTATION:
-        factory = top[key].default_factory
-        node = factory() if factory is not dataclasses.MISSING else None
-        out += [key, *(f"{key}.{f.name}" for f in fields(node))] if dataclasses.is_dataclass(node) else [key]
+        kind = typing.get_type_hints(Config)[key]
+        out += [key, *(f"{key}.{f.name}" for f in fields(kind))] if dataclasses.is_dataclass(kind) else [key]
     return [*out, *LAUNCH_GROUPS]
 
 

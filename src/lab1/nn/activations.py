@@ -1,7 +1,5 @@
-"""Activation functions, each with its derivative beside it.
-
-Forward writes into ``out`` (maybe a strided block of the next layer's input buffer);
-backward turns dL/da into dL/dz, in place when ``out is grad``. ``tmp`` is scratch.
+"""Activation functions, each with its derivative beside it: forward writes into ``out``; backward
+turns dL/da into dL/dz, in place when ``out is grad``; ``tmp`` is scratch.
 """
 
 from __future__ import annotations
@@ -24,14 +22,12 @@ class ActivationFn:
 
 
 # 1 / e: np.reciprocal below this many elements (less call overhead), np.divide(1, e) above
-# (a SIMD loop); the same bits either way. benchmarks/bench_core.py (one network) and
-# bench_sweep.py --parts population (wide populations) measure both sides of the crossover.
+# (a SIMD loop); the same bits either way (benchmarks/bench_core.py, bench_sweep.py).
 RECIPROCAL_BELOW = 3000
 
 
 def _sigmoid(z: Array, out: Array, slope: float, tmp: tuple[Array, Array]) -> Array:
-    """a = 1 / (1 + exp(-z)) (an overflowing exp gives exactly 0); worked on contiguous scratch,
-    only the last step writes ``out``."""
+    """a = 1 / (1 + exp(-z)) (an overflowing exp gives 0), on scratch; only the last step writes ``out``."""
     e = np.exp(np.negative(z, out=tmp[0]), out=tmp[1])
     np.add(e, 1.0, out=e)
     if e.size < RECIPROCAL_BELOW:

@@ -1,9 +1,5 @@
-"""One BLAS thread per process, unless the user asks for more.
-
-lab1's matrices are small and a sweep already runs one process per core, so lab1 sets
-``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` to 1 where the user
-has not, and tells an already loaded OpenBLAS directly. One thread also keeps every sum
-in the same order, so results do not depend on the thread count.
+"""One BLAS thread per process unless the user sets ``VARIABLES``: the matrices are small, a sweep
+runs a process per core, and one thread keeps every sum in the same order.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""Convolutional layers of a population, channels first: forward beside backward.
-
-Images are ``(K|1, n, C, H, W)``. Conv2D is im2col through ``sliding_window_view`` and its
-backward one slice-add per kernel offset; MaxPool2D routes each window's gradient to its first maximum.
-"""
+"""Convolutional layers of a population on images ``(K|1, n, C, H, W)``: forward beside backward."""
 
 from __future__ import annotations
 
@@ -57,11 +53,8 @@ class Flatten(Layer):
 
 
 class Conv2D(Layer):
-    """2-D cross-correlation (as every deep-learning library's "convolution") with bias.
-
-    Per member: weights ``W`` ``(filters, channels, kernel, kernel)``, bias ``b`` ``(filters,)``;
-    ``y[f, i, j] = b[f] + sum_{c, u, v} W[f, c, u, v] * xpad[c, i*stride + u, j*stride + v]``.
-    """
+    """2-D cross-correlation with bias, im2col: W ``(filters, channels, k, k)``, b ``(filters,)``;
+    ``y[f, i, j] = b[f] + sum_{c, u, v} W[f, c, u, v] * xpad[c, i*stride + u, j*stride + v]``."""
 
     def __init__(
         self, channels: int, filters: int, kernel: int, stride: int = 1, padding: int = 0, bias: bool = True
@@ -97,8 +90,7 @@ class Conv2D(Layer):
         return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(p, p), (p, p)])
 
     def _patches(self, x: Array) -> None:
-        """im2col: every patch of x as a row of ``self.cols`` ``(K|1, n*Ho*Wo, C*kh*kw [+ 1])``,
-        with a last column of ones when the layer has a bias."""
+        """Every patch of x as a row of ``self.cols`` ``(K|1, n*Ho*Wo, C*kh*kw [+ 1 for the bias])``."""
         xp = self._pad(x)
         s, kk = self.stride, self.kernel
         patches = sliding_window_view(xp, (kk, kk), axis=(-2, -1))[:, :, :, ::s, ::s]  # (K,n,C,Ho,Wo,kh,kw)

@@ -1,9 +1,6 @@
-"""Layers of a population of networks: forward and backward side by side.
-
-Every array carries the member axis first (dropped for a population of one, ``squeeze``);
-parameters are views into the network's flat ``(K, P)`` buffer. Dense layers and their
-activations work feature-major, ``(K, features, n)``, so an activation writes straight into
-the next layer's input buffer ``[x; 1]``.
+"""Layers of a population of networks, forward beside backward; parameters are views of the flat
+``(K, P)`` buffer. Dense layers work feature-major, ``(K, features, n)``, so an activation writes
+straight into the next layer's input buffer ``[x; 1]``.
 """
 
 from __future__ import annotations
@@ -48,8 +45,7 @@ def _immutable(x: Array) -> bool:
 
 
 class ViewLayer(Layer):
-    """A layer whose forward is a view of its input, the same view object for the same
-    input, so a layer after it can tell that the (read-only) data is unchanged."""
+    """A layer whose forward is a view of its input, the same object for the same input."""
 
     def __init__(self) -> None:
         self._last: tuple[Array | None, Array | None] = (None, None)
@@ -89,8 +85,7 @@ class _Plan:
 
 
 class Dense(Layer):
-    """Affine layer z = [W; b]^T [x; 1]: x ``(K|1, fan_in, n)`` -> z ``(K, fan_out, n)``,
-    ``Wb`` ``(K, fan_in + 1, fan_out)``; buffers are kept per input shape."""
+    """Affine layer z = [W; b]^T [x; 1]: x ``(K|1, fan_in, n)`` -> z ``(K, fan_out, n)``."""
 
     def __init__(self, fan_in: int, fan_out: int, bias: bool = True) -> None:
         self.fan_in, self.fan_out, self.bias = fan_in, fan_out, bias

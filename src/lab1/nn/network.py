@@ -55,9 +55,7 @@ class NetSpec:
         return [*layers, Flatten(), FeatureMajor()], cs.filters * h * w
 
     def member_bytes(self, n: int) -> int:
-        """Rough bytes of one member's arrays over ``n`` samples in training: activations,
-        gradients, parameters and their state (six arrays of a convolution's outputs, where
-        there is one, dominate)."""
+        """Rough bytes of one member's arrays over ``n`` samples in training (a CNN: six of its outputs)."""
         _, n_in = self._front()
         if self.conv is not None:
             return 8 * 6 * n * n_in
@@ -79,7 +77,7 @@ class NetSpec:
 class Network:
     """K networks of one spec; ``theta`` and ``grad`` are ``(K, P)`` flat buffers."""
 
-    def __init__(self, spec: NetSpec, k: int, theta: Array | None = None) -> None:
+    def __init__(self, spec: NetSpec, k: int) -> None:
         self.spec, self.k = spec, k
         self.layers = spec.layers()
         self.slots: list[tuple[str, int, int, tuple[int, ...]]] = []  # (key, start, stop, shape)
@@ -95,7 +93,7 @@ class Network:
                 offset += size
             spans.append((start, offset))
         self.first_trainable = next(i for i, (a, b) in enumerate(spans) if b > a)
-        self.theta = np.zeros((k, offset)) if theta is None else theta
+        self.theta = np.zeros((k, offset))
         self.grad = np.zeros((k, offset))
         self.squeeze = k == 1  # a population of one runs on 2-D views (see lab1.layers)
         self._input: tuple[Array | None, Array | None] = (None, None)  # (input, its 2-D view)
@@ -107,11 +105,7 @@ class Network:
                 layer.sink = after.input_buffer  # activations land where the next layer reads
 
     def forward(self, x: Array) -> Array:
-        """Output probabilities ``(K, n, n_out)``; the output logits stay in ``self.logits``.
-
-        ``x`` is ``(K, n, d)`` or ``(1, n, d)`` when every member sees the same data. The
-        result is a view of a buffer that the next forward pass overwrites.
-        """
+        """Probabilities ``(K, n, n_out)`` of x ``(K|1, n, d)`` (a reused buffer); logits in ``logits``."""
         if self.squeeze:
             if x is not self._input[0]:  # keep one 2-D view per input, so layers can see it is unchanged
                 self._input = (x, x[0])

@@ -1,7 +1,5 @@
-"""Optimizers with the update rules and defaults that ``torch.optim`` documents.
-
-Each updates a ``(K, P)`` flat parameter buffer in place; every hyperparameter is a ``(K, 1)``
-column, so each member of a population may have its own.
+"""Optimizers with ``torch.optim``'s update rules, updating a ``(K, P)`` buffer in place; every
+hyperparameter is a ``(K, 1)`` column, so each member may have its own.
 """
 
 from __future__ import annotations

@@ -1,10 +1,5 @@
-"""Parameter snapshots at chosen epochs: the frames of a run's training animation.
-
-``Snapshots.theta[s, k]`` is member ``k``'s parameters after ``epochs[s]`` updates, the
-network whose forward pass is epoch ``epochs[s]``; ``loss`` and ``accuracy`` are that
-pass's. A member that stopped (early or diverged) before a snapshot epoch has its final
-parameters, loss and accuracy repeated there, so every row is filled; ``TrainResult.epochs_run``
-says where each member's own frames end.
+"""Parameter snapshots at chosen epochs, the frames of a training animation: ``theta[s, k]`` is member
+``k`` after ``epochs[s]`` updates; one that stopped before has its final state repeated there.
 """
 
 from __future__ import annotations
@@ -29,11 +24,8 @@ def animation_epochs(epochs: int, frames: int = 40) -> tuple[int, ...]:
 
 
 def learning_epochs(epochs: Array, loss: Array, frames: int = 6) -> tuple[int, ...]:
-    """``frames`` epochs that show a run learn, from its history (``epochs``, ``loss``): the
-    first, the last, and between them the first epochs at which the loss had fallen by
-    1/(frames-1), 2/(frames-1), ... of its whole fall (from the first loss to the lowest).
-    Where those coincide (a sudden drop) or the loss never fell, the history's epochs
-    farthest from those picked, on a log scale, fill in."""
+    """The first and last epochs, and between them the first at which the loss had fallen by
+    k/(frames-1) of its whole fall; where those coincide, the epochs farthest on a log scale."""
     finite = np.isfinite(loss)
     e, v = np.asarray(epochs)[finite], np.asarray(loss, dtype=np.float64)[finite]
     if not len(e):

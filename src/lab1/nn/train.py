@@ -1,11 +1,7 @@
 """The training loop of a population: full-batch or shuffled mini-batch backpropagation.
 
-Epoch ``e`` (0-based) is the forward pass over all the data made with the parameters after
-``e`` updates; epoch 0 is the initial network. A run of ``epochs`` epochs makes that many
-updates, so its last forward pass (epoch ``epochs``) measures the final network. A member
-stops early when its loss drops to ``early_stop``, when its accuracy reaches
-``stop_accuracy`` (``STOP_RULES`` names each), or when its loss stops being finite
-(``diverged``); its results are those of the epoch it stopped at.
+Epoch ``e`` is the forward pass after ``e`` updates (epoch 0: the initial network). A member stops
+at ``early_stop``, ``stop_accuracy`` or a non-finite loss, with the results of that epoch.
 """
 
 from __future__ import annotations
@@ -175,8 +171,7 @@ class _Members:
                 self.n_pending = int(self.pending.sum())
 
     def check_early(self, epoch: int, p: Array, loss: Array) -> None:
-        """Retire members whose loss is at most ``early_stop`` or whose accuracy is at
-        least ``stop_accuracy``; the first rule that holds is the one recorded."""
+        """Retire members that meet a stop rule; the first rule that holds is the one recorded."""
         for code, test in self.stops:
             hit = test(p, loss) & self.active
             if hit.any():

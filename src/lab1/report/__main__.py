@@ -1,9 +1,7 @@
 """``python -m lab1.report``: run what is missing of the report's sweeps, then write the report.
 
-Each sweep of ``sweeps/`` runs as ``python -m lab1 +sweep=NAME`` into
-``<out>/sweeps/<fidelity>/NAME`` (see ``runner``), so a second call reuses every finished
-job. The report is ``<out>/report.md`` and ``<out>/report.pdf`` (typeset by Typst), with
-their figures beside them (see ``document``).
+Sweeps go to ``<out>/sweeps/<fidelity>/NAME`` (``runner``); the report to ``<out>/report.md`` and
+``report.pdf``, figures beside them (``document``).
 """
 
 from __future__ import annotations
@@ -26,8 +24,7 @@ INTERRUPTED = "lab1.report: interrupted; every finished run is kept (run the sam
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with whole option names only (``--epoch`` is not ``--epochs``) and errors in
-    one line, without the usage block."""
+    """argparse with whole option names only (``--epoch`` is not ``--epochs``) and one-line errors."""
 
     def error(self, message: str) -> NoReturn:
         """``lab1.report: error: MESSAGE``, exit 2; an unknown option names the nearest one."""
@@ -63,12 +60,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--author", default="", help="your name, on the title page and in the PDF's metadata")
     p.add_argument("--student-id", default="", help="your student ID, on the title page and in the metadata")
     args = p.parse_args(argv)
-    if args.epochs < 1:
-        p.error(f"--epochs {args.epochs}: must be an integer >= 1")
-    if args.jobs < 1:
-        p.error(f"--jobs {args.jobs}: must be an integer >= 1")
-    if args.seeds < 1:
-        p.error(f"--seeds {args.seeds}: must be an integer >= 1")
+    for flag in ("epochs", "jobs", "seeds"):
+        if getattr(args, flag) < 1:
+            p.error(f"--{flag} {getattr(args, flag)}: must be an integer >= 1")
     return args
 
 

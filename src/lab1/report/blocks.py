@@ -1,7 +1,6 @@
 """The report as a list of blocks, so one text renders both ``report.md`` and ``report.pdf``.
 
-Text in a ``Para`` is Markdown-flavoured: `code`, **bold** and *emphasis* only; each
-renderer turns it into its own markup. Math is given in both LaTeX (Markdown) and Typst.
+``Para`` text is Markdown-flavoured: `code`, **bold** and *emphasis* only.
 """
 
 from __future__ import annotations
@@ -51,8 +50,7 @@ class Math:
 
 @dataclass(frozen=True)
 class Figure:
-    """An image file beside the report, with a numbered caption, shown at its own size (every
-    figure is drawn at the size it is printed: ``lab1.job.plots.PRINT_WIDTH``)."""
+    """An image file beside the report, with a numbered caption, printed at the size it was drawn."""
 
     path: str  # relative to the report's directory
     caption: str

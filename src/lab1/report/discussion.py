@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from lab1.job import plots
 from lab1.report import figures, findings, no_activation
 from lab1.report.blocks import Block, Figure, Heading, Para, Table
 from lab1.sweep.figures import bars_figure, heatmap_figure, learning_curves_figure, undrawn
@@ -119,27 +118,21 @@ def _not_drawn(sweep: Sweep) -> str:
     return f" Not drawn, having no loss to draw: {', '.join(missing)}." if missing else ""
 
 
-def _figure(out: Path, name: str, fig: Any, caption: str) -> Figure:
-    plots.save(fig, out / name)
-    return Figure(name, caption, f"fig-{name[:-4]}")
-
-
 def sweep_figures(sweep: Sweep, name: str, summary: pd.DataFrame, out: Path) -> list[Block]:
-    """A sweep's learning curves and its outcome per setting (bars; a heatmap for two swept
-    keys), drawn next to the report as numbered figures."""
+    """A sweep's learning curves and its outcome per setting (bars; a heatmap for two swept keys)."""
     outcome = (
         (f"{name}_heatmap.png", heatmap_figure(summary, sweep.axes), "per pair of settings")
         if len(sweep.axes) == 2
         else (f"{name}_bars.png", bars_figure(summary, sweep.axes), "per setting")
     )
     return [
-        _figure(
+        figures.drawn(
             out,
             f"{name}_learning_curves.png",
             learning_curves_figure(sweep),
             f"{CURVES}, `{name}` sweep.{_not_drawn(sweep)}",
         ),
-        _figure(
+        figures.drawn(
             out,
             outcome[0],
             outcome[1],
@@ -176,8 +169,7 @@ def part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
 
 
 def linear_part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
-    """Discussion C: the four networks, the fully linear one at a rate of its own
-    (``no_activation``), with the sweep of its rates under them."""
+    """Discussion C: the four networks, and under them the fully linear one's sweep of rates."""
     s = no_activation.study(sweeps)
     blocks: list[Block] = [Heading(2, section.title), Para(section.intro)]
     if s.summary.empty:
@@ -188,7 +180,7 @@ def linear_part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
     return [
         *blocks,
         Table(frame, "The four networks over seeds, each at the learning rate shown.", f"tab-{name}"),
-        _figure(
+        figures.drawn(
             out, f"{name}_learning_curves.png", curves, f"{CURVES}, the four networks.{_not_drawn(s.sweep)}"
         ),
         *table(sweeps[lr_name], lr_name, s.rates),
@@ -197,7 +189,7 @@ def linear_part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
 
 
 def filters(sweep: Sweep, out: Path) -> list[Block]:
-    """The learned filters of the first CNN run."""
+    """The learned filters of the first CNN run, copied next to the report (none if it drew none)."""
     t = sweep.table
     if t.empty or "model" not in t.columns:
         return []
@@ -206,15 +198,19 @@ def filters(sweep: Sweep, out: Path) -> list[Block]:
         return []
     caption = f"Learned filters of the CNN, seed {cnn.iloc[0]['seed']}."
     src = sweep.root / cnn.iloc[0]["job"] / "filters.png"
-    return list(figures.copied(src, out, "conv_filters.png", caption, "fig-conv-filters"))
+    if not src.is_file():
+        return []
+    shutil.copyfile(src, out / "conv_filters.png")
+    return [Figure("conv_filters.png", caption, "fig-conv-filters")]
+
+
+def _parts(heading: Heading, sections: tuple[Section, ...], sweeps: Sweeps, out: Path) -> list[Block]:
+    return [heading, *(b for s in sections for b in (s.build or part)(s, sweeps, out))]
 
 
 def discussion(sweeps: Sweeps, out: Path) -> list[Block]:
     """Section 4."""
-    blocks: list[Block] = [Heading(1, "Discussion", "discussion")]
-    for section in DISCUSSION:
-        blocks += (section.build or part)(section, sweeps, out)
-    return blocks
+    return _parts(Heading(1, "Discussion", "discussion"), DISCUSSION, sweeps, out)
 
 
 def questions(sweeps: Sweeps, out: Path) -> list[Block]:
@@ -233,7 +229,4 @@ def questions(sweeps: Sweeps, out: Path) -> list[Block]:
 
 def extra(sweeps: Sweeps, out: Path) -> list[Block]:
     """Section 6."""
-    blocks: list[Block] = [Heading(1, "Extra", "extra")]
-    for section in EXTRA:
-        blocks += (section.build or part)(section, sweeps, out)
-    return [*blocks, *filters(sweeps["conv"], out)]
+    return [*_parts(Heading(1, "Extra", "extra"), EXTRA, sweeps, out), *filters(sweeps["conv"], out)]

@@ -1,8 +1,4 @@
-"""Assemble the report in the handout's six sections and write ``report.md`` and ``report.pdf``.
-
-1 Introduction, 2 Implementation details, 3 Experimental results, 4 Discussion, 5 Questions,
-6 Extra, then a colophon saying how the report was made. Every number comes from the runs.
-"""
+"""The report in the handout's six sections and a colophon, written as ``report.md`` and ``report.pdf``."""
 
 from __future__ import annotations
 
@@ -34,10 +30,10 @@ def blocks(sweeps: dict[str, Sweep], out: Path, args: argparse.Namespace) -> lis
     baseline = sweeps["baseline"]
     runs = sum(len(s.table) for s in sweeps.values())
     first = next(iter(results.first_runs(baseline).values()), None)
-    cfg = results.job_config(baseline, first) if first is not None else None
     optims = sorted(str(o) for o in sweeps["optimizers"].table.get("optim", []))
     body: list[Block] = results.introduction(baseline, runs, args.seeds, args.epochs, out)
-    if cfg is not None and first is not None:
+    if first is not None:
+        cfg = results.job_config(baseline, first)
         body += implementation.section(cfg, int(first["n_params"]), optims, out)
         body += results.experimental_results(baseline, out)
     body += discussion.discussion(sweeps, out)
@@ -49,8 +45,7 @@ def blocks(sweeps: dict[str, Sweep], out: Path, args: argparse.Namespace) -> lis
 def write_report(
     sweeps: dict[str, Sweep], out: Path, args: argparse.Namespace, pdf: bool = True
 ) -> list[Path]:
-    """Write report.md (always) and report.pdf (unless ``pdf`` is off); raises typst.PdfError
-    naming the problem if Typst rejects the document, after report.md is written."""
+    """Write report.md, then report.pdf unless ``pdf`` is off (typst.PdfError if Typst rejects it)."""
     doc = blocks(sweeps, out, args)
     front = Front(TITLE, args.author, args.student_id)
     md = out / "report.md"

@@ -1,8 +1,4 @@
-"""How long a report sweep will take, by the launcher's own cost model (``lab1.sweep.cost``).
-
-The report starts its costliest sweeps first; this composes each sweep's jobs as the
-launcher would (Hydra composes each distinct structure once) and adds up their chunks.
-"""
+"""How long a report sweep will take: its jobs composed as the launcher would, by ``lab1.sweep.cost``."""
 
 from __future__ import annotations
 
@@ -41,8 +37,7 @@ def sweep_jobs(name: str, epochs: int) -> list[list[str]]:
 
 @cache
 def sweep_cost(name: str, epochs: int, seeds: int) -> float:
-    """Estimated nanoseconds of CPU to train every job of one report sweep: its jobs at one
-    seed, composed as the launcher composes them, times the number of seeds."""
+    """Estimated nanoseconds of CPU to train every job of one report sweep (one seed's, times seeds)."""
     with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         composer = JobComposer(lambda overrides: compose("config", overrides, return_hydra_config=True))
         jobs = [(None, task_config(composer.compose(o))) for o in sweep_jobs(name, epochs)]

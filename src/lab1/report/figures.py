@@ -1,12 +1,9 @@
-"""The report's own figures: both datasets, the sigmoid, the architecture, training frames.
-
-Each is drawn from the runs or the code at the size it is printed (``lab1.job.plots``) and
-returned; ``lab1.job.plots.save`` writes it.
+"""The report's own figures (both datasets, the sigmoid, the architecture, training frames), drawn
+from the runs or the code at the size they are printed (``lab1.job.plots``).
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +22,10 @@ from lab1.nn.network import predict  # noqa: E402
 from lab1.report.blocks import Figure  # noqa: E402
 
 
-def copied(src: Path, out: Path, name: str, caption: str, label: str) -> list[Figure]:
-    """A run's or sweep's figure copied next to the report as ``name``, as a numbered
-    figure; none if the run did not draw it."""
-    if not src.is_file():
-        return []
-    shutil.copyfile(src, out / name)
-    return [Figure(name, caption, label)]
+def drawn(out: Path, name: str, fig: Any, caption: str, label: str = "", floating: bool = False) -> Figure:
+    """``fig`` saved next to the report as ``name``, as a numbered figure (label ``fig-<name>``)."""
+    plots.save(fig, out / name)
+    return Figure(name, caption, label or f"fig-{name[:-4]}", floating)
 
 
 def datasets(configs: list[Any]) -> plt.Figure:
@@ -89,8 +83,7 @@ FRAMES_PER_ROW = 3
 
 
 def training_frames(r: MemberResult, frames: list[Snapshot], resolution: int = 120) -> plt.Figure:
-    """The network's output over the input square at each frame's epoch, ``FRAMES_PER_ROW``
-    to a row, each titled with its number, epoch, loss and accuracy."""
+    """The network's output over the input square at each frame's epoch, ``FRAMES_PER_ROW`` to a row."""
     X, y = r.dataset.X, r.dataset.y
     gx, gy, grid = plots.boundary_grid(X, resolution)
     rows = -(-len(frames) // FRAMES_PER_ROW)
@@ -116,8 +109,7 @@ def training_frames(r: MemberResult, frames: list[Snapshot], resolution: int = 1
 
 
 def mark_frames(fig: Any, frames: list[Snapshot], apart: float = 0.06) -> Any:
-    """Number the frames' epochs on a learning curve's loss panel (its first axes); frames
-    closer than ``apart`` of the axis's width share one label (``1-4``)."""
+    """Number the frames on a learning curve's loss panel; close frames share a label (``1-4``)."""
     ax = fig.axes[0]
     lo, hi = ax.get_xlim()
     groups: list[list[int]] = []

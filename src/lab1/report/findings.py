@@ -1,8 +1,4 @@
-"""Sentences of findings computed from a sweep summary: nothing here is canned text.
-
-Every function takes the summary of ``lab1.sweep.summary.summarise`` (one row per dataset and
-setting) and returns sentences whose numbers, settings and even verdicts come from it.
-"""
+"""Sentences of findings whose numbers, settings and verdicts come from a sweep's ``summarise``."""
 
 from __future__ import annotations
 
@@ -25,7 +21,8 @@ def _names(values: Sequence, axis: str) -> str:
     return f"{axis}={and_list([fmt(v) for v in values])}"
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
+    """``75%``, or ``n/a``."""
     return f"{100 * x:.0f}%" if np.isfinite(x) else "n/a"
 
 
@@ -71,14 +68,14 @@ def axis_findings(summary: pd.DataFrame, axis: str, dataset: str) -> list[str]:
         best = rows.loc[rows["accuracy_mean"].fillna(-1).idxmax()]  # type: ignore[call-overload]
         out.append(
             f"On {dataset}, no setting reached 100% accuracy in every seed; the best mean final accuracy "
-            f"was {_pct(best['accuracy_mean'])}, with {axis}={fmt(best[axis])}."
+            f"was {pct(best['accuracy_mean'])}, with {axis}={fmt(best[axis])}."
         )
     some = rows[(rows["reached_100"] > 0) & (rows["reached_100"] < rows["runs"])]
     if len(some):
         counts = and_list([f"{int(r['reached_100'])} of {int(r['runs'])}" for _, r in some.iterrows()])
         out.append(f"With {_names(list(some[axis]), axis)} only some seeds reached it: {counts}.")
     if len(none_ok):
-        accs = and_list([_pct(r["accuracy_mean"]) for _, r in none_ok.iterrows()])
+        accs = and_list([pct(r["accuracy_mean"]) for _, r in none_ok.iterrows()])
         whose = "its" if len(none_ok) == 1 else "their"
         plural = "accuracy was" if len(none_ok) == 1 else "accuracies were"
         out.append(
@@ -118,19 +115,19 @@ def lr_answer(summary: pd.DataFrame) -> list[str]:
         )
         out.append(
             f"On {dataset}, the smallest rate, lr={fmt(small['lr'])}, ended at a mean accuracy of "
-            f"{_pct(small['accuracy_mean'])} and a loss of {small['loss_mean']:.3g}: {slow}."
+            f"{pct(small['accuracy_mean'])} and a loss of {small['loss_mean']:.3g}: {slow}."
         )
         higher = int(ended_higher(rows).iloc[-1])
         if higher:
             out.append(
                 f"The largest, lr={fmt(large['lr'])}, ended above its starting loss in "
-                f"{of_seeds(higher, int(large['runs']))}, at a mean accuracy of {_pct(large['accuracy_mean'])}: "
+                f"{of_seeds(higher, int(large['runs']))}, at a mean accuracy of {pct(large['accuracy_mean'])}: "
                 "its steps overshoot."
             )
         else:
             out.append(
                 f"The largest, lr={fmt(large['lr'])}, still trained (a mean accuracy of "
-                f"{_pct(large['accuracy_mean'])}), so the sweep did not reach a rate that fails."
+                f"{pct(large['accuracy_mean'])}), so the sweep did not reach a rate that fails."
             )
         ok = rows[rows["reached_100"] == rows["runs"]]
         if len(ok):
@@ -144,7 +141,7 @@ def lr_answer(summary: pd.DataFrame) -> list[str]:
 def _outcome(row: pd.DataFrame) -> str:
     """``100% (a median of 4605 epochs to 100%)`` of a one-row frame."""
     acc, e = float(row["accuracy_mean"].iloc[0]), float(row["epochs_to_100_median"].iloc[0])
-    return f"{_pct(acc)} " + (f"(a median of {e:.0f} epochs to 100%)" if np.isfinite(e) else "(never 100%)")
+    return f"{pct(acc)} " + (f"(a median of {e:.0f} epochs to 100%)" if np.isfinite(e) else "(never 100%)")
 
 
 def bias_answer(summary: pd.DataFrame) -> list[str]:

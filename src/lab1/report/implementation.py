@@ -1,8 +1,5 @@
-"""Section 2, implementation details: the sigmoid, the architecture and backpropagation.
-
-The formulas are fixed text; the code is quoted from ``lab1.nn.reference`` when the report
-is written (``inspect.getsource``): the lab network written to be read, which a test holds
-equal to the engine that trained the runs.
+"""Section 2, implementation details: the sigmoid, the architecture and backpropagation, with code
+quoted from ``lab1.nn.reference`` (the lab network written to be read) as it is when the report is written.
 """
 
 from __future__ import annotations

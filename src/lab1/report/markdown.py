@@ -7,12 +7,7 @@ import re
 from lab1.report.blocks import Block, Code, Figure, Front, Heading, Math, Para, Row, Table, Terminal
 from lab1.sweep.summary import markdown
 
-KINDS = {
-    Figure: "Figure",
-    Table: "Table",
-    Code: "Listing",
-    Terminal: "Listing",
-}  # what a reference to each reads as
+KINDS = {Figure: "Figure", Table: "Table", Code: "Listing", Terminal: "Listing"}  # how a reference reads
 
 
 def flat(blocks: list[Block]) -> list[Block]:
@@ -56,6 +51,9 @@ def render(blocks: list[Block], front: Front) -> str:
     def text(s: str) -> str:
         return re.sub(r"@([A-Za-z][\w-]*)", lambda m: refs.get(m.group(1), m.group(0)), s)
 
+    def caption(b: Figure | Table | Code | Terminal) -> str:
+        return f"*{refs[b.label]}: {text(b.caption)}*"
+
     lines = [f"# {front.title}", "", *(f"**{line}**  " for line in front.lines()), ""]
     for b in flat(blocks):
         if isinstance(b, Heading):
@@ -67,19 +65,11 @@ def render(blocks: list[Block], front: Front) -> str:
         elif isinstance(b, Math):
             lines += ["$$", b.latex, "$$", ""]
         elif isinstance(b, Figure):
-            lines += [f"![{b.caption}]({b.path})", "", f"*{refs[b.label]}: {text(b.caption)}*", ""]
+            lines += [f"![{b.caption}]({b.path})", "", caption(b), ""]
         elif isinstance(b, Table):
-            lines += [f"*{refs[b.label]}: {text(b.caption)}*", "", markdown(b.frame), ""]
+            lines += [caption(b), "", markdown(b.frame), ""]
         elif isinstance(b, Code):
-            lines += [f"*{refs[b.label]}: {text(b.caption)}*", "", "```python", b.text.rstrip(), "```", ""]
+            lines += [caption(b), "", "```python", b.text.rstrip(), "```", ""]
         elif isinstance(b, Terminal):
-            lines += [
-                f"*{refs[b.label]}: {text(b.caption)}*",
-                "",
-                "```console",
-                f"$ {b.command}",
-                *b.lines,
-                "```",
-                "",
-            ]
+            lines += [caption(b), "", "```console", f"$ {b.command}", *b.lines, "```", ""]
     return "\n".join(lines)

@@ -1,11 +1,8 @@
 """Discussion C, without activation functions, and the evidence of question A.
 
-The ``no_activation`` sweep trains the network with and without its hidden and output
-sigmoids at the lab's lr=0.1, where the fully linear network (no activation anywhere)
-overflows. ``no_activation_lr`` trains that network at rates of its own; the discussion
-shows it at the largest rate at which it converged on both datasets in every seed, chosen
-here from those runs, beside the other three networks at lr=0.1. Every sentence is
-computed from the runs.
+``no_activation`` trains the network with and without its hidden and output sigmoids at the lab's
+lr, where the fully linear network overflows; that one is shown at the largest rate of its own sweep
+(``no_activation_lr``) at which it converged on both datasets in every seed.
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lab1.report.findings import and_list, of_seeds
+from lab1.report.findings import and_list, of_seeds, pct
 from lab1.sweep.results import Sweep, fmt, sort_key
 from lab1.sweep.summary import summarise
 
@@ -47,12 +44,7 @@ class Study:
 
 def converged(summary: pd.DataFrame) -> pd.Series:
     """Rows whose every seed finished with a finite loss below its initial loss."""
-    return (
-        (summary["runs"] > 0)
-        & (summary["failed"] == 0)
-        & (summary["diverged"] == 0)
-        & (summary["loss_rose"] == 0)
-    )
+    return (summary["runs"] > 0) & (summary[["failed", "diverged", "loss_rose"]] == 0).all(axis=1)
 
 
 def chosen_lr(rates: pd.DataFrame) -> float | None:
@@ -80,8 +72,7 @@ def _chance(sweep: Sweep, jobs: pd.Series) -> float:
 
 
 def study(sweeps: dict[str, Sweep]) -> Study:
-    """The runs Discussion C shows: ``no_activation``'s, but the fully linear network's from
-    its own sweep at ``chosen_lr`` (at its smallest rate if none converged)."""
+    """The runs Discussion C shows: the fully linear network's at ``chosen_lr`` (else its smallest)."""
     base, own = sweeps[SWEEP], sweeps[LR_SWEEP]
     rates = summarise(own)
     lr = chosen_lr(rates) if not rates.empty else None
@@ -118,17 +109,12 @@ def _row(summary: pd.DataFrame, dataset: str, network: str) -> pd.Series | None:
     return rows.iloc[0] if len(rows) else None
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
 def _datasets(s: Study) -> list[str]:
     return sorted(s.summary["dataset"].unique(), key=sort_key) if not s.summary.empty else []
 
 
 def findings(s: Study) -> list[str]:
-    """What the runs show: why the fully linear network has a rate of its own, and what it
-    learns on each dataset against the networks with a sigmoid."""
+    """Why the fully linear network has a rate of its own, and what it learns against the others."""
     out = []
     overflowed = [(str(r["dataset"]), int(r["diverged"]), int(r["runs"])) for _, r in s.at_lab_lr.iterrows()]
     if any(n for _, n, _ in overflowed):
@@ -154,16 +140,16 @@ def findings(s: Study) -> list[str]:
             continue
         acc, chance = float(row["accuracy_mean"]), s.chance.get(dataset, float("nan"))
         if acc >= PASS:
-            verdict = f"at least the {_pct(PASS)} pass mark: a straight line separates this data"
+            verdict = f"at least the {pct(PASS)} pass mark: a straight line separates this data"
         elif acc <= chance + NEAR_CHANCE:
             verdict = (
-                f"near the {_pct(chance)} of always answering the larger class: every layer is linear, so "
+                f"near the {pct(chance)} of always answering the larger class: every layer is linear, so "
                 "the whole network is one straight boundary, and no straight line separates this data"
             )
         else:
-            verdict = f"above the {_pct(chance)} of always answering the larger class but below the pass mark"
+            verdict = f"above the {pct(chance)} of always answering the larger class but below the pass mark"
         out.append(
-            f"On {dataset} the fully linear network reached a mean accuracy of {_pct(acc)} "
+            f"On {dataset} the fully linear network reached a mean accuracy of {pct(acc)} "
             f"({int(row['reached_100'])} of {int(row['runs'])} seeds at 100%), {verdict}."
         )
     return out + [sentence for d in _datasets(s) for sentence in _sigmoids(s, d)]
@@ -174,7 +160,7 @@ def _result(row: pd.Series | None) -> str | None:
     if row is None or not np.isfinite(row["accuracy_mean"]):
         return None
     return (
-        f"{_pct(float(row['accuracy_mean']))} ({int(row['reached_100'])} of {int(row['runs'])} seeds at 100%)"
+        f"{pct(float(row['accuracy_mean']))} ({int(row['reached_100'])} of {int(row['runs'])} seeds at 100%)"
     )
 
 

@@ -1,11 +1,6 @@
-"""A run of a sweep trained again, bit for bit, to show it as it trained.
-
-The report's sweeps print nothing and keep no parameters between the first and the last
-epoch. Trained again from its saved config, a run gives its console output as
-``python -m lab1`` prints it and its parameters at the epochs where its loss fell (the
-frames of section 3). The replay must end on the run's own ``params.npz``: bit for bit, or within ``TOLERANCE``
-(a run trained beside others, as a sweep trains them, can differ in the last bits);
-otherwise ``ReplayError`` says so and the report stops.
+"""A sweep's run trained again from its saved config, to show what it printed and its parameters where
+its loss fell. It must end on its own ``params.npz`` within ``TOLERANCE`` (a run trained beside
+others can differ in the last bits), or ``ReplayError`` stops the report.
 """
 
 from __future__ import annotations
@@ -61,8 +56,7 @@ def _settings(cfg: DictConfig) -> dict[str, Any]:
 
 
 def command(cfg: DictConfig, defaults: DictConfig) -> str:
-    """``python -m lab1 dataset=NAME KEY=VALUE ...``: the overrides that make lab1's
-    ``defaults`` (with the config's dataset, optimizer and model chosen) this config."""
+    """``python -m lab1 dataset=NAME KEY=VALUE ...``: the overrides that make ``defaults`` this config."""
     default = _settings(defaults)
     changed = [
         f"{k}={'null' if v is None else v}"
@@ -72,16 +66,15 @@ def command(cfg: DictConfig, defaults: DictConfig) -> str:
     return " ".join(["python -m lab1", f"dataset={cfg.dataset.name}", *changed])
 
 
-def replay(run_dir: Path, frames: int = FRAMES) -> Replay:
-    """Train the run saved in ``run_dir`` again, printing as ``python -m lab1`` does and taking
-    snapshots where its loss fell (``learning_epochs`` of its history.csv)."""
+def replay(run_dir: Path) -> Replay:
+    """Train the run in ``run_dir`` again as ``python -m lab1`` does, with snapshots where its loss fell."""
     saved = saved_config(run_dir)
     defaults = defaults_for(saved)
     cfg = with_new_keys(saved, defaults)
     epochs = int(cfg.epochs)
     cfg.print_every = max(1, epochs // PRINTS)
     history = pd.read_csv(run_dir / "history.csv")
-    at = learning_epochs(history["epoch"].to_numpy(), history["loss"].to_numpy(), frames)
+    at = learning_epochs(history["epoch"].to_numpy(), history["loss"].to_numpy(), FRAMES)
     lines: list[str] = []
     (r,) = train_configs(
         [cfg], on_print=lambda e, loss: lines.append(console.loss_line(e, float(loss[0]))), snapshot_epochs=at

@@ -1,8 +1,5 @@
-"""Sections 1 and 3: the introduction and the experimental results of the baseline runs.
-
-Section 3 shows the lowest seed of each dataset as it trained: trained again from its saved
-config (``replay``), it gives what ``python -m lab1`` prints, the per-run figures, and its
-network at the epochs where its loss fell.
+"""Sections 1 and 3: the introduction, and the lowest seed of each dataset's baseline run as it
+trained (``replay``): what ``python -m lab1`` prints, its figures, and its network as it learned.
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ from lab1.job import plots
 from lab1.job.artifacts import SNAPSHOT
 from lab1.report import figures
 from lab1.report.blocks import Block, Figure, Heading, Para, Row, Table, Terminal
+from lab1.report.findings import and_list
 from lab1.report.replay import FRAMES, Replay, replay
 from lab1.sweep.results import Sweep
 from lab1.sweep.summary import LOSS_ROSE, display, summarise
@@ -82,11 +80,6 @@ def _accuracy(dataset: str, job: pd.Series) -> str:
     )
 
 
-def _drawn(out: Path, name: str, fig: Any, caption: str, label: str) -> Figure:
-    plots.save(fig, out / name)
-    return Figure(name, caption, label)
-
-
 def _replayed(rp: Replay) -> str:
     exact = "bit for bit" if rp.drift == 0 else f"to within {rp.drift:.0e} of each weight"
     return f"trained again from its saved config, which ended on its saved weights {exact}"
@@ -111,7 +104,7 @@ def shown(baseline: Sweep, dataset: str, job: pd.Series, out: Path) -> Shown:
     r, seed = rp.result, f"{dataset}, seed {job['seed']}"
     return Shown(
         Terminal(rp.command, rp.console, f"What `{rp.command}` prints ({seed}).", f"lst-console-{dataset}"),
-        _drawn(
+        figures.drawn(
             out,
             f"baseline_{dataset}_comparison.png",
             plots.comparison(r, seed),
@@ -119,7 +112,7 @@ def shown(baseline: Sweep, dataset: str, job: pd.Series, out: Path) -> Shown:
             f"fig-comparison-{dataset}",
         ),
         Para(_accuracy(dataset, job)),
-        _drawn(
+        figures.drawn(
             out,
             f"baseline_{dataset}_learning_curve.png",
             figures.mark_frames(plots.learning_curve(r, seed), rp.frames),
@@ -127,7 +120,7 @@ def shown(baseline: Sweep, dataset: str, job: pd.Series, out: Path) -> Shown:
             f"frames in @fig-frames-{dataset}.",
             f"fig-curve-{dataset}",
         ),
-        _drawn(
+        figures.drawn(
             out,
             f"baseline_{dataset}_decision_boundary.png",
             plots.decision_boundary(r, seed),
@@ -172,24 +165,23 @@ def experimental_results(baseline: Sweep, out: Path) -> list[Block]:
 
 def _fractions() -> str:
     """``0, 20, 40, 60, 80 and 100%``: the falls of the loss the frames are chosen at."""
-    steps = [f"{round(100 * k / (FRAMES - 1))}" for k in range(FRAMES)]
-    return ", ".join(steps[:-1]) + f" and {steps[-1]}%"
+    return and_list([f"{round(100 * k / (FRAMES - 1))}" for k in range(FRAMES)]) + "%"
 
 
 def _frames(rp: Replay, out: Path, dataset: str, seed: str) -> list[Block]:
     """The run's network at the epochs where its loss fell."""
     if not rp.frames:
         return []
-    name = f"baseline_{dataset}_frames.png"
-    plots.save(figures.training_frames(rp.result, rp.frames), out / name)
     epochs = ", ".join(str(s.epoch) for s in rp.frames)
     return [
-        Figure(
-            name,
+        figures.drawn(
+            out,
+            f"baseline_{dataset}_frames.png",
+            figures.training_frames(rp.result, rp.frames),
             f"{len(rp.frames)} frames of the training, {seed}, at epochs {epochs} (numbered on "
             f"@fig-curve-{dataset}): the output over the input square, red near 0, blue near 1, black "
             f"the 0.5 boundary. The run was {_replayed(rp)}.",
             f"fig-frames-{dataset}",
-            float=True,
+            floating=True,
         )
     ]

@@ -1,8 +1,5 @@
-"""Run the report's sweeps: each as ``python -m lab1 +sweep=NAME`` in a subprocess.
-
-``--jobs`` sweeps run at a time, the longest first by the launcher's cost model, so the
-last ones to start are short. A second call reuses every finished job and skips a sweep
-that already completed with the same command. Ctrl-C reaches each running sweep once.
+"""Run the report's sweeps, each as ``python -m lab1 +sweep=NAME`` in a subprocess, ``--jobs`` at a
+time, the costliest first; a sweep completed before with the same command is skipped.
 """
 
 from __future__ import annotations
@@ -26,9 +23,7 @@ from hydra.core.override_parser.types import Quote, QuotedString
 from lab1 import interrupt
 from lab1.report.estimate import sweep_cost
 
-# Sweeps on the baseline's data hold the baseline's runs (its default value at each seed),
-# so they start once the baseline is done and copy those runs (``reuse=``) instead of
-# training them again; these share none and start at once.
+# Other sweeps hold the baseline's runs: they start once it is done and copy them (``reuse=``).
 NO_BASELINE_RUNS = frozenset({"baseline", "conv", "no_activation_lr"})
 PER_RUN_FIGURES = frozenset({"conv"})  # sweeps whose per-run figures the report copies (the CNN's filters)
 
@@ -37,8 +32,7 @@ _SAY = threading.Lock()  # one progress line at a time, whichever thread prints 
 
 
 def say(line: str, stream: TextIO | None = None) -> None:
-    """Print one progress line whole: the line and its newline in a single write, flushed,
-    under a lock, so lines of sweeps running side by side never interleave."""
+    """Print one progress line in a single locked, flushed write: lines never interleave."""
     out = sys.stdout if stream is None else stream
     with _SAY:
         out.write(line + "\n")
@@ -51,12 +45,9 @@ def reuses_baseline(name: str, args: argparse.Namespace) -> bool:
 
 
 def order(
-    names: list[str], base: Path, args: argparse.Namespace, stopping: Callable[[], bool] = lambda: False
+    names: list[str], base: Path, args: argparse.Namespace, stopping: Callable[[], bool]
 ) -> Iterator[str]:
-    """The order sweeps start in: those that wait for nothing, then the costliest first. A
-    generator: the others' costs (a few seconds of composing) are estimated once the first
-    have started, while they run, only for sweeps that will run, and no more once a sweep
-    has failed (``stopping``: none starts then)."""
+    """Sweeps that wait for nothing, then the costliest first (estimated lazily, while the first run)."""
     yield from (name for name in names if name in NO_BASELINE_RUNS)
     rest = [name for name in names if name not in NO_BASELINE_RUNS]
     cost: dict[str, float] = {}
@@ -130,8 +121,7 @@ class Runner:
         self._ended(name).wait()
 
     def run(self, cmd: list[str], log_path: Path, announce: str) -> int | None:
-        """Run a sweep in its own session (Ctrl-C reaches it once, through ``interrupt``),
-        its output appended to ``log_path``; its exit code, or None once stopping."""
+        """Run a sweep in its own session, logging to ``log_path``; its exit code, None once stopping."""
         with self.lock:
             if self.stop.is_set():
                 return None
@@ -146,9 +136,7 @@ class Runner:
         return code
 
     def interrupt(self, grace: float = 15.0) -> None:
-        """Start nothing more; pass Ctrl-C on to every running sweep and its workers, and
-        end any still running after ``grace`` seconds (SIGTERM: a job cut off has no
-        metrics.json yet, so nothing finished is lost)."""
+        """Start nothing more; pass Ctrl-C on to every running sweep, SIGTERM after ``grace`` seconds."""
         with self.lock:
             self.stop.set()
             procs = list(self.running)
@@ -177,8 +165,7 @@ def complete(name: str, root: Path, args: argparse.Namespace) -> bool:
 
 
 def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -> tuple[bool, str | None]:
-    """Run one sweep unless it completed before with the same command (or the runner is
-    stopping); returns (ran, error)."""
+    """Run one sweep unless it completed before with the same command; returns (ran, error)."""
     cmd = sweep_command(name, root, args)
     if complete(name, root, args):
         say(f"lab1.report: {name}: complete, reused")
@@ -195,13 +182,7 @@ def run_sweep(name: str, root: Path, args: argparse.Namespace, runner: Runner) -
 
 
 def run_sweeps(base: Path, names: list[str], args: argparse.Namespace) -> float:
-    """Run the missing sweeps, ``args.jobs`` at a time, in ``order``; returns wall seconds.
-
-    A sweep that reuses the baseline's runs starts once the baseline is over. After a sweep
-    fails no other starts; those already running finish and keep their runs, then the
-    report exits with the failures. Ctrl-C stops every running sweep; each keeps its
-    finished jobs, which the next call reuses.
-    """
+    """Run the missing sweeps, ``args.jobs`` at a time; wall seconds (0: none ran), or exit with errors."""
     runner = Runner()
 
     def one(name: str) -> tuple[bool, str | None]:

@@ -1,8 +1,5 @@
-"""Render the report's blocks as Typst and compile ``report.pdf`` with the ``typst`` package.
-
-The package is a self-contained wheel with its own fonts: no TeX, browser or system font
-is needed. ``report.pdf`` appears only once complete (written to a temporary name, then
-renamed); a document Typst rejects leaves no PDF and raises ``PdfError`` naming the problem.
+"""Render the report's blocks as Typst and compile ``report.pdf`` with the ``typst`` wheel (own fonts,
+no TeX). The PDF appears only once complete; one Typst rejects leaves none and raises ``PdfError``.
 """
 
 from __future__ import annotations
@@ -19,11 +16,8 @@ from lab1.report.blocks import Block, Code, Figure, Front, Heading, Math, Para, 
 SPECIAL = re.compile(r"([\\#$*_@<>\[\]~/=+`'\"-])")
 INLINE = re.compile(r"(`[^`]+`|\*\*[^*]+\*\*|\*[^*]+\*|@[A-Za-z][\w-]*)")
 
-# The text is PRINT_WIDTH wide, the width every figure is drawn at, so a figure prints at its
-# own size. Figures stay where they are in the text, none taller than a third of a page, so
-# no page ends more than a third blank (a table too: at most 14 rows); a terminal listing
-# breaks across pages; a taller figure floats to the top or bottom of a page and the text flows around it, but
-# never past the next section (place.flush).
+# The text is PRINT_WIDTH wide, as every figure is drawn, so figures print at their own size. A figure
+# stays in place unless it is taller than a third of a page: then it floats, never past its section.
 PREAMBLE = """#set document({metadata})
 #set page(paper: "a4", margin: (x: (210mm - {width}in) / 2, y: 2.2cm), numbering: "1")
 #set text(size: 10pt, hyphenate: false)
@@ -40,8 +34,8 @@ PREAMBLE = """#set document({metadata})
 TERMINAL = (
     'block(fill: rgb("#1f2430"), inset: 8pt, radius: 3pt, width: 100%, text(fill: rgb("#e6e6e6"), {body}))'
 )
-TWO_COLUMNS = 30  # a terminal listing longer than this many lines is set in two columns,
-BALANCED = 60  # split in halves up to this many lines (it fits a page); longer, it flows across pages
+TWO_COLUMNS = 30  # a longer terminal listing is set in two columns,
+BALANCED = 60  # split in halves up to this many lines (it fits a page); longer, flowing across pages
 
 
 class PdfError(RuntimeError):
@@ -92,9 +86,7 @@ def _terminal(b: Terminal) -> str:
         body = f"raw(block: true, {string(chr(10).join(lines))})"
     elif len(lines) <= BALANCED:
         half = (len(lines) + 1) // 2
-        left, right = (
-            f"raw(block: true, {string(chr(10).join(part))})" for part in (lines[:half], lines[half:])
-        )
+        left, right = (f"raw(block: true, {string(chr(10).join(p))})" for p in (lines[:half], lines[half:]))
         body = f"grid(columns: 2, column-gutter: 12pt, {left}, {right})"
     else:
         body = f"columns(2, gutter: 12pt, raw(block: true, {string(chr(10).join(lines))}))"
@@ -151,14 +143,14 @@ def render(blocks: list[Block], front: Front) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def compile_pdf(source: str, out: Path, font_paths: list[str] | None = None) -> Path:
+def compile_pdf(source: str, out: Path) -> Path:
     """Write ``report.typ`` and compile it to ``report.pdf`` beside it, atomically."""
     typ, pdf = out / "report.typ", out / "report.pdf"
     typ.write_text(source)
     pdf.unlink(missing_ok=True)  # a PDF of an earlier call must not pass for this one's
     tmp = out / f".report.pdf.tmp{os.getpid()}"
     try:
-        typst_compiler.compile(str(typ), output=str(tmp), root=str(out), font_paths=font_paths or [])
+        typst_compiler.compile(str(typ), output=str(tmp), root=str(out))
         os.replace(tmp, pdf)
     except typst_compiler.TypstError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
