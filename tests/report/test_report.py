@@ -381,10 +381,12 @@ def test_ctrl_c_stops_the_report_and_every_running_sweep(tmp_path):
 
 
 def _processes_mentioning(text: str) -> list[int]:
-    """Live processes whose command line contains ``text`` (Linux /proc)."""
+    """Live processes whose command line or working directory contains ``text`` (Linux /proc):
+    a sweep forked from the report's server process has that server's command line."""
     found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    for proc in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):
-            if text in cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"):
-                found.append(int(cmdline.parent.name))
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if text in cmdline or text in os.readlink(proc / "cwd"):
+                found.append(int(proc.name))
     return found

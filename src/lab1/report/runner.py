@@ -1,5 +1,9 @@
-"""Run the report's sweeps, each as ``python -m lab1 +sweep=NAME`` in a subprocess, ``--jobs`` at a
-time, the costliest first; a sweep completed before with the same command is skipped.
+"""Run the report's sweeps, each as ``python -m lab1 +sweep=NAME`` in a process of its own, ``--jobs``
+at a time, the costliest first; a sweep completed before with the same command is skipped.
+
+Each sweep is forked from one server process that has imported lab1, Hydra and pandas once
+(multiprocessing's forkserver), so no sweep pays the second of CPU a new Python spends on
+those imports (``benchmarks/bench_sweep.py --parts report``).
 """
 
 from __future__ import annotations
@@ -7,7 +11,9 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import multiprocessing
 import os
+import runpy
 import signal
 import subprocess
 import sys
@@ -26,6 +32,14 @@ from lab1.report.estimate import sweep_cost
 # Other sweeps hold the baseline's runs: they start once it is done and copy them (``reuse=``).
 NO_BASELINE_RUNS = frozenset({"baseline", "conv", "no_activation_lr"})
 PER_RUN_FIGURES = frozenset({"conv"})  # sweeps whose per-run figures the report copies (the CNN's filters)
+# what ``python -m lab1`` imports (not lab1.__main__ itself: runpy runs it)
+PRELOAD = [
+    "lab1.job.run",
+    "lab1.sweep.callbacks",
+    "lab1.sweep.execute",
+    "lab1.sweep.collect",
+    "lab1.job.plots",
+]
 
 
 _SAY = threading.Lock()  # one progress line at a time, whichever thread prints it
@@ -96,13 +110,43 @@ def _last_line(path: Path) -> str:
     return lines[-1].strip() if lines else "(empty log)"
 
 
+def _sweep(args: list[str], log: str) -> None:
+    """A forked sweep: its own session (Ctrl-C reaches it only from the runner), its output
+    appended to ``log``, then ``python -m lab1 ARGS``; its exit code is the process's."""
+    os.setsid()
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    sys.argv = ["lab1", *args]
+    runpy.run_module("lab1", run_name="__main__", alter_sys=True)
+
+
+class Sweep:
+    """A sweep's process, forked from the server that has lab1 imported: Popen's ``pid`` and ``wait``."""
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+
+    def __init__(self, cmd: list[str], log_path: Path) -> None:
+        self.process = self.context.Process(target=_sweep, args=(cmd[3:], str(log_path)), name=cmd[3])
+        self.process.start()
+        self.pid: int = self.process.pid or 0
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Its exit code (negative: the signal that ended it), once it has ended."""
+        self.process.join(timeout)
+        if self.process.exitcode is None:
+            raise subprocess.TimeoutExpired(self.process.name, timeout or 0.0)
+        return self.process.exitcode
+
+
 @dataclass
 class Runner:
     """The sweeps a report call has started, so Ctrl-C can stop them all."""
 
     stop: threading.Event = field(default_factory=threading.Event)  # start no more sweeps
     lock: threading.Lock = field(default_factory=threading.Lock)
-    running: set[subprocess.Popen] = field(default_factory=set)
+    running: set[Sweep] = field(default_factory=set)
     ended: dict[str, threading.Event] = field(default_factory=dict)  # by sweep name
 
     def _ended(self, name: str) -> threading.Event:
@@ -126,8 +170,7 @@ class Runner:
             if self.stop.is_set():
                 return None
             log_path.parent.mkdir(parents=True, exist_ok=True)
-            with open(log_path, "a") as log:  # the sweep keeps its own copy of the file
-                proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            proc = Sweep(cmd, log_path)
             self.running.add(proc)
         say(announce)
         code = proc.wait()
