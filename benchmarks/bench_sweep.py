@@ -6,8 +6,10 @@
    under the basic, joblib and vectorized launchers, each as a user types it, in a fresh
    directory; prints wall seconds and the vectorized launcher's speed-up over each.
 2. report: ``python -m lab1.report`` with its defaults (vectorized launcher), from scratch;
-   also its CPU time, and a lower bound from its work: np.exp / np.tanh over every sigmoid
-   and tanh element the runs compute, plus the MLPs' multiply-adds at the best BLAS rate.
+   its CPU time, shared out over training, figures, PDF, Hydra composition, collect and
+   start-up by sampling every process's stack (``breakdown/sitecustomize.py``); and a lower
+   bound from its work: np.exp / np.tanh over every sigmoid and tanh element the runs
+   compute, plus the MLPs' multiply-adds at the best BLAS rate.
 3. population: member-epochs per second of the core at K = 1, 8, 64, 256 on xor and
    linear, in one process, beside a hand-tuned numpy population of the same network
    (``reference_population.py``: K-first stacked arrays, batched matmul, preallocated
@@ -19,6 +21,8 @@ Needs the ``joblib`` extra for part 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import resource
 import subprocess
@@ -56,13 +60,28 @@ def sweep_part(epochs: int, launchers: list[str]) -> None:
             print(f"vectorized is {seconds[other] / v:.1f}x faster than {other} (target {target}x)")
 
 
+BREAKDOWN = Path(__file__).parent / "breakdown"  # its sitecustomize samples every process of the report
+
+
 def report_part() -> None:
-    """The full report with its defaults, its CPU time, and a lower bound from its work."""
-    with tempfile.TemporaryDirectory() as tmp:
+    """The full report with its defaults, its CPU time by part, and a lower bound from its work."""
+    try:  # orphans (the report's forkserver and its sweeps) are reaped here, their CPU counted
+        import ctypes
+
+        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER (Linux)
+    except (OSError, AttributeError):
+        pass
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as samples:
+        env = {**os.environ, "LAB1_BREAKDOWN": samples, "PYTHONPATH": str(BREAKDOWN)}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "lab1.report"], cwd=tmp, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "lab1.report"], cwd=tmp, capture_output=True, text=True, env=env
+        )
         seconds = time.perf_counter() - start
+        with contextlib.suppress(ChildProcessError):
+            while True:
+                os.wait()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             sys.exit(f"failed: python -m lab1.report\n{done.stderr[-2000:]}")
@@ -72,6 +91,13 @@ def report_part() -> None:
         print(
             f"  CPU time of the report and its sweeps: {cpu:.0f} s (over {cores} cores: {cpu / cores:.0f} s)"
         )
+        parts: dict[str, float] = {}
+        for path in Path(samples).glob("*.json"):
+            for part, spent in json.loads(path.read_text())["parts"].items():
+                parts[part] = parts.get(part, 0.0) + spent
+        parts["not sampled (processes that ended unseen)"] = max(0.0, cpu - sum(parts.values()))
+        for part, spent in sorted(parts.items(), key=lambda item: -item[1]):
+            print(f"    {part:42s} {spent:7.1f} CPU-s  {100 * spent / cpu:5.1f}%")
         work = report_work(Path(tmp) / "outputs" / "report" / "sweeps")
     floor = 0.0
     for func in ("exp", "tanh"):
@@ -98,8 +124,6 @@ def report_work(sweeps: Path) -> dict[str, float]:
     """The work of every finished run under ``sweeps``: elements through np.exp and np.tanh
     (epochs run x samples x units of each sigmoid or tanh layer) and multiply-adds of the
     MLPs' dense layers (forward, weight gradient, input gradient but the first layer's)."""
-    import json
-
     from omegaconf import OmegaConf
 
     from lab1.config import MODELS, net_spec
