@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 import time
+from types import FrameType
 
 OUT = os.environ.get("LAB1_BREAKDOWN")
 EVERY = 0.01  # seconds between samples (more often costs the sampled process noticeably)
@@ -39,9 +40,9 @@ PARTS = (
 _counts: dict[str, int] = {}
 
 
-def _part(frame) -> str | None:
+def _part(frame: FrameType | None) -> str | None:
     """The part a stack is in, None if it waits."""
-    files = []
+    files: list[str] = []
     while frame is not None:
         files.append(frame.f_code.co_filename)
         frame = frame.f_back
@@ -56,21 +57,23 @@ def _part(frame) -> str | None:
     return "other"
 
 
-def _sample(main: int) -> None:
+def _sample(main: int | None) -> None:
+    """Every ``EVERY`` seconds, count the part the main thread is in."""
     while True:
         time.sleep(EVERY)
-        frame = sys._current_frames().get(main)
-        part = _part(frame) if frame is not None else None
+        part = _part(sys._current_frames().get(main or 0))
         if part is not None:
             _counts[part] = _counts.get(part, 0) + 1
 
 
 def _start() -> None:
+    """Count afresh, in a daemon thread."""
     _counts.clear()
     threading.Thread(target=_sample, args=(threading.main_thread().ident,), daemon=True).start()
 
 
 def _dump() -> None:
+    """This process's CPU seconds, shared out over the parts in proportion to their samples."""
     busy = sum(_counts.values())
     cpu = time.process_time()
     shares = {part: cpu * n / busy for part, n in _counts.items()} if busy else {"other": cpu}
