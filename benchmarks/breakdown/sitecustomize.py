@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from types import FrameType
+from typing import NoReturn
 
 OUT = os.environ.get("LAB1_BREAKDOWN")
 EVERY = 0.01  # seconds between samples (more often costs the sampled process noticeably)
@@ -86,7 +87,7 @@ def _in_child() -> None:
     _start()
     real_exit = os._exit
 
-    def _exit(code: int) -> None:
+    def _exit(code: int) -> NoReturn:
         _dump()
         real_exit(code)
 
