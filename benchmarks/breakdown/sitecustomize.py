@@ -87,9 +87,9 @@ def _in_child() -> None:
     _start()
     real_exit = os._exit
 
-    def _exit(code: int) -> NoReturn:
+    def _exit(status: int) -> NoReturn:
         _dump()
-        real_exit(code)
+        real_exit(status)
 
     os._exit = _exit
 
