@@ -101,26 +101,13 @@ class VectorizedSubmititLocalLauncher(VectorizedLauncher):
             discard_refused_sweep(root)
             sys.exit(0)
         if job_plan.jobs:
-            self._submit(prepared, job_plan, settings)
+            from lab1.sweep.submitted import submit_and_wait
+
+            for p in (p for job in job_plan.jobs for chunk in job for p, _ in chunk):
+                self._snapshot(p.config, p.cfg, p.out_dir)
+            submit_and_wait(prepared, job_plan, self._CLUSTER, self.folder, settings)
         self._log_again()
         return prepared.returns(self._finish)
-
-    def _submit(self, prepared: Any, job_plan: Any, settings: Any) -> None:
-        """Write the pending runs' snapshots, then submit the planned jobs and wait for them."""
-        from lab1.sweep import submitted
-
-        for job in job_plan.jobs:
-            for chunk in job:
-                for p, _ in chunk:
-                    self._snapshot(p.config, p.cfg, p.out_dir)
-        slurm = self._CLUSTER == "slurm"
-        submitted.submit_and_wait(
-            prepared,
-            job_plan,
-            lambda: submitted.executor(self._CLUSTER, self.folder, settings),
-            settings,
-            slurm,
-        )
 
 
 class VectorizedSlurmLauncher(VectorizedSubmititLocalLauncher):
