@@ -87,14 +87,7 @@ class VectorizedSubmititLocalLauncher(VectorizedLauncher):
         snapshot = (lambda *_: None) if self.dry_run else self._snapshot
         with refusing(root):  # a bad value: refused before anything is written or submitted
             settings.check()
-            prepared = prepare(
-                [list(o) for o in job_overrides],
-                initial_job_idx,
-                load=load,
-                locate=self._locate,
-                snapshot=snapshot,
-                progress=self.progress,
-            )
+            prepared = prepare(job_overrides, initial_job_idx, load, self._locate, snapshot, self.progress)
         job_plan = plan_jobs([(p, p.cfg) for p in prepared.pending], settings)
         if self.dry_run:
             print("\n".join(describe(job_plan, settings, name=lambda p: p.out_dir.name)), flush=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from lab1.sweep.settings import Sizes
 
 
 def prepare(
-    job_overrides: list[list[str]],
+    job_overrides: Sequence[Sequence[str]],
     initial_idx: int,
     load: Callable[[list[str]], DictConfig],
     locate: Callable[[DictConfig, int], Path],
