@@ -67,19 +67,15 @@ class Prepared:
     pending: list[Pending] = field(default_factory=list)
 
     def record(self, p: Pending, status: str, value: Any) -> None:
-        """A pending job trained (``value``: its metrics) or failed (``value``: the error text)."""
+        """A pending job trained (``value``: its metrics), or failed or left unfinished by its cluster
+        job (``value``: the error text, or why)."""
         if status == "ok":
             self.outcome[p.idx] = run.objective_value(p.cfg, value)
             self.bar.line(p.out_dir, console.result_text(value, p.cfg))
             session.finished([p.out_dir], p.cfg, trained=True)
         else:  # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
             self.outcome[p.idx] = math.nan
-            self.bar.line(p.out_dir, f"failed: {value}")
-
-    def unfinished(self, p: Pending, why: str) -> None:
-        """A pending job its cluster job left unfinished (no metrics.json, no error.json)."""
-        self.outcome[p.idx] = math.nan
-        self.bar.line(p.out_dir, f"unfinished: {why}")
+            self.bar.line(p.out_dir, f"{status}: {value}")
 
     def returns(self, finish: Callable[[DictConfig, DictConfig, float], Any]) -> list[Any]:
         """``finish(config, task_cfg, objective)`` per job, in order (NaN for one not done)."""

@@ -129,15 +129,13 @@ class Follow:
         for p in (p for p in self.runs[j] if p.idx in self.open):
             if error is not None:
                 last = str(error).strip().splitlines()[-4:-3] or ["failed"]
-                text = run.record_failure(
-                    p.out_dir, RuntimeError(f"its job {job.job_id} failed: {last[0].strip()}")
-                )
-                self.prepared.record(p, "failed", text)
+                failure = RuntimeError(f"its job {job.job_id} failed: {last[0].strip()}")
+                self.prepared.record(p, "failed", run.record_failure(p.out_dir, failure))
             else:
                 why = (
                     f"its job {job.job_id} ended ({job.state}) first; run the same command again to train it"
                 )
-                self.prepared.unfinished(p, why)
+                self.prepared.record(p, "unfinished", why)
             self.open.discard(p.idx)
 
 
