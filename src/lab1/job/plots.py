@@ -48,8 +48,7 @@ def note(ax: plt.Axes, text: str, x: float, y: float, **style: Any) -> None:
 
 
 def loggable(loss: np.ndarray) -> np.ndarray:
-    """Losses as a log axis can show them: at least ``LOSS_FLOOR``; NaN where not finite or
-    past ``LOSS_CEILING`` (a diverging run, which would overflow the axis)."""
+    """Losses as a log axis shows them: at least LOSS_FLOOR; NaN if not finite or past LOSS_CEILING."""
     shown = np.isfinite(loss) & (loss <= LOSS_CEILING)
     return np.where(shown, np.maximum(loss, LOSS_FLOOR), np.nan)
 
@@ -201,19 +200,15 @@ def image_mosaic(
 
 
 def image_labels(ax: plt.Axes, corners: list[tuple[int, int]], data: Dataset) -> Callable[[np.ndarray], list]:
-    """Above each image of a mosaic its true and predicted class, framed in red when wrong:
-    the function that sets them for the images' predicted labels (returning the artists)."""
+    """Each image's true and predicted class, red-framed when wrong: a setter of the predictions."""
     assert data.image is not None
     h, w = data.image[1:]
     names = CLASS_NAMES.get(data.name, ("class 0", "class 1"))
-    texts = [
-        ax.text(left + w / 2 - 0.5, top - 0.7, "", fontsize=7, ha="center", va="bottom")
-        for top, left in corners
-    ]
-    boxes = [
-        ax.add_patch(plt.Rectangle((left - 0.5, top - 0.5), w, h, fill=False, ec="tab:red", lw=1.5))
-        for top, left in corners
-    ]
+    texts, boxes = [], []
+    for top, left in corners:
+        texts.append(ax.text(left + w / 2 - 0.5, top - 0.7, "", fontsize=7, ha="center", va="bottom"))
+        frame = plt.Rectangle((left - 0.5, top - 0.5), w, h, fill=False, ec="tab:red", lw=1.5)
+        boxes.append(ax.add_patch(frame))
 
     def show(pred: np.ndarray) -> list:
         for j, (text, box) in enumerate(zip(texts, boxes)):
@@ -284,8 +279,7 @@ IMAGE_FIGURES = {"comparison.png": image_comparison, "learning_curve.png": learn
 
 
 def figures_for(r: MemberResult) -> dict:
-    """The per-run figures that fit the data: 2-D points, other points (the comparison shows
-    the first two features), or images (plus the filters of a CNN)."""
+    """The per-run figures that fit the data: 2-D points, other points, or images (a CNN: filters)."""
     if r.dataset.image is None:  # the boundary is drawn over the plane of 2-D inputs only
         return POINT_FIGURES if r.dataset.X.shape[1] == 2 else {k: POINT_FIGURES[k] for k in IMAGE_FIGURES}
     return {**IMAGE_FIGURES, **({"filters.png": filters} if r.spec.conv is not None else {})}
