@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-import shutil
 import sys
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from lab1.config.extras import check_extras
 from lab1.job.artifacts import SNAPSHOT
 from lab1.job.console import protect_stdout
 from lab1.job.loggers import session
-from lab1.job.places import prune_empty_parents
+from lab1.job.places import discard
 from lab1.job.run import discard_refused_sweep, record_failure, run
 
 INTERRUPTED = "interrupted; every finished job is kept (run the same command again to resume a sweep)"
@@ -43,7 +41,7 @@ def main(cfg: DictConfig) -> float:
         return run(cfg, out_dir, log=out_dir / f"{hc.job.name}.log", job=job)
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
-        discard_unstarted(out_dir)
+        discard(out_dir, {SNAPSHOT, f"{hc.job.name}.log"})  # a job refused before training
         if hc.mode == RunMode.MULTIRUN:
             discard_refused_sweep(Path(hc.sweep.dir))
         sys.exit(2)
@@ -53,18 +51,6 @@ def main(cfg: DictConfig) -> float:
         if hc.mode != RunMode.MULTIRUN:
             sys.exit(1)
         return math.nan  # the sweep goes on; results.csv shows this job as failed
-
-
-def discard_unstarted(out_dir: Path) -> None:
-    """Remove what Hydra created for a job refused before training (its config and log only)."""
-    hydra_made = {SNAPSHOT, f"{HydraConfig.get().job.name}.log"}
-    if out_dir.is_dir() and {p.name for p in out_dir.iterdir()} <= hydra_made:
-        shutil.rmtree(out_dir / SNAPSHOT, ignore_errors=True)
-        for log in out_dir.glob("*.log"):
-            log.unlink()
-        with contextlib.suppress(OSError):
-            out_dir.rmdir()
-            prune_empty_parents(out_dir)
 
 
 def refuse_saved_run(args: list[str]) -> None:

@@ -7,7 +7,7 @@ As the handout says, training and testing use the same data.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,14 +181,7 @@ IMAGES: frozenset[str] = frozenset({"bars"})  # datasets whose rows are images
 def shape(cfg: Any) -> tuple[int, int, tuple[int, int, int] | None]:
     """(samples, features, image shape or None) of a dataset config, read from the dataset
     itself (seed 0: no dataset's size depends on its seed); remembered per config."""
-    key = json.dumps(
-        {
-            k: (list(v) if isinstance(v, Sequence) and not isinstance(v, str) else v)
-            for k, v in dict(cfg).items()
-        },
-        sort_keys=True,
-        default=str,
-    )
+    key = json.dumps(dict(cfg), sort_keys=True, default=str)  # a list (ListConfig) as its text
     if key not in _SHAPES:
         data = make_dataset(cfg, 0)
         _SHAPES[key] = (data.X.shape[0], data.X.shape[1], data.image)

@@ -87,40 +87,20 @@ class VectorizedSubmititLocalLauncher(VectorizedLauncher):
         snapshot = (lambda *_: None) if self.dry_run else self._snapshot
         with refusing(root):  # a bad value: refused before anything is written or submitted
             settings.check()
-            prepared = prepare(
-                [list(o) for o in job_overrides],
-                initial_job_idx,
-                load=load,
-                locate=self._locate,
-                snapshot=snapshot,
-                progress=self.progress,
-            )
+            prepared = prepare(job_overrides, initial_job_idx, load, self._locate, snapshot, self.progress)
         job_plan = plan_jobs([(p, p.cfg) for p in prepared.pending], settings)
         if self.dry_run:
             print("\n".join(describe(job_plan, settings, name=lambda p: p.out_dir.name)), flush=True)
             discard_refused_sweep(root)
             sys.exit(0)
         if job_plan.jobs:
-            self._submit(prepared, job_plan, settings)
+            from lab1.sweep.submitted import submit_and_wait
+
+            for p in (p for job in job_plan.jobs for chunk in job for p, _ in chunk):
+                self._snapshot(p.config, p.cfg, p.out_dir)
+            submit_and_wait(prepared, job_plan, self._CLUSTER, self.folder, settings)
         self._log_again()
         return prepared.returns(self._finish)
-
-    def _submit(self, prepared: Any, job_plan: Any, settings: Any) -> None:
-        """Write the pending runs' snapshots, then submit the planned jobs and wait for them."""
-        from lab1.sweep import submitted
-
-        for job in job_plan.jobs:
-            for chunk in job:
-                for p, _ in chunk:
-                    self._snapshot(p.config, p.cfg, p.out_dir)
-        slurm = self._CLUSTER == "slurm"
-        submitted.submit_and_wait(
-            prepared,
-            job_plan,
-            lambda: submitted.executor(self._CLUSTER, self.folder, settings),
-            settings,
-            slurm,
-        )
 
 
 class VectorizedSlurmLauncher(VectorizedSubmititLocalLauncher):

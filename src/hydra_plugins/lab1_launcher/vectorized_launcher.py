@@ -99,8 +99,9 @@ class VectorizedLauncher(Launcher):
         with refusing(root):  # a bad value: refused before anything is written or trained
             self.sizes.check()
             check_settings(n_jobs=self.n_jobs)
-            jobs = [list(o) for o in job_overrides]
-            prepared = prepare(jobs, initial_job_idx, load, self._locate, self._snapshot, self.progress)
+            prepared = prepare(
+                job_overrides, initial_job_idx, load, self._locate, self._snapshot, self.progress
+            )
             train(prepared, self._snapshot, self.sizes, self.n_jobs)
         self._log_again()
         return prepared.returns(self._finish)

@@ -128,33 +128,15 @@ def _images(fig: plt.Figure, r: MemberResult) -> Update:
     """The first images with their true and predicted class; wrong ones framed in red."""
     X, y, shape = r.dataset.X, r.dataset.y, r.dataset.image
     assert shape is not None
-    names = plots.CLASS_NAMES.get(r.dataset.name, ("class 0", "class 1"))
     count = min(IMAGES, len(y))
     mosaic, corners, inch = plots.image_mosaic(X[:count], shape, min(COLUMNS, count), 0.75)
     ax = _axes(fig, 0.3, 0.5, inch * mosaic.shape[1], inch * mosaic.shape[0])
     ax.imshow(mosaic, cmap="gray_r", vmin=-0.3, vmax=1.3, interpolation="nearest")
     ax.set_axis_off()
     ax.set_title(f"First {count} of {len(y)} images (red: wrong)", fontsize=9, pad=8)
-    h, w = shape[1:]
-    texts = [
-        ax.text(left + w / 2 - 0.5, top - 0.7, "", fontsize=7, ha="center", va="bottom")
-        for top, left in corners
-    ]
-    boxes = [
-        ax.add_patch(plt.Rectangle((left - 0.5, top - 0.5), w, h, fill=False, ec="tab:red", lw=1.5))
-        for top, left in corners
-    ]
+    show = plots.image_labels(ax, corners, r.dataset)
     preds = [(predict(r.spec, s.params, X[:count]) > 0.5).astype(int) for s in r.snapshots]
-
-    def update(i: int) -> list[Any]:
-        for j, (text, box) in enumerate(zip(texts, boxes)):
-            wrong = preds[i][j] != y[j]
-            text.set_text(f"true {names[y[j]][:5]}\npred {names[preds[i][j]][:5]}")
-            text.set_color("tab:red" if wrong else "k")
-            box.set_visible(wrong)
-        return [*texts, *boxes]
-
-    return update
+    return lambda i: show(preds[i])
 
 
 def _loss_points(r: MemberResult) -> tuple[np.ndarray, np.ndarray]:
@@ -162,9 +144,7 @@ def _loss_points(r: MemberResult) -> tuple[np.ndarray, np.ndarray]:
     epoch = np.concatenate([r.history["epoch"], [s.epoch for s in r.snapshots]])
     loss = np.concatenate([r.history["loss"], [s.loss for s in r.snapshots]])
     epoch, first = np.unique(epoch, return_index=True)
-    loss = loss[first]
-    shown = np.isfinite(loss) & (loss <= plots.LOSS_CEILING)
-    return epoch, np.where(shown, np.maximum(loss, plots.LOSS_FLOOR), np.nan)
+    return epoch, plots.loggable(loss[first])
 
 
 def _curve(fig: plt.Figure, r: MemberResult) -> Update:
@@ -187,9 +167,7 @@ def _curve(fig: plt.Figure, r: MemberResult) -> Update:
     (dot,) = ax.plot([], [], "o", color="tab:purple", ms=6, mec="k", mew=0.6, clip_on=False)
     if not np.isfinite(loss).all():  # a diverging run: say what the curve leaves out
         note = f"loss > {plots.LOSS_CEILING:.0e} or not finite: not drawn"
-        ax.text(
-            0.98, 0.03, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="tab:red"
-        )
+        plots.note(ax, note, 0.98, 0.03, ha="right", va="bottom", fontsize=7)
     ax.set_xlabel("epoch (log scale)")
     ax.set_ylabel("loss")
     ax.set_title("Learning curve", fontsize=9)

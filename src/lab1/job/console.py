@@ -66,10 +66,6 @@ class JobLog:
     def __init__(self, path: Path | None = None, echo: bool = True) -> None:
         self.path, self.echo = path, echo
 
-    def line(self, text: str) -> None:
-        """One line to the console (if echoing) and to the log file (if any)."""
-        self.lines([text])
-
     def lines(self, texts: list[str]) -> None:
         """Lines to the console (if echoing) and to the log file (if any), opened once."""
         if self.echo:
@@ -81,7 +77,7 @@ class JobLog:
 
     def loss(self, epoch: int, loss: np.ndarray) -> None:
         """``epoch <e> loss : <loss>``."""
-        self.line(loss_line(epoch, float(loss[0])))
+        self.lines([loss_line(epoch, float(loss[0]))])
 
 
 def loss_line(epoch: int, loss: float) -> str:

@@ -3,7 +3,9 @@ and the empty directories a refused run leaves in its ``outputs/`` are removed."
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from pathlib import Path
 
 OUTPUTS = "outputs"  # lab1's own directory where it was started (conf/config.yaml's hydra dirs)
@@ -32,3 +34,16 @@ def prune_empty_parents(path: Path) -> None:
             parent.rmdir()
         except OSError:  # not empty: other runs live there
             return
+
+
+def discard(path: Path, made: set[str]) -> None:
+    """Remove ``path`` if it holds nothing but the entries ``made`` (what Hydra wrote for a run
+    or sweep that lab1 refused), and the directories above it that this leaves empty."""
+    if not path.is_dir() or not {p.name for p in path.iterdir()} <= made:
+        return
+    for name in made:
+        shutil.rmtree(path / name, ignore_errors=True)  # a directory (.hydra)
+        (path / name).unlink(missing_ok=True)  # a file, or gone already
+    with contextlib.suppress(OSError):
+        path.rmdir()
+        prune_empty_parents(path)

@@ -8,7 +8,9 @@ report shows each at its own size and every label stays readable on A4 paper.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -17,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 
+from lab1.data import Dataset  # noqa: E402
 from lab1.job.population import MemberResult  # noqa: E402
 from lab1.nn.network import predict  # noqa: E402
 
@@ -36,8 +39,18 @@ def _scatter_classes(ax: plt.Axes, X: np.ndarray, labels: np.ndarray) -> None:
 
 def _extend(values: np.ndarray) -> str:
     """Colour-bar arrows only where the network output leaves [0, 1] (non-sigmoid outputs)."""
-    below, above = values.min() < 0, values.max() > 1
-    return {(False, False): "neither", (True, False): "min", (False, True): "max"}.get((below, above), "both")
+    return ("neither", "min", "max", "both")[int(values.min() < 0) + 2 * int(values.max() > 1)]
+
+
+def note(ax: plt.Axes, text: str, x: float, y: float, **style: Any) -> None:
+    """Red text at (x, y) in axes coordinates: what a panel does not draw, and why."""
+    ax.text(x, y, text, transform=ax.transAxes, color="tab:red", **style)
+
+
+def loggable(loss: np.ndarray) -> np.ndarray:
+    """Losses as a log axis shows them: at least LOSS_FLOOR; NaN if not finite or past LOSS_CEILING."""
+    shown = np.isfinite(loss) & (loss <= LOSS_CEILING)
+    return np.where(shown, np.maximum(loss, LOSS_FLOOR), np.nan)
 
 
 def _square(ax: plt.Axes, X: np.ndarray, margin: float = 0.08) -> None:
@@ -91,26 +104,15 @@ def comparison(r: MemberResult, title: str) -> plt.Figure:
 def learning_curve(r: MemberResult, title: str) -> plt.Figure:
     """Loss (log scale) and accuracy against epoch."""
     h = r.history
-    raw = h["loss"]
-    # values past the ceiling (a diverging run) would overflow a log axis: leave them out, say so
-    shown = np.isfinite(raw) & (raw <= LOSS_CEILING)
-    loss = np.where(shown, np.maximum(raw, LOSS_FLOOR), np.nan)
+    loss = loggable(h["loss"])
     fig, (ax_loss, ax_acc) = plt.subplots(2, 1, figsize=(HALF_WIDTH, 2.9), sharex=True)
     _margins(fig, 0.7, 0.15, 0.45, 0.8 if r.diverged else 0.5, hspace=0.08)
-    dots = {"marker": "o", "ms": 3} if len(raw) <= 30 else {}  # a short history: show every point
+    dots = {"marker": "o", "ms": 3} if len(loss) <= 30 else {}  # a short history: show every point
     ax_loss.plot(h["epoch"], loss, color="tab:purple", **dots)
-    if (~shown).any():
-        first = int(h["epoch"][np.argmax(~shown)])
-        ax_loss.text(
-            0.98,
-            0.95,
-            f"loss > {LOSS_CEILING:.0e} or not finite from epoch {first}: not drawn",
-            transform=ax_loss.transAxes,
-            ha="right",
-            va="top",
-            fontsize=8,
-            color="tab:red",
-        )
+    if np.isnan(loss).any():
+        first = int(h["epoch"][np.argmax(np.isnan(loss))])
+        text = f"loss > {LOSS_CEILING:.0e} or not finite from epoch {first}: not drawn"
+        note(ax_loss, text, 0.98, 0.95, ha="right", va="top", fontsize=8)
     loss_scale(ax_loss, loss)
     ax_loss.set_ylabel("loss")
     ax_loss.grid(alpha=0.3)
@@ -149,31 +151,22 @@ def decision_boundary(r: MemberResult, title: str, resolution: int = 160) -> plt
     fig, ax = plt.subplots(figsize=(HALF_WIDTH, 2.9), layout="constrained")
     finite = np.isfinite(prob)
     if finite.any():  # extend: an output activation other than sigmoid can leave [0, 1]
-        levels = np.linspace(0, 1, 11)
-        cs = ax.contourf(
-            gx,
-            gy,
-            np.where(finite, prob, np.nan),
-            levels=levels,
-            cmap="RdBu",
-            alpha=0.75,
-            extend=_extend(prob[finite]),
-        )
+        shown, levels = np.where(finite, prob, np.nan), np.linspace(0, 1, 11)
+        cs = ax.contourf(gx, gy, shown, levels=levels, cmap="RdBu", alpha=0.75, extend=_extend(prob[finite]))
         fig.colorbar(
             cs, ax=ax, label="network output, P(class 1)", fraction=0.07, pad=0.03, ticks=[0, 0.5, 1]
         )
         if np.nanmin(prob) < 0.5 < np.nanmax(prob):
             ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1.2)
     else:
-        ax.text(
-            0.5,
-            0.5,
+        note(
+            ax,
             "output is not finite anywhere:\nno boundary to draw",
-            transform=ax.transAxes,
+            0.5,
+            0.5,
             ha="center",
             va="center",
             fontsize=10,
-            color="tab:red",
         )
     _scatter_classes(ax, X, y)
     _square(ax, grid, margin=0.0)  # the grid already has its margin
@@ -206,27 +199,39 @@ def image_mosaic(
     return mosaic, corners, inch
 
 
+def image_labels(ax: plt.Axes, corners: list[tuple[int, int]], data: Dataset) -> Callable[[np.ndarray], list]:
+    """Each image's true and predicted class, red-framed when wrong: a setter of the predictions."""
+    assert data.image is not None
+    h, w = data.image[1:]
+    names = CLASS_NAMES.get(data.name, ("class 0", "class 1"))
+    texts, boxes = [], []
+    for top, left in corners:
+        texts.append(ax.text(left + w / 2 - 0.5, top - 0.7, "", fontsize=7, ha="center", va="bottom"))
+        frame = plt.Rectangle((left - 0.5, top - 0.5), w, h, fill=False, ec="tab:red", lw=1.5)
+        boxes.append(ax.add_patch(frame))
+
+    def show(pred: np.ndarray) -> list:
+        for j, (text, box) in enumerate(zip(texts, boxes)):
+            text.set_text(f"true {names[data.y[j]][:5]}\npred {names[pred[j]][:5]}")
+            text.set_color("tab:red" if pred[j] != data.y[j] else "k")
+            box.set_visible(pred[j] != data.y[j])
+        return [*texts, *boxes]
+
+    return show
+
+
 def image_comparison(r: MemberResult, title: str, count: int = 24) -> plt.Figure:
     """The first images with their ground truth and prediction (wrong ones in red), as one mosaic."""
     X, y, image = r.dataset.X, r.dataset.y, r.dataset.image
     assert image is not None
-    names = CLASS_NAMES.get(r.dataset.name, ("class 0", "class 1"))
-    pred = (r.prob > 0.5).astype(int)
     count = min(count, len(y))
     mosaic, corners, inch = image_mosaic(X[:count], image, min(8, count), 0.78)
-    h, w = image[1:]
     width, height = inch * mosaic.shape[1] + 0.2, inch * mosaic.shape[0] + 0.65  # 0.55 in for the title
     fig = plt.figure(figsize=(width, height))
     ax = fig.add_axes(
         (0.1 / width, 0.1 / height, inch * mosaic.shape[1] / width, inch * mosaic.shape[0] / height)
     )
-    for i, (top, left) in enumerate(corners):
-        wrong = pred[i] != y[i]
-        label = f"true {names[y[i]][:5]}\npred {names[pred[i]][:5]}"
-        color = "tab:red" if wrong else "k"
-        ax.text(left + w / 2 - 0.5, top - 0.7, label, fontsize=7, ha="center", va="bottom", color=color)
-        if wrong:
-            ax.add_patch(plt.Rectangle((left - 0.5, top - 0.5), w, h, fill=False, ec="tab:red", lw=1.5))
+    image_labels(ax, corners, r.dataset)((r.prob[:count] > 0.5).astype(int))
     ax.imshow(mosaic, cmap="gray_r", vmin=-0.3, vmax=1.3, interpolation="nearest")
     ax.set_axis_off()
     fig.suptitle(
@@ -274,8 +279,7 @@ IMAGE_FIGURES = {"comparison.png": image_comparison, "learning_curve.png": learn
 
 
 def figures_for(r: MemberResult) -> dict:
-    """The per-run figures that fit the data: 2-D points, other points (the comparison shows
-    the first two features), or images (plus the filters of a CNN)."""
+    """The per-run figures that fit the data: 2-D points, other points, or images (a CNN: filters)."""
     if r.dataset.image is None:  # the boundary is drawn over the plane of 2-D inputs only
         return POINT_FIGURES if r.dataset.X.shape[1] == 2 else {k: POINT_FIGURES[k] for k in IMAGE_FIGURES}
     return {**IMAGE_FIGURES, **({"filters.png": filters} if r.spec.conv is not None else {})}

@@ -79,8 +79,12 @@ def blocks(k: int, member_bytes: int) -> list[range]:
     """K members, each with its own data, in the fewest even blocks of about ``BLOCK_BYTES``,
     none of a single member (a population of one runs on 2-D arrays, which round
     differently): every member trains bit for bit as in the whole population."""
-    count = max(1, min(k // 2, k * member_bytes // BLOCK_BYTES))
-    step, extra = divmod(k, count)
+    return even_ranges(k, max(1, min(k // 2, k * member_bytes // BLOCK_BYTES)))
+
+
+def even_ranges(n: int, count: int) -> list[range]:
+    """``range(n)`` in ``count`` consecutive ranges whose lengths differ by one at most, longer first."""
+    step, extra = divmod(n, count)
     starts = [i * step + min(i, extra) for i in range(count + 1)]
     return [range(a, b) for a, b in zip(starts[:-1], starts[1:])]
 
@@ -95,21 +99,16 @@ def train_configs(
     population, in ``blocks``; ``snapshot_epochs`` gives every member snapshots at those
     epochs instead of its animation's."""
     first = cfgs[0]
-    if first.dataset.name in SEEDED:  # each member its own data
-        datasets = [make_dataset(c.dataset, int(c.seed)) for c in cfgs]
-    else:  # one copy of the data, broadcast over the members
-        datasets = [make_dataset(first.dataset, int(first.seed))] * len(cfgs)
-    spec = net_spec(first, datasets[0].X.shape[1], datasets[0].image)
+    own_data = first.dataset.name in SEEDED  # each member its own data, else one copy broadcast
+    data = [make_dataset(c.dataset, int(c.seed)) for c in (cfgs if own_data else cfgs[:1])]
+    spec = net_spec(first, data[0].X.shape[1], data[0].image)
     # Members sharing their data stay one block: their first layer is one product over all
     # of them (lab1.nn.layers.Dense), whose rounding depends on how many they are.
-    own_data = first.dataset.name in SEEDED
-    sizes = blocks(len(cfgs), spec.member_bytes(len(datasets[0].y))) if own_data else [range(len(cfgs))]
+    sizes = blocks(len(cfgs), spec.member_bytes(len(data[0].y))) if own_data else [range(len(cfgs))]
     out: list[MemberResult] = []
-    for block in sizes:
-        members = [cfgs[i] for i in block]
-        out += _train_block(
-            members, datasets[block.start : block.stop], spec, on_print, on_progress, snapshot_epochs
-        )
+    for b in sizes:
+        block_data = data[b.start : b.stop] if own_data else data
+        out += _train_block(cfgs[b.start : b.stop], block_data, spec, on_print, on_progress, snapshot_epochs)
     seconds = sum(out[b.start].wall_seconds for b in sizes)  # the whole population's training
     for r in out:
         r.population, r.wall_seconds = len(cfgs), seconds
@@ -124,12 +123,11 @@ def _train_block(
     on_progress: Callable[[int], None] | None,
     snapshot_epochs: tuple[int, ...] | None,
 ) -> list[MemberResult]:
-    """Train one block of a population."""
+    """Train one block of a population: ``datasets`` one per member, or one for all."""
     first, k = cfgs[0], len(cfgs)
     seeds = np.array([int(c.seed) for c in cfgs], dtype=np.int64)
-    distinct = datasets if first.dataset.name in SEEDED else datasets[:1]
-    X = np.stack([d.X for d in distinct])  # (K|1, n, d)
-    y = np.stack([d.y for d in distinct])[:, :, None].astype(np.float64)  # (K|1, n, 1)
+    X = np.stack([d.X for d in datasets])  # (K|1, n, d)
+    y = np.stack([d.y for d in datasets])[:, :, None].astype(np.float64)  # (K|1, n, 1)
     X.flags.writeable = y.flags.writeable = False  # lets the first layer skip re-copying X
 
     net = Network(spec, k)
@@ -150,7 +148,7 @@ def _train_block(
     if snapshot_epochs is not None:
         loop = dataclasses.replace(loop, snapshot_epochs=snapshot_epochs)
     result = train(net, opt, X, y, loop, seeds, on_print, print_every, on_progress)
-    out = [_member(result, i, net, theta_init, datasets[i], spec) for i in range(k)]
+    out = [_member(result, i, net, theta_init, datasets[i % len(datasets)], spec) for i in range(k)]
     for i, c in enumerate(cfgs):
         if c.plots.animation or snapshot_epochs is not None:
             out[i].snapshots = _snapshots(result, i, net)

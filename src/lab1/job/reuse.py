@@ -16,19 +16,6 @@ from lab1.job import artifacts
 DATA_FILES = ("history.csv", "predictions.csv", "params_init.npz", "params.npz")
 
 
-def _run_dirs(root: Path) -> list[Path]:
-    """Every directory under ``root`` (itself included) that holds a ``metrics.json``."""
-    try:
-        return sorted(p.parent for p in root.rglob(artifacts.METRICS))
-    except OSError:
-        return []
-
-
-def _has_figures(run_dir: Path, figures: tuple[str, ...]) -> bool:
-    """Whether ``run_dir`` has a file matching each of the glob patterns ``figures``."""
-    return all(any(run_dir.glob(pattern)) for pattern in figures)
-
-
 class Index:
     """The finished runs of ``reuse`` directories by config hash, each directory read once."""
 
@@ -39,7 +26,11 @@ class Index:
         runs = self._read.get(root)
         if runs is None:
             runs = self._read[root] = {}
-            for run_dir in _run_dirs(root):
+            try:  # every directory under root (itself included) that holds a metrics.json
+                run_dirs = sorted(p.parent for p in root.rglob(artifacts.METRICS))
+            except OSError:
+                run_dirs = []
+            for run_dir in run_dirs:
                 record = artifacts.read_metrics(run_dir)
                 if record is not None and isinstance(record.get("config_hash"), str):
                     runs.setdefault(record["config_hash"], []).append(run_dir)
@@ -50,7 +41,7 @@ class Index:
         here = out_dir.resolve()
         for entry in dirs:
             for run_dir in self._runs(Path(entry).resolve()).get(config_hash, []):
-                if run_dir != here and _has_figures(run_dir, figures):
+                if run_dir != here and all(any(run_dir.glob(pattern)) for pattern in figures):
                     return run_dir
         return None
 

@@ -14,7 +14,7 @@ from lab1 import interrupt
 from lab1.config import MODELS, reuse_dirs, settings, validate
 from lab1.job import artifacts, console, reuse
 from lab1.job.loggers import chosen, params, session, warn
-from lab1.job.places import prune_empty_parents
+from lab1.job.places import discard
 from lab1.job.population import MemberResult, train_configs
 
 
@@ -95,10 +95,7 @@ def save(out_dir: Path, cfg: DictConfig, r: MemberResult, log: console.JobLog) -
 def discard_refused_sweep(root: Path) -> None:
     """Remove a sweep directory that a refused launch left holding only Hydra's multirun.yaml."""
     session.end()
-    if root.is_dir() and {p.name for p in root.iterdir()} <= {"multirun.yaml"}:
-        (root / "multirun.yaml").unlink(missing_ok=True)
-        root.rmdir()
-        prune_empty_parents(root)
+    discard(root, {"multirun.yaml"})
 
 
 def record_failure(out_dir: Path, err: BaseException) -> str:
@@ -126,7 +123,7 @@ def run(
         session.start(cfg, None)  # a tracking store that cannot be opened is refused before training
     if (found := earlier_run(cfg, out_dir)) is not None:
         record = found[0]
-        out.line(f"lab1: {out_dir}: {console.kept(found[1])}")
+        out.lines([f"lab1: {out_dir}: {console.kept(found[1])}"])
         if verbose and job is not None:
             console.emit(f"lab1: job {job}: {console.kept(found[1])}")
     else:
@@ -138,11 +135,10 @@ def run(
         record = save(out_dir, cfg, result, out)
         if verbose and job is not None:
             console.emit(f"lab1: job {job}: {console.result_text(record, cfg)}")
-    session.finished(
-        [out_dir], cfg, trained=found is None
-    )  # in the launching process (a single run, basic launcher)
+    # in the launching process (a single run, basic launcher)
+    session.finished([out_dir], cfg, trained=found is None)
     if job is None:
         session.end([])
         if verbose and found is None:
-            out.line(f"lab1: wrote {out_dir}")
+            out.lines([f"lab1: wrote {out_dir}"])
     return objective_value(cfg, record)

@@ -32,16 +32,10 @@ class JobComposer:
 
     def _is_value(self, o: Override) -> bool:
         """A plain ``key=value`` override of a config value."""
+        if o.package is not None or o.is_delete() or o.is_add() or o.is_force_add():
+            return False
         key = o.key_or_group
-        return not (
-            o.package is not None
-            or o.is_delete()
-            or o.is_add()
-            or o.is_force_add()
-            or "/" in key
-            or key.startswith("hydra")
-            or key in self.groups
-        )
+        return not ("/" in key or key.startswith("hydra") or key in self.groups)
 
     def compose(self, overrides: Sequence[str]) -> DictConfig:
         """The job's full config, as ``load_sweep_config`` would return it."""

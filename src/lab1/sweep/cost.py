@@ -29,11 +29,6 @@ def _sizes(cfg: DictConfig) -> tuple[int, tuple[int, ...], int, int]:
     return n, (units, *spec.sizes[1:]), units, c.kernel**2
 
 
-def _weights(widths: tuple[int, ...]) -> int:
-    """Weights and biases of dense layers of these widths."""
-    return sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
-
-
 def member_bytes(cfg: DictConfig) -> int:
     """Rough bytes of one member's arrays in training (``NetSpec.member_bytes``)."""
     n, n_in, image = shape(cfg.dataset)
@@ -52,7 +47,8 @@ def member_ns(cfg: DictConfig) -> float:
     products), the convolution's patches counted as three products of its kernel."""
     n, widths, conv_units, kernel_area = _sizes(cfg)
     units = sum(widths[1:]) + conv_units
-    weights = _weights(widths) + 3 * conv_units * kernel_area
+    dense = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))  # weights and biases
+    weights = dense + 3 * conv_units * kernel_area
     return n * (10.0 * units + 0.6 * weights)
 
 

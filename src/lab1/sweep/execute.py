@@ -9,26 +9,25 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
 
-from lab1 import interrupt
 from lab1.config import ConfigError, validate
 from lab1.config.effects import check_effect
 from lab1.job import console, reuse, run
 from lab1.job.loggers import session
 from lab1.sweep.compose import JobComposer, plain, recall, task_config
 from lab1.sweep.plan import plan, spread, workers
-from lab1.sweep.pool import Pending, logs, train_and_save, train_in_workers
+from lab1.sweep.pool import Pending, logs, train_chunks
 from lab1.sweep.settings import Sizes
 
 
 def prepare(
-    job_overrides: list[list[str]],
+    job_overrides: Sequence[Sequence[str]],
     initial_idx: int,
     load: Callable[[list[str]], DictConfig],
     locate: Callable[[DictConfig, int], Path],
@@ -43,10 +42,18 @@ def prepare(
     for config, cfg in zip(configs, cfgs):  # refuse a bad value before anything is written or trained
         validate(cfg)
         check_effect(cfg, config.hydra.overrides.task)
-    bar = console.JobBar(len(cfgs), progress)
-    outcome: dict[int, float] = {}
-    pending = _keep_finished(configs, cfgs, initial_idx, locate, snapshot, bar, outcome)
-    return Prepared(configs, cfgs, bar, outcome, pending)
+    prepared = Prepared(configs, cfgs, console.JobBar(len(cfgs), progress))
+    index = reuse.Index()
+    for i, (config, cfg) in enumerate(zip(configs, cfgs)):
+        out_dir = locate(config, initial_idx + i)
+        found = run.earlier_run(cfg, out_dir, index)
+        if found is None:
+            prepared.pending.append(Pending(i, config, cfg, out_dir))
+            continue
+        snapshot(config, cfg, out_dir)  # Hydra rewrites a job's snapshot on every launch
+        prepared.outcome[i] = run.objective_value(cfg, found[0])
+        prepared.bar.line(out_dir, console.kept(found[1]))
+    return prepared
 
 
 @dataclass
@@ -56,23 +63,19 @@ class Prepared:
     configs: list[DictConfig]  # full, with hydra
     cfgs: list[DictConfig]  # the task's parts
     bar: console.JobBar
-    outcome: dict[int, float]  # job index -> objective of jobs done (NaN: failed)
-    pending: list[Pending]
+    outcome: dict[int, float] = field(default_factory=dict)  # job index -> its objective (NaN: failed)
+    pending: list[Pending] = field(default_factory=list)
 
     def record(self, p: Pending, status: str, value: Any) -> None:
-        """A pending job trained (``value``: its metrics) or failed (``value``: the error text)."""
+        """A pending job trained (``value``: its metrics), or failed or left unfinished by its cluster
+        job (``value``: the error text, or why)."""
         if status == "ok":
             self.outcome[p.idx] = run.objective_value(p.cfg, value)
             self.bar.line(p.out_dir, console.result_text(value, p.cfg))
             session.finished([p.out_dir], p.cfg, trained=True)
         else:  # a failed job is recorded (error.json, a row in results.csv); the sweep goes on
             self.outcome[p.idx] = math.nan
-            self.bar.line(p.out_dir, f"failed: {value}")
-
-    def unfinished(self, p: Pending, why: str) -> None:
-        """A pending job its cluster job left unfinished (no metrics.json, no error.json)."""
-        self.outcome[p.idx] = math.nan
-        self.bar.line(p.out_dir, f"unfinished: {why}")
+            self.bar.line(p.out_dir, f"{status}: {value}")
 
     def returns(self, finish: Callable[[DictConfig, DictConfig, float], Any]) -> list[Any]:
         """``finish(config, task_cfg, objective)`` per job, in order (NaN for one not done)."""
@@ -94,30 +97,6 @@ def refusing(root: Path) -> Iterator[None]:
         sys.exit(2)
 
 
-def _keep_finished(
-    configs: list[DictConfig],
-    cfgs: list[DictConfig],
-    initial_idx: int,
-    locate: Callable[[DictConfig, int], Path],
-    snapshot: Callable[[DictConfig, DictConfig, Path], None],
-    bar: console.JobBar,
-    outcome: dict[int, float],
-) -> list[Pending]:
-    """Number and locate every job; record those resume or reuse finds finished, return the rest."""
-    pending: list[Pending] = []
-    index = reuse.Index()
-    for i, (config, cfg) in enumerate(zip(configs, cfgs)):
-        out_dir = locate(config, initial_idx + i)
-        found = run.earlier_run(cfg, out_dir, index)
-        if found is not None:
-            snapshot(config, cfg, out_dir)  # Hydra rewrites a job's snapshot on every launch
-            outcome[i] = run.objective_value(cfg, found[0])
-            bar.line(out_dir, console.kept(found[1]))
-        else:
-            pending.append(Pending(i, config, cfg, out_dir))
-    return pending
-
-
 def train(
     prepared: Prepared,
     snapshot: Callable[[DictConfig, DictConfig, Path], None],
@@ -128,29 +107,16 @@ def train(
     chunk's snapshots are written before it trains, or while the workers train."""
     chunk_list = plan([(p, p.cfg) for p in prepared.pending], sizes)
     n = workers(n_jobs, chunk_list)
-    chunk_list = spread(chunk_list, n) if n > 1 else chunk_list
+    members = [[p for p, _ in chunk] for chunk in (spread(chunk_list, n) if n > 1 else chunk_list)]
+    send = plain if n > 1 else (lambda cfg: cfg)  # a worker process gets plain configs
+    work = [([send(p.cfg) for p in m], [p.out_dir for p in m], logs(m)) for m in members]
 
-    def snapshots(members: list[Pending]) -> None:
-        for p in members:
+    def before(i: int) -> None:
+        for p in members[i]:
             snapshot(p.config, p.cfg, p.out_dir)
 
-    def record(members: list[Pending], results: list[tuple[str, Any]]) -> None:
-        for p, (status, value) in zip(members, results):
+    def record(i: int, results: list[tuple[str, Any]]) -> None:
+        for p, (status, value) in zip(members[i], results):
             prepared.record(p, status, value)
 
-    member_lists = [[p for p, _ in chunk] for chunk in chunk_list]
-    if n == 1:
-        for members in member_lists:
-            snapshots(members)
-            interrupt.check()
-            record(
-                members, train_and_save([p.cfg for p in members], [p.out_dir for p in members], logs(members))
-            )
-    else:  # the snapshots are written here while the workers train
-        work = [([plain(p.cfg) for p in m], [p.out_dir for p in m], logs(m)) for m in member_lists]
-
-        def meanwhile() -> None:
-            for members in member_lists:
-                snapshots(members)
-
-        train_in_workers(n, work, meanwhile, lambda i, results: record(member_lists[i], results))
+    train_chunks(n, work, record, before)

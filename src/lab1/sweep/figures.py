@@ -18,7 +18,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from lab1.job.plots import LOSS_CEILING, LOSS_FLOOR, PRINT_WIDTH, loss_scale, save  # noqa: E402
+from lab1.job.plots import PRINT_WIDTH, loggable, loss_scale, save  # noqa: E402
 from lab1.sweep.results import Sweep, fmt, label, sort_key  # noqa: E402
 
 DATASET_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
@@ -66,18 +66,15 @@ def _name(setting: tuple, axes: list[str]) -> str:
 def _curves(sweep: Sweep, table: pd.DataFrame, dataset: str, setting: tuple) -> pd.DataFrame | None:
     """The loss histories of one setting's runs on one dataset, a column per run, with only
     what a log axis can show (NaN elsewhere); None if that is not a line (two epochs or more)."""
-    mask = table["dataset"] == dataset
-    for axis, value in zip(sweep.axes, setting):
-        mask &= table[axis] == value
+    mask = (table["dataset"] == dataset).to_numpy() & _of(table, sweep.axes, setting)
     jobs = [j for j in table.loc[mask, "job"] if j in sweep.histories]
     if not jobs:
         return None
     curves = pd.concat({j: sweep.histories[j].set_index("epoch")["loss"] for j in jobs}, axis=1)
-    values = curves.to_numpy(dtype=np.float64)
-    shown = np.isfinite(values) & (values <= LOSS_CEILING)
-    if shown.any(axis=1).sum() < 2:
+    values = loggable(curves.to_numpy(dtype=np.float64))
+    if (~np.isnan(values)).any(axis=1).sum() < 2:
         return None
-    return pd.DataFrame(np.where(shown, np.maximum(values, LOSS_FLOOR), np.nan), index=curves.index)
+    return pd.DataFrame(values, index=curves.index)
 
 
 def undrawn(sweep: Sweep) -> list[str]:
@@ -130,35 +127,32 @@ def learning_curves_figure(sweep: Sweep) -> Figure:
         ax.xaxis.set_major_formatter(EPOCH_TICKS)
         ax.grid(alpha=0.3)
     order = [n for n in (_name(s, sweep.axes) for s in settings) if n in handles]
+    per_row = int(LEGEND_CHARS * width / PRINT_WIDTH) // (max(map(len, order), default=1) + 6)
     missing = undrawn(sweep)
+    title = _title_axes(sweep.axes)
+    if missing:
+        title += "\n" + textwrap.fill("not drawn, no loss to draw: " + ", ".join(missing), 100)
+    legend: dict[str, Any] = dict(loc="outside lower center", fontsize=8, title_fontsize=8, frameon=False)
     fig.legend(
-        [handles[n] for n in order],
-        order,
-        loc="outside lower center",
-        ncol=max(
-            1,
-            min(len(order), int(LEGEND_CHARS * width / PRINT_WIDTH) // (max(map(len, order), default=1) + 6)),
-        ),
-        title=_title_axes(sweep.axes)
-        + ("\n" + textwrap.fill("not drawn, no loss to draw: " + ", ".join(missing), 100) if missing else ""),
-        fontsize=8,
-        title_fontsize=8,
-        frameon=False,
+        [handles[n] for n in order], order, ncol=max(1, min(len(order), per_row)), title=title, **legend
     )
     band = f"mean over up to {seeds} seeds, band from min to max" if seeds > 1 else "one seed per setting"
     fig.suptitle(f"Learning curves, swept: {_title_axes(sweep.axes)}\n({band})", fontsize=9)
     return fig
 
 
+def _of(rows: pd.DataFrame, axes: list[str], setting: tuple) -> np.ndarray:
+    """Which of ``rows`` have this setting of the swept ``axes``."""
+    mask = np.ones(len(rows), dtype=bool)
+    for axis, value in zip(axes, setting):
+        mask &= (rows[axis] == value).to_numpy()
+    return mask
+
+
 def _per_setting(rows: pd.DataFrame, axes: list[str], settings: list[tuple], col: str) -> list[float]:
     """``col`` of each setting in ``rows`` (one dataset), NaN where the setting has no row."""
-    out = []
-    for s in settings:
-        m = np.ones(len(rows), dtype=bool)
-        for axis, value in zip(axes, s):
-            m &= (rows[axis] == value).to_numpy()
-        out.append(float(rows.loc[m, col].iloc[0]) if m.any() else np.nan)
-    return out
+    masks = [_of(rows, axes, s) for s in settings]
+    return [float(rows.loc[m, col].iloc[0]) if m.any() else np.nan for m in masks]
 
 
 def bars_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
@@ -195,7 +189,7 @@ def bars_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
         ax.grid(axis="y", alpha=0.3)
     if not reached:
         _nothing(ax_ep, f"median epochs to 100% accuracy:\n{NOTHING_REACHED}\n(in any seed or setting)")
-    # outside the panels: inside, it covered bars
+    # the legend goes outside the panels, where it covers no bar
     fig.legend(
         *ax_acc.get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=8, frameon=False
     )

@@ -10,6 +10,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from lab1.config import settings
+from lab1.job.population import even_ranges
 from lab1.nn.optimizers import hyperparameter_names
 from lab1.sweep.cost import PARALLEL_NS, chunk_cost, makespan, member_bytes
 from lab1.sweep.settings import Sizes
@@ -33,13 +34,7 @@ def group_key(cfg: DictConfig) -> str:
 def chunks(members: list[Any], size: int) -> list[list[Any]]:
     """Split into the fewest chunks of at most ``size``, as even as possible."""
     count = max(1, -(-len(members) // max(1, size)))
-    step, extra = divmod(len(members), count)
-    out, start = [], 0
-    for i in range(count):
-        stop = start + step + (i < extra)
-        out.append(members[start:stop])
-        start = stop
-    return [c for c in out if c]
+    return [members[r.start : r.stop] for r in even_ranges(len(members), count) if r]
 
 
 def plan(jobs: Sequence[tuple[Any, DictConfig]], sizes: Sizes) -> list[list[Any]]:

@@ -107,18 +107,23 @@ def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path], logs: list[Path
     return out
 
 
-Work = tuple[list[DictConfig], list[Path], list[Path]]  # a chunk's plain configs, directories, logs
+Work = tuple[list[DictConfig], list[Path], list[Path]]  # a chunk's configs, directories, logs
+Record = Callable[[int, list[tuple[str, Any]]], None]  # chunk i's results, as it finishes
 
 
-def train_in_workers(
-    n: int,
-    work: list[Work],
-    meanwhile: Callable[[], None],
-    record: Callable[[int, list[tuple[str, Any]]], None],
+def train_chunks(
+    n: int, work: list[Work], record: Record, before: Callable[[int], None] = lambda i: None
 ) -> None:
-    """Train each chunk of ``work`` (``train_and_save``'s arguments) in ``n`` worker processes;
-    run ``meanwhile()`` once they are handed out, then ``record(i, results)`` as chunk i
-    finishes. Ctrl-C, or an exit (a submitit job requeued), stops the workers at once."""
+    """Train each chunk of ``work`` (``train_and_save``'s arguments) and ``record(i, results)``
+    as chunk i finishes: here one by one, each after ``before(i)``, or (``n`` > 1, plain
+    configs) in ``n`` worker processes, ``before(i)`` for every chunk once they are handed out.
+    Ctrl-C, or an exit (a submitit job requeued), stops the workers at once."""
+    if n <= 1:
+        for i, args in enumerate(work):
+            before(i)
+            interrupt.check()
+            record(i, train_and_save(*args))
+        return
     if any(c.plots.per_job or c.plots.animation for cfgs, _, _ in work for c in cfgs):
         from lab1.job import animation, plots  # noqa: F401 - loaded once here, inherited by every forked worker
     pool = _pool(n)
@@ -129,7 +134,8 @@ def train_in_workers(
                 for out_dir in out_dirs:
                     out_dir.mkdir(parents=True, exist_ok=True)
                 futures[pool.submit(train_and_save, cfgs, out_dirs, job_logs)] = i
-        meanwhile()
+        for i in range(len(work)):
+            before(i)
         for future in interrupt.as_completed(futures):
             record(futures[future], future.result())
     except BaseException:  # Ctrl-C, SIGTERM, or SystemExit from submitit's requeue: stop the workers now

@@ -100,15 +100,6 @@ def load_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(), Loader=_LOADER)  # noqa: S506 - a safe loader
 
 
-def _interpolates(node: Any) -> bool:
-    """Whether a loaded config holds an interpolation (``${...}``) anywhere."""
-    if isinstance(node, dict):
-        return any(_interpolates(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_interpolates(v) for v in node)
-    return isinstance(node, str) and "${" in node
-
-
 def _overrides(job: Path) -> dict[str, str]:
     """The job's command-line overrides as key -> value text (``+``/``++`` stripped)."""
     path = job / SNAPSHOT / "overrides.yaml"
@@ -135,7 +126,7 @@ def _read_job(job: Path) -> tuple[dict[str, Any], dict[str, str], pd.DataFrame |
     """(row, overrides, history) of a finished or failed job; raises ValueError otherwise."""
     try:
         cfg = load_yaml(job / SNAPSHOT / "config.yaml")
-        if _interpolates(cfg):  # e.g. lr: ${optim.lr}; OmegaConf resolves it as the run did
+        if "${" in str(cfg):  # an interpolation (lr: ${optim.lr}): OmegaConf resolves it as the run did
             cfg = OmegaConf.to_container(OmegaConf.create(cfg), resolve=True)
         overrides = _overrides(job)
     except Exception as err:  # noqa: BLE001 - any unreadable config means a corrupt job

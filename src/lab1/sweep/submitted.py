@@ -7,7 +7,6 @@ the runs by their files (``metrics.json`` finished, ``error.json`` failed).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -18,7 +17,7 @@ from lab1 import interrupt
 from lab1.job import artifacts, run
 from lab1.sweep.cluster import JobPlan
 from lab1.sweep.execute import Prepared
-from lab1.sweep.pool import Pending, Work, logs, train_and_save, train_in_workers
+from lab1.sweep.pool import Pending, Work, logs, train_chunks
 from lab1.sweep.settings import Cluster
 
 Chunk = tuple[list[dict[str, Any]], list[str], list[str]]  # plain configs, directories, log files
@@ -57,12 +56,7 @@ class ChunkJob(submitit.helpers.Checkpointable):
                     self.done.add(str(out_dir))
                 print(f"lab1: {out_dir}: {status}", flush=True)
 
-        n = min(cpus, len(work))
-        if n > 1:
-            train_in_workers(n, work, lambda: None, record)
-        else:
-            for i, (cfgs, dirs, job_logs) in enumerate(work):
-                record(i, train_and_save(cfgs, dirs, job_logs))
+        train_chunks(min(cpus, len(work)), work, record)
         return counts
 
 
@@ -135,15 +129,13 @@ class Follow:
         for p in (p for p in self.runs[j] if p.idx in self.open):
             if error is not None:
                 last = str(error).strip().splitlines()[-4:-3] or ["failed"]
-                text = run.record_failure(
-                    p.out_dir, RuntimeError(f"its job {job.job_id} failed: {last[0].strip()}")
-                )
-                self.prepared.record(p, "failed", text)
+                failure = RuntimeError(f"its job {job.job_id} failed: {last[0].strip()}")
+                self.prepared.record(p, "failed", run.record_failure(p.out_dir, failure))
             else:
                 why = (
                     f"its job {job.job_id} ended ({job.state}) first; run the same command again to train it"
                 )
-                self.prepared.unfinished(p, why)
+                self.prepared.record(p, "unfinished", why)
             self.open.discard(p.idx)
 
 
@@ -154,17 +146,16 @@ def _error_text(path: Path) -> str:
 
 
 def submit_and_wait(
-    prepared: Prepared, job_plan: JobPlan, make: Callable[[], Any], settings: Cluster, slurm: bool
+    prepared: Prepared, job_plan: JobPlan, cluster: str, folder: str, settings: Cluster
 ) -> None:
     """Submit every planned job (all at once as a SLURM array; at most ``array_parallelism``
     at a time on this machine), print each run as it settles, and return once all have ended."""
-    ex = make()
+    ex = executor(cluster, folder, settings)
     follow = Follow(prepared, job_plan)
     args = [[_chunk([p for p, _ in chunk]) for chunk in job] for job in job_plan.jobs]
     cpus = [settings.cpus_per_task] * len(args)
-    handles: dict[int, Any] = {}
-    if slurm:
-        handles = dict(enumerate(ex.map_array(ChunkJob(), args, cpus)))
+    slurm = cluster == "slurm"  # SLURM takes the whole array at once
+    handles: dict[int, Any] = dict(enumerate(ex.map_array(ChunkJob(), args, cpus))) if slurm else {}
     waiting = list(range(len(args)))[len(handles) :]
     poll = min(5.0, max(0.2, len(follow.open) / 5000))
     try:

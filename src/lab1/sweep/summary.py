@@ -71,17 +71,12 @@ def summarise(sweep: Sweep) -> pd.DataFrame:
     return out.iloc[order].reset_index(drop=True)
 
 
-def _pm(mean: float, std: float, digits: int, scale: float = 1.0) -> str:
+def _pm(mean: float, std: float, spec: str, std_spec: str, scale: float = 1.0) -> str:
+    """``mean ± std`` in these formats: "-" without a mean, the mean alone without a std."""
     if not np.isfinite(mean):
         return "-"
-    std_text = f" ± {scale * std:.{digits}f}" if np.isfinite(std) else ""
-    return f"{scale * mean:.{digits}f}{std_text}"
-
-
-def _loss_text(mean: float, std: float) -> str:
-    if not np.isfinite(mean):
-        return "-"
-    return f"{mean:.3g} ± {std:.2g}" if np.isfinite(std) else f"{mean:.3g}"
+    std_text = f" ± {scale * std:{std_spec}}" if np.isfinite(std) else ""
+    return f"{scale * mean:{spec}}{std_text}"
 
 
 LOSS_ROSE = "ended above initial loss"
@@ -94,9 +89,9 @@ def display(
     keys = [k for k in ("dataset", *axes) if k in summary.columns]
     out = pd.DataFrame({k: summary[k].map(fmt) for k in keys})
     out["runs"] = summary["runs"].astype(str)
-    out["final loss"] = [_loss_text(m, s) for m, s in zip(summary["loss_mean"], summary["loss_std"])]
+    out["final loss"] = [_pm(m, s, ".3g", ".2g") for m, s in zip(summary["loss_mean"], summary["loss_std"])]
     out["accuracy (%)"] = [
-        _pm(m, s, 1, 100.0) for m, s in zip(summary["accuracy_mean"], summary["accuracy_std"])
+        _pm(m, s, ".1f", ".1f", 100.0) for m, s in zip(summary["accuracy_mean"], summary["accuracy_std"])
     ]
     out["reached 100%"] = [f"{r}/{n}" for r, n in zip(summary["reached_100"], summary["runs"])]
     out["median epochs to 100%"] = [
