@@ -99,7 +99,7 @@ FIGURES: dict[str, Callable[[Path], Figure]] = {
     "learning curve, learned": lambda tmp: plots.learning_curve(_run("lr=10", stretch=EPOCHS // 200), "xor"),
     "decision boundary": lambda tmp: plots.decision_boundary(_run(), "xor, seed 0"),
     "image comparison": lambda tmp: plots.image_comparison(_run("dataset=bars", "model=cnn"), "bars, seed 0"),
-    "filters": lambda tmp: plots.filters(_run("dataset=bars", "model=cnn"), "bars, seed 0"),
+    "filters": lambda tmp: plots.filters(_run("dataset=bars", "model=cnn").params["W1"], "bars, seed 0"),
     "sweep learning curves": lambda tmp: sweep_figures.learning_curves_figure(_sweep(tmp)),
     "sweep learning curves, one dataset": lambda tmp: sweep_figures.learning_curves_figure(_one(_sweep(tmp))),
     "sweep bars": lambda tmp: sweep_figures.bars_figure(summarise(_sweep(tmp)), ["lr"]),
@@ -204,7 +204,7 @@ def test_the_report_figures_print_at_their_size():
 
 
 def test_the_filters_are_at_least_half_the_text_wide():
-    fig = plots.filters(_run("dataset=bars", "model=cnn"), "bars, seed 0")
+    fig = plots.filters(_run("dataset=bars", "model=cnn").params["W1"], "bars, seed 0")
     assert fig.get_size_inches()[0] >= PRINT_WIDTH / 2
 
 

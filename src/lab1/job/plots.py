@@ -244,10 +244,8 @@ def image_comparison(r: MemberResult, title: str, count: int = 24) -> plt.Figure
 FILTERS_PER_ROW = 4
 
 
-def filters(r: MemberResult, title: str) -> plt.Figure:
-    """The learned convolution kernels (W1), one panel per filter and input channel, at most
-    ``FILTERS_PER_ROW`` filters to a row."""
-    w = r.params["W1"]  # (filters, channels, kh, kw)
+def filters(w: np.ndarray, title: str) -> plt.Figure:
+    """Convolution kernels W1 (filters, channels, kh, kw): a panel each, ``FILTERS_PER_ROW`` to a row."""
     f, c = w.shape[:2]
     per_row = min(f, FILTERS_PER_ROW)
     rows = -(-f // per_row) * c  # each filter's channels one above the other
@@ -282,7 +280,8 @@ def figures_for(r: MemberResult) -> dict:
     """The per-run figures that fit the data: 2-D points, other points, or images (a CNN: filters)."""
     if r.dataset.image is None:  # the boundary is drawn over the plane of 2-D inputs only
         return POINT_FIGURES if r.dataset.X.shape[1] == 2 else {k: POINT_FIGURES[k] for k in IMAGE_FIGURES}
-    return {**IMAGE_FIGURES, **({"filters.png": filters} if r.spec.conv is not None else {})}
+    cnn = {"filters.png": lambda r, t: filters(r.params["W1"], t)} if r.spec.conv is not None else {}
+    return {**IMAGE_FIGURES, **cnn}
 
 
 def save(fig: plt.Figure, path: Path) -> Path:

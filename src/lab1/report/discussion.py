@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from omegaconf import OmegaConf
 
+from lab1.job import plots
+from lab1.job.artifacts import SNAPSHOT
+from lab1.job.run import describe
 from lab1.report import figures, findings, no_activation
 from lab1.report.blocks import Block, Figure, Heading, Para, Table
 from lab1.sweep.figures import bars_figure, heatmap_figure, learning_curves_figure, undrawn
@@ -189,7 +193,7 @@ def linear_part(section: Section, sweeps: Sweeps, out: Path) -> list[Block]:
 
 
 def filters(sweep: Sweep, out: Path) -> list[Block]:
-    """The learned filters of the first CNN run, copied next to the report (none if it drew none)."""
+    """The learned filters of the first CNN run, drawn from its params.npz (the sweep draws no per-run figure)."""
     t = sweep.table
     if t.empty or "model" not in t.columns:
         return []
@@ -197,10 +201,9 @@ def filters(sweep: Sweep, out: Path) -> list[Block]:
     if cnn.empty:
         return []
     caption = f"Learned filters of the CNN, seed {cnn.iloc[0]['seed']}."
-    src = sweep.root / cnn.iloc[0]["job"] / "filters.png"
-    if not src.is_file():
-        return []
-    shutil.copyfile(src, out / "conv_filters.png")
+    run_dir = sweep.root / cnn.iloc[0]["job"]
+    title = describe(OmegaConf.load(run_dir / SNAPSHOT / "config.yaml"))  # type: ignore[arg-type]
+    plots.save(plots.filters(np.load(run_dir / "params.npz")["W1"], title), out / "conv_filters.png")
     return [Figure("conv_filters.png", caption, "fig-conv-filters")]
 
 

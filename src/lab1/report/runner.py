@@ -31,7 +31,6 @@ from lab1.report.estimate import sweep_cost
 
 # Other sweeps hold the baseline's runs: they start once it is done and copy them (``reuse=``).
 NO_BASELINE_RUNS = frozenset({"baseline", "conv", "no_activation_lr"})
-PER_RUN_FIGURES = frozenset({"conv"})  # sweeps whose per-run figures the report copies (the CNN's filters)
 # what ``python -m lab1`` imports (not lab1.__main__ itself: runpy runs it)
 PRELOAD = [
     "lab1.job.run",
@@ -89,10 +88,10 @@ def sweep_command(name: str, root: Path, args: argparse.Namespace) -> list[str]:
         f"epochs={args.epochs}",
         "print_every=0",
         "progress=false",
-        # the report draws the figures it shows, from the runs (section 3's from runs it trains
-        # again): a sweep draws only the per-run figures the report copies, and no animation
+        # the report draws every figure it shows from the runs' files (section 3's from runs
+        # it trains again): a sweep draws none, and no animation
         "plots.sweep=false",
-        f"plots.per_job={str(name in PER_RUN_FIGURES).lower()}",
+        "plots.per_job=false",
         "plots.animation=false",
     ]
     if reuses_baseline(name, args):
