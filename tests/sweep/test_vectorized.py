@@ -18,7 +18,7 @@ from lab1.sweep.compose import JobComposer
 from lab1.sweep.cost import chunk_cost, makespan
 from lab1.sweep.plan import MEMBER_KEYS, chunks, plan, spread, workers
 from lab1.sweep.settings import Sizes
-from tests.helpers import FAST, MIXED, assert_same_results, make_cfg, run_cli
+from tests.helpers import FAST, MIXED, assert_same_results, make_cfg, run_cli, with_keys
 
 
 def sweep(tmp_path, name: str, *args: str):
@@ -90,7 +90,8 @@ def test_composer_matches_hydra_and_composes_once_per_group_choice():
 
 def test_grouping_and_chunking():
     base = ["dataset=xor", "epochs=10"]
-    cfgs = [make_cfg(*base, f"lr={lr}", f"seed={s}") for lr in (0.1, 0.2) for s in (0, 1, 2)]
+    alike = make_cfg(*base)
+    cfgs = [with_keys(alike, lr=lr, seed=s) for lr in (0.1, 0.2) for s in (0, 1, 2)]
     cfgs += [make_cfg(*base, "hidden=4"), make_cfg(*base, "optim=adam"), make_cfg(*base, "activation=relu")]
     cfgs += [make_cfg("dataset=linear", "epochs=10")]
     groups = plan(list(enumerate(cfgs)), Sizes(256, 10**9))
@@ -104,7 +105,8 @@ def test_a_setting_added_later_keeps_jobs_that_differ_in_it_apart():
     """What a population shares is every setting but ``MEMBER_KEYS`` and the optimizer's
     scalars: a training key the config gains later splits jobs that differ in it, with no
     list to update; a member key does not."""
-    cfgs = [make_cfg("dataset=xor"), make_cfg("dataset=xor"), make_cfg("dataset=xor", "seed=3", "lr=0.5")]
+    xor = make_cfg("dataset=xor")
+    cfgs = [with_keys(xor), with_keys(xor), with_keys(xor, seed=3, lr=0.5)]
     cfgs.append(make_cfg("dataset=xor", "init=he", "optim=momentum", "optim.momentum=0.5"))
     cfgs.append(make_cfg("dataset=xor", "optim=momentum"))
     for cfg, value in zip(cfgs, (1, 2, 1, 1, 1)):
@@ -118,8 +120,12 @@ def test_a_setting_added_later_keeps_jobs_that_differ_in_it_apart():
 def test_spread_balances_work_not_job_counts():
     """One costly group (width 100) is split across the workers and handed out first."""
     quiet = "plots.per_job=false"  # training work only
-    cheap = [make_cfg("dataset=xor", "epochs=1000", quiet, f"seed={s}") for s in range(8)]
-    costly = [make_cfg("dataset=linear", "epochs=1000", "hidden=100", quiet, f"seed={s}") for s in range(4)]
+    xor, wide = (
+        make_cfg("dataset=xor", "epochs=1000", quiet),
+        make_cfg("dataset=linear", "epochs=1000", "hidden=100", quiet),
+    )
+    cheap = [with_keys(xor, seed=s) for s in range(8)]
+    costly = [with_keys(wide, seed=s) for s in range(4)]
     chunk_list = plan(list(enumerate(cheap + costly)), Sizes(256, 10**9))
     assert [len(c) for c in chunk_list] == [8, 4]
     out = spread(chunk_list, 2)
@@ -133,7 +139,8 @@ def test_spread_balances_work_not_job_counts():
 
 def test_workers_as_asked_or_one_for_a_small_sweep():
     def sweep(*overrides: str, jobs: int = 1) -> list:
-        cfgs = [make_cfg("dataset=xor", *overrides, f"seed={s}") for s in range(jobs)]
+        base = make_cfg("dataset=xor", *overrides)
+        cfgs = [with_keys(base, seed=s) for s in range(jobs)]
         return plan(list(enumerate(cfgs)), Sizes(256, 10**9))
 
     cores = os.cpu_count() or 1
@@ -148,7 +155,8 @@ def test_workers_as_asked_or_one_for_a_small_sweep():
 
 
 def test_spread_does_not_leave_a_worker_idle():
-    alike = [make_cfg("dataset=xor", "epochs=1000", f"seed={s}") for s in range(12)]
+    xor = make_cfg("dataset=xor", "epochs=1000")
+    alike = [with_keys(xor, seed=s) for s in range(12)]
     one = plan(list(enumerate(alike)), Sizes(256, 10**9))
     assert [len(c) for c in spread(one, 2)] == [6, 6]
     three = plan(list(enumerate(alike)), Sizes(4, 10**9))
