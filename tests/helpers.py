@@ -27,6 +27,13 @@ QUICK = [*QUICK_WITH_FIGURES, "plots.per_job=false", "plots.sweep=false"]  # and
 FAST = ["print_every=0", "plots.per_job=false", "plots.sweep=false"]  # no figures: tests that read one ask
 # 8 jobs in 2 groups of 4 (lr and seed share a population, the optimizer does not)
 MIXED = ["dataset=xor", "epochs=150", "optim=sgd,adam", "lr=0.05,0.5", "seed=0,1"]
+HALF = [*(a for a in MIXED if not a.startswith("seed=")), "seed=1"]  # its 4 jobs of seed 1
+LOCAL = ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=2"]  # submitit's jobs
+
+
+def submitted_jobs(root: Path) -> list[Path]:
+    """The jobs submitit ran: one folder per job, each with its submitted call."""
+    return sorted(p.parent for p in (root / ".submitit").glob("*/*_submitted.pkl"))
 
 
 def make_cfg(*overrides: str) -> DictConfig:

@@ -1,4 +1,6 @@
-"""The vectorized launcher: same results as the basic launcher, grouping, chunking, resume."""
+"""The vectorized launcher: same results as the basic launcher, grouping, chunking, resume; and
+every other launcher (joblib, submitit's local jobs, populations as submitit jobs) held to the
+same reference sweep."""
 
 from __future__ import annotations
 
@@ -18,7 +20,17 @@ from lab1.sweep.compose import JobComposer
 from lab1.sweep.cost import chunk_cost, makespan
 from lab1.sweep.plan import MEMBER_KEYS, chunks, plan, spread, workers
 from lab1.sweep.settings import Sizes
-from tests.helpers import FAST, MIXED, assert_same_results, make_cfg, run_cli, with_keys
+from tests.helpers import (
+    FAST,
+    HALF,
+    LOCAL,
+    MIXED,
+    assert_same_results,
+    make_cfg,
+    run_cli,
+    submitted_jobs,
+    with_keys,
+)
 
 
 def sweep(tmp_path, name: str, *args: str):
@@ -30,9 +42,56 @@ def sweep(tmp_path, name: str, *args: str):
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory):
     root = tmp_path_factory.mktemp("mixed")
-    _, basic = sweep(root, "basic", *MIXED, "launcher=basic")
+    _, basic = sweep(root, "basic", *MIXED, "launcher=basic")  # the reference
+    assert "BasicLauncher" in next(basic.rglob(".hydra/hydra.yaml")).read_text()
     proc, vec = sweep(root, "vec", *MIXED)  # the default launcher for multiruns
     return root, basic, vec, proc
+
+
+TIMING = ["wall_seconds", "epochs_per_second"]
+LAUNCHERS = {
+    "joblib": "JoblibLauncher",
+    "submitit_local": "LocalLauncher",
+    "vectorized": "VectorizedLauncher",
+}
+
+
+@pytest.mark.parametrize("launcher", list(LAUNCHERS))
+def test_launchers_give_the_same_results(mixed, tmp_path, launcher):
+    """results.csv under each launcher equals the basic launcher's: exactly, or within the
+    vectorized launcher's stated tolerance (relative 1e-9 on losses and parameters). The
+    vectorized launcher's is the module's sweep; the others run its 4 jobs of seed 1."""
+    _, basic, vec, _ = mixed
+    sw = vec if launcher == "vectorized" else sweep(tmp_path, "sw", *HALF, f"launcher={launcher}")[1]
+    assert LAUNCHERS[launcher] in next(sw.rglob(".hydra/hydra.yaml")).read_text()
+    exact = launcher != "vectorized"
+    ours = pd.read_csv(sw / "results.csv").drop(columns=[*TIMING, "population"])
+    theirs = pd.read_csv(basic / "results.csv").drop(columns=[*TIMING, "population"])
+    theirs = theirs[theirs.job.isin(ours.job)].reset_index(drop=True)
+    assert len(ours) == (8 if launcher == "vectorized" else 4)
+    pd.testing.assert_frame_equal(ours, theirs, check_exact=exact, rtol=1e-9, atol=0)
+    for job in theirs.job:
+        a = np.load(sw / job / "params.npz", allow_pickle=False)
+        b = np.load(basic / job / "params.npz", allow_pickle=False)
+        for k in a.files:
+            np.testing.assert_allclose(a[k], b[k], rtol=0 if exact else 1e-9, atol=0 if exact else 1e-12)
+
+
+def test_cluster_same_results_as_the_local_vectorized_launcher_in_fewer_jobs_than_runs(mixed, tmp_path):
+    """launcher=vectorized_submitit_local: the module's sweep again as submitit jobs."""
+    pytest.importorskip("submitit")
+    _, _, local, _ = mixed
+    # 20 ms of work per job and cpu: the 2 groups of 4 runs go to 2 jobs, in chunks of 2
+    proc, cluster = sweep(tmp_path, "cluster", *MIXED, *LOCAL, "hydra.launcher.chunk_seconds=0.02")
+    assert_same_results(cluster, local)
+    jobs = submitted_jobs(cluster)
+    assert len(jobs) == 2
+    assert proc.stdout.count("lab1: job ") == 8
+    assert "8 finished, 0 failed, 0 skipped" in proc.stdout
+    hydra = next(cluster.rglob(".hydra/hydra.yaml")).read_text()
+    assert "VectorizedSubmititLocalLauncher" in hydra
+    pickles = [p for p in cluster.rglob("*.pkl") if ".submitit" not in p.parts]
+    assert not pickles  # pickle only where submitit keeps its calls
 
 
 def test_vectorized_is_the_default_and_matches_basic(mixed):
@@ -178,14 +237,13 @@ def test_worker_processes_train_and_write_the_same_jobs(mixed, tmp_path):
     """n_jobs=2 asks for two worker processes even for a small sweep: they train the chunks
     and write the job directories, per-job figures included; results as the basic launcher's."""
     _, basic, _, _ = mixed
-    half = [*(a for a in MIXED if not a.startswith("seed=")), "seed=1"]  # the figures take their time
     proc = run_cli(
         [
             "-m",
             "hydra.sweep.dir=pool",
             "print_every=0",
             "plots.sweep=false",
-            *half,
+            *HALF,  # the figures take their time
             "hydra.launcher.n_jobs=2",
         ],
         tmp_path,
