@@ -9,12 +9,12 @@ import pytest
 LONGEST = (
     "tests/job/test_hardening.py",
     "tests/report/test_report.py",
-    "tests/sweep/test_sweeps.py",
-    "tests/job/test_loggers.py",
-    "tests/sweep/test_cluster.py",
     "tests/sweep/test_vectorized.py",
-    "tests/job/test_mistakes.py",
+    "tests/job/test_loggers.py",
+    "tests/sweep/test_sweeps.py",
+    "tests/sweep/test_cluster.py",
     "tests/job/test_animation.py",
+    "tests/job/test_mistakes.py",
     "tests/nn/test_training.py",
 )
 

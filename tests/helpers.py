@@ -27,12 +27,28 @@ QUICK = [*QUICK_WITH_FIGURES, "plots.per_job=false", "plots.sweep=false"]  # and
 FAST = ["print_every=0", "plots.per_job=false", "plots.sweep=false"]  # no figures: tests that read one ask
 # 8 jobs in 2 groups of 4 (lr and seed share a population, the optimizer does not)
 MIXED = ["dataset=xor", "epochs=150", "optim=sgd,adam", "lr=0.05,0.5", "seed=0,1"]
+HALF = [*(a for a in MIXED if not a.startswith("seed=")), "seed=1"]  # its 4 jobs of seed 1
+LOCAL = ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=2"]  # submitit's jobs
+
+
+def submitted_jobs(root: Path) -> list[Path]:
+    """The jobs submitit ran: one folder per job, each with its submitted call."""
+    return sorted(p.parent for p in (root / ".submitit").glob("*/*_submitted.pkl"))
 
 
 def make_cfg(*overrides: str) -> DictConfig:
     """The real composed config with overrides, as Hydra would build it."""
     with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
         return compose("config", overrides=list(overrides))
+
+
+def with_keys(cfg: DictConfig, **keys: object) -> DictConfig:
+    """A copy of the composed ``cfg`` with top-level plain keys (seed, lr, epochs) set: equal to
+    composing with ``key=value`` added, without another tenth of a second of Hydra's compose."""
+    copy = cfg.copy()
+    for key, value in keys.items():
+        copy[key] = value
+    return copy
 
 
 WARM = """

@@ -10,7 +10,7 @@ from lab1.job import population
 from lab1.job.population import train_configs
 from lab1.job.run import fingerprint
 from lab1.nn.snapshots import animation_epochs
-from tests.helpers import make_cfg, run_cli, single_run_dir
+from tests.helpers import make_cfg, run_cli, single_run_dir, with_keys
 
 MB = 1 << 20
 
@@ -76,16 +76,18 @@ CASES = [
 def test_snapshots_equal_runs_that_stop_there(overrides):
     """The snapshot at epoch e is, bit for bit, the final network of a run of e epochs."""
     (r,) = train_configs([make_cfg(*overrides, "epochs=200", "plots.animation=true")])
+    plain = make_cfg(*overrides)
     assert [s.epoch for s in r.snapshots] == list(animation_epochs(200))
     for s in r.snapshots[:: len(r.snapshots) // 4] + r.snapshots[-1:]:
-        (alone,) = train_configs([make_cfg(*overrides, f"epochs={s.epoch}")])
+        (alone,) = train_configs([with_keys(plain, epochs=s.epoch)])
         assert all(np.array_equal(s.params[k], alone.params[k]) for k in alone.params), s.epoch
         assert s.loss == alone.loss and s.accuracy == alone.accuracy
 
 
 def test_population_snapshots_equal_members_alone_and_stop_with_them(monkeypatch):
     alike = ("dataset=linear", "early_stop=0.02", "epochs=300", "plots.animation=true")
-    cfgs = [make_cfg(*alike, f"lr={lr}", f"seed={seed}") for lr, seed in ((0.5, 0), (5, 1), (1e3, 2))]
+    base = make_cfg(*alike)
+    cfgs = [with_keys(base, lr=lr, seed=seed) for lr, seed in ((0.5, 0), (5, 1), (1e3, 2))]
     results = {}
     original = population.train
 

@@ -42,15 +42,23 @@ BAD_FILES = {
 }
 
 
+@pytest.fixture(scope="module")
+def csv_cfg():
+    """``dataset=csv`` composed once; each case sets its own ``dataset.path`` in a copy."""
+    return make_cfg("dataset=csv")
+
+
 @pytest.mark.parametrize("name", list(BAD_FILES))
-def test_bad_csv_files_get_a_clear_message(tmp_path, name):
+def test_bad_csv_files_get_a_clear_message(tmp_path, csv_cfg, name):
     text, message = BAD_FILES[name]
     path = tmp_path / "data.csv"
     path.write_text(text)
     with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
         read_csv(str(path), "label", None)
+    cfg = csv_cfg.copy()
+    cfg.dataset.path = str(path)  # as dataset.path=PATH composes
     with pytest.raises(ConfigError, match="dataset.path"):
-        validate(make_cfg("dataset=csv", f"dataset.path={path}"))
+        validate(cfg)
 
 
 def test_csv_dataset_trains_and_reads_chosen_columns(tmp_path):
@@ -191,6 +199,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path):
         "epochs=4000",
         "print_every=0",
         "plots.per_job=false",
+        "plots.sweep=false",
     ]
     proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sw = tmp_path / "sw"
@@ -225,7 +234,9 @@ def test_ctrl_c_or_kill_stops_a_sweep_and_its_workers_in_one_line(tmp_path, sig)
     """Ctrl-C reaches the whole process group, as from a terminal; ``kill PID`` (SIGTERM)
     only the launching process. Either way it stops its worker processes within seconds,
     prints one line, exits 128 + the signal, and the finished job is kept."""
-    args = ["-m", "hydra.sweep.dir=sw", "dataset=linear", "hidden=2,200", "epochs=20000", "early_stop=null"]
+    # the narrow job's 5000 epochs take a fifth of a second, the wide one's twenty times that:
+    # it is still training when the signal comes
+    args = ["-m", "hydra.sweep.dir=sw", "dataset=linear", "hidden=2,200", "epochs=5000", "early_stop=null"]
     args += ["print_every=0", "plots.per_job=false", "hydra.launcher.n_jobs=2"]
     sw = tmp_path / "sw"
     proc, out, err = stop_after_first_job(args, tmp_path, sw, sig)  # the narrow job is done
@@ -341,6 +352,7 @@ def test_a_job_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, launcher)
             "lr=0.1,0.2,0.3",
             "print_every=0",
             "plots.per_job=false",
+            "plots.sweep=false",
         ],
         tmp_path,
     )

@@ -142,7 +142,16 @@ def test_a_multirun_job_prints_one_line_and_logs_its_listing(tmp_path):
 
 def test_a_saved_run_reruns_bit_for_bit(tmp_path):
     proc = run_cli(
-        ["optim=adam", "lr=0.01", "epochs=300", "dataset=linear", "seed=3", "print_every=0"], tmp_path
+        [
+            "optim=adam",
+            "lr=0.01",
+            "epochs=300",
+            "dataset=linear",
+            "seed=3",
+            "print_every=0",
+            "plots.per_job=false",
+        ],
+        tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     run = single_run_dir(tmp_path)
@@ -164,7 +173,7 @@ def test_a_run_saved_before_newer_keys_reruns_bit_for_bit(tmp_path):
     """A run whose saved config lacks keys lab1 gained since gets their defaults, which are off."""
     from omegaconf import OmegaConf
 
-    proc = run_cli(["epochs=200", "dataset=linear", "print_every=0"], tmp_path)
+    proc = run_cli(["epochs=200", "dataset=linear", "print_every=0", "plots.per_job=false"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     run = single_run_dir(tmp_path)
     saved = OmegaConf.load(run / ".hydra" / "config.yaml")

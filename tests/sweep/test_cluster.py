@@ -1,6 +1,7 @@
-"""Populations as submitit jobs (launcher=vectorized_submitit_local, real processes): same
-results as the local vectorized launcher, fewer jobs than runs, a killed job resumed, the
-dry run, a failing run inside a job."""
+"""Populations as submitit jobs (launcher=vectorized_submitit_local, real processes): a killed
+job resumed, a preempted job requeued, the dry run, a failing run inside a job. (Same results
+as the local vectorized launcher in fewer jobs than runs: tests/sweep/test_vectorized.py, which
+holds the local sweep to compare with.)"""
 
 from __future__ import annotations
 
@@ -14,37 +15,15 @@ import pytest
 
 from lab1.sweep.cluster import pack, plan_jobs, schedule
 from lab1.sweep.settings import Cluster
-from tests.helpers import FAST, MIXED, assert_same_results, lab1_here, make_cfg, run_cli, wait_for
+from tests.helpers import FAST, LOCAL, MIXED, lab1_here, make_cfg, run_cli, submitted_jobs, wait_for
 
 pytest.importorskip("submitit")
-
-LOCAL = ["launcher=vectorized_submitit_local", "hydra.launcher.cpus_per_task=2"]
 
 
 def sweep(tmp_path, name: str, *args: str):
     proc = run_cli(["-m", f"hydra.sweep.dir={name}", *FAST, *args], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc, tmp_path / name
-
-
-def submitted_jobs(root) -> list:
-    """The jobs submitit ran: one folder per job, each with its submitted call."""
-    return sorted(p.parent for p in (root / ".submitit").glob("*/*_submitted.pkl"))
-
-
-def test_same_results_as_the_local_vectorized_launcher_in_fewer_jobs_than_runs(tmp_path):
-    _, local = sweep(tmp_path, "local", *MIXED)
-    # 20 ms of work per job and cpu: the 2 groups of 4 runs go to 2 jobs, in chunks of 2
-    proc, cluster = sweep(tmp_path, "cluster", *MIXED, *LOCAL, "hydra.launcher.chunk_seconds=0.02")
-    assert_same_results(cluster, local)
-    jobs = submitted_jobs(cluster)
-    assert len(jobs) == 2
-    assert proc.stdout.count("lab1: job ") == 8
-    assert "8 finished, 0 failed, 0 skipped" in proc.stdout
-    hydra = next(cluster.rglob(".hydra/hydra.yaml")).read_text()
-    assert "VectorizedSubmititLocalLauncher" in hydra
-    pickles = [p for p in cluster.rglob("*.pkl") if ".submitit" not in p.parts]
-    assert not pickles  # pickle only where submitit keeps its calls
 
 
 def test_dry_run_prints_the_plan_and_submits_nothing(tmp_path):

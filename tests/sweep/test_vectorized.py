@@ -1,4 +1,6 @@
-"""The vectorized launcher: same results as the basic launcher, grouping, chunking, resume."""
+"""The vectorized launcher: same results as the basic launcher, grouping, chunking, resume; and
+every other launcher (joblib, submitit's local jobs, populations as submitit jobs) held to the
+same reference sweep."""
 
 from __future__ import annotations
 
@@ -18,7 +20,17 @@ from lab1.sweep.compose import JobComposer
 from lab1.sweep.cost import chunk_cost, makespan
 from lab1.sweep.plan import MEMBER_KEYS, chunks, plan, spread, workers
 from lab1.sweep.settings import Sizes
-from tests.helpers import FAST, MIXED, assert_same_results, make_cfg, run_cli
+from tests.helpers import (
+    FAST,
+    HALF,
+    LOCAL,
+    MIXED,
+    assert_same_results,
+    make_cfg,
+    run_cli,
+    submitted_jobs,
+    with_keys,
+)
 
 
 def sweep(tmp_path, name: str, *args: str):
@@ -30,9 +42,56 @@ def sweep(tmp_path, name: str, *args: str):
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory):
     root = tmp_path_factory.mktemp("mixed")
-    _, basic = sweep(root, "basic", *MIXED, "launcher=basic")
+    _, basic = sweep(root, "basic", *MIXED, "launcher=basic")  # the reference
+    assert "BasicLauncher" in next(basic.rglob(".hydra/hydra.yaml")).read_text()
     proc, vec = sweep(root, "vec", *MIXED)  # the default launcher for multiruns
     return root, basic, vec, proc
+
+
+TIMING = ["wall_seconds", "epochs_per_second"]
+LAUNCHERS = {
+    "joblib": "JoblibLauncher",
+    "submitit_local": "LocalLauncher",
+    "vectorized": "VectorizedLauncher",
+}
+
+
+@pytest.mark.parametrize("launcher", list(LAUNCHERS))
+def test_launchers_give_the_same_results(mixed, tmp_path, launcher):
+    """results.csv under each launcher equals the basic launcher's: exactly, or within the
+    vectorized launcher's stated tolerance (relative 1e-9 on losses and parameters). The
+    vectorized launcher's is the module's sweep; the others run its 4 jobs of seed 1."""
+    _, basic, vec, _ = mixed
+    sw = vec if launcher == "vectorized" else sweep(tmp_path, "sw", *HALF, f"launcher={launcher}")[1]
+    assert LAUNCHERS[launcher] in next(sw.rglob(".hydra/hydra.yaml")).read_text()
+    exact = launcher != "vectorized"
+    ours = pd.read_csv(sw / "results.csv").drop(columns=[*TIMING, "population"])
+    theirs = pd.read_csv(basic / "results.csv").drop(columns=[*TIMING, "population"])
+    theirs = theirs[theirs.job.isin(ours.job)].reset_index(drop=True)
+    assert len(ours) == (8 if launcher == "vectorized" else 4)
+    pd.testing.assert_frame_equal(ours, theirs, check_exact=exact, rtol=1e-9, atol=0)
+    for job in theirs.job:
+        a = np.load(sw / job / "params.npz", allow_pickle=False)
+        b = np.load(basic / job / "params.npz", allow_pickle=False)
+        for k in a.files:
+            np.testing.assert_allclose(a[k], b[k], rtol=0 if exact else 1e-9, atol=0 if exact else 1e-12)
+
+
+def test_cluster_same_results_as_the_local_vectorized_launcher_in_fewer_jobs_than_runs(mixed, tmp_path):
+    """launcher=vectorized_submitit_local: the module's sweep again as submitit jobs."""
+    pytest.importorskip("submitit")
+    _, _, local, _ = mixed
+    # 20 ms of work per job and cpu: the 2 groups of 4 runs go to 2 jobs, in chunks of 2
+    proc, cluster = sweep(tmp_path, "cluster", *MIXED, *LOCAL, "hydra.launcher.chunk_seconds=0.02")
+    assert_same_results(cluster, local)
+    jobs = submitted_jobs(cluster)
+    assert len(jobs) == 2
+    assert proc.stdout.count("lab1: job ") == 8
+    assert "8 finished, 0 failed, 0 skipped" in proc.stdout
+    hydra = next(cluster.rglob(".hydra/hydra.yaml")).read_text()
+    assert "VectorizedSubmititLocalLauncher" in hydra
+    pickles = [p for p in cluster.rglob("*.pkl") if ".submitit" not in p.parts]
+    assert not pickles  # pickle only where submitit keeps its calls
 
 
 def test_vectorized_is_the_default_and_matches_basic(mixed):
@@ -90,7 +149,8 @@ def test_composer_matches_hydra_and_composes_once_per_group_choice():
 
 def test_grouping_and_chunking():
     base = ["dataset=xor", "epochs=10"]
-    cfgs = [make_cfg(*base, f"lr={lr}", f"seed={s}") for lr in (0.1, 0.2) for s in (0, 1, 2)]
+    alike = make_cfg(*base)
+    cfgs = [with_keys(alike, lr=lr, seed=s) for lr in (0.1, 0.2) for s in (0, 1, 2)]
     cfgs += [make_cfg(*base, "hidden=4"), make_cfg(*base, "optim=adam"), make_cfg(*base, "activation=relu")]
     cfgs += [make_cfg("dataset=linear", "epochs=10")]
     groups = plan(list(enumerate(cfgs)), Sizes(256, 10**9))
@@ -104,7 +164,8 @@ def test_a_setting_added_later_keeps_jobs_that_differ_in_it_apart():
     """What a population shares is every setting but ``MEMBER_KEYS`` and the optimizer's
     scalars: a training key the config gains later splits jobs that differ in it, with no
     list to update; a member key does not."""
-    cfgs = [make_cfg("dataset=xor"), make_cfg("dataset=xor"), make_cfg("dataset=xor", "seed=3", "lr=0.5")]
+    xor = make_cfg("dataset=xor")
+    cfgs = [with_keys(xor), with_keys(xor), with_keys(xor, seed=3, lr=0.5)]
     cfgs.append(make_cfg("dataset=xor", "init=he", "optim=momentum", "optim.momentum=0.5"))
     cfgs.append(make_cfg("dataset=xor", "optim=momentum"))
     for cfg, value in zip(cfgs, (1, 2, 1, 1, 1)):
@@ -118,8 +179,12 @@ def test_a_setting_added_later_keeps_jobs_that_differ_in_it_apart():
 def test_spread_balances_work_not_job_counts():
     """One costly group (width 100) is split across the workers and handed out first."""
     quiet = "plots.per_job=false"  # training work only
-    cheap = [make_cfg("dataset=xor", "epochs=1000", quiet, f"seed={s}") for s in range(8)]
-    costly = [make_cfg("dataset=linear", "epochs=1000", "hidden=100", quiet, f"seed={s}") for s in range(4)]
+    xor, wide = (
+        make_cfg("dataset=xor", "epochs=1000", quiet),
+        make_cfg("dataset=linear", "epochs=1000", "hidden=100", quiet),
+    )
+    cheap = [with_keys(xor, seed=s) for s in range(8)]
+    costly = [with_keys(wide, seed=s) for s in range(4)]
     chunk_list = plan(list(enumerate(cheap + costly)), Sizes(256, 10**9))
     assert [len(c) for c in chunk_list] == [8, 4]
     out = spread(chunk_list, 2)
@@ -133,7 +198,8 @@ def test_spread_balances_work_not_job_counts():
 
 def test_workers_as_asked_or_one_for_a_small_sweep():
     def sweep(*overrides: str, jobs: int = 1) -> list:
-        cfgs = [make_cfg("dataset=xor", *overrides, f"seed={s}") for s in range(jobs)]
+        base = make_cfg("dataset=xor", *overrides)
+        cfgs = [with_keys(base, seed=s) for s in range(jobs)]
         return plan(list(enumerate(cfgs)), Sizes(256, 10**9))
 
     cores = os.cpu_count() or 1
@@ -148,7 +214,8 @@ def test_workers_as_asked_or_one_for_a_small_sweep():
 
 
 def test_spread_does_not_leave_a_worker_idle():
-    alike = [make_cfg("dataset=xor", "epochs=1000", f"seed={s}") for s in range(12)]
+    xor = make_cfg("dataset=xor", "epochs=1000")
+    alike = [with_keys(xor, seed=s) for s in range(12)]
     one = plan(list(enumerate(alike)), Sizes(256, 10**9))
     assert [len(c) for c in spread(one, 2)] == [6, 6]
     three = plan(list(enumerate(alike)), Sizes(4, 10**9))
@@ -170,14 +237,13 @@ def test_worker_processes_train_and_write_the_same_jobs(mixed, tmp_path):
     """n_jobs=2 asks for two worker processes even for a small sweep: they train the chunks
     and write the job directories, per-job figures included; results as the basic launcher's."""
     _, basic, _, _ = mixed
-    half = [*(a for a in MIXED if not a.startswith("seed=")), "seed=1"]  # the figures take their time
     proc = run_cli(
         [
             "-m",
             "hydra.sweep.dir=pool",
             "print_every=0",
             "plots.sweep=false",
-            *half,
+            *HALF,  # the figures take their time
             "hydra.launcher.n_jobs=2",
         ],
         tmp_path,
