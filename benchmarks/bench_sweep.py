@@ -126,8 +126,9 @@ def report_work(sweeps: Path) -> dict[str, float]:
     MLPs' dense layers (forward, weight gradient, input gradient but the first layer's)."""
     from omegaconf import OmegaConf
 
-    from lab1.config import MODELS, net_spec
+    from lab1.config import net_spec
     from lab1.data import shape
+    from lab1.sweep.cost import sizes
 
     totals = {"exp": 0.0, "tanh": 0.0, "mac": 0.0}
     trained: set[str] = set()  # a run copied into another sweep (reuse=) was trained once
@@ -139,9 +140,7 @@ def report_work(sweeps: Path) -> dict[str, float]:
         cfg = OmegaConf.load(metrics.parent / ".hydra" / "config.yaml")
         samples, width, image = shape(cfg.dataset)  # the data's shape does not depend on the seed
         spec = net_spec(cfg, width, image)
-        hidden = sum(spec.sizes[1:-1]) + MODELS[cfg.model.name].conv_units(
-            cfg
-        )  # the convolution's outputs pass the activation too
+        hidden = sum(spec.sizes[1:-1]) + sizes(cfg)[2]  # the convolution's outputs pass the activation too
         per_epoch = {spec.activation: hidden}
         per_epoch[spec.output_activation] = per_epoch.get(spec.output_activation, 0) + spec.sizes[-1]
         epochs = record["epochs_run"]

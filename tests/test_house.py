@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 
 from lab1.config import PRESENTATION, presentation_overrides
 from lab1.job.run import fingerprint
-from tests.helpers import make_cfg
+from tests.helpers import make_cfg, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
@@ -43,7 +43,14 @@ def test_hydra_discovers_the_launcher_and_the_sweeper():
     assert "Lab1Sweeper" in sweepers
 
 
-PRIVATE = ("hydra._internal", "omegaconf._utils", "_save_config", "._value(", "_apply_overrides_to_config")
+PRIVATE = (
+    "hydra._internal",
+    "omegaconf._utils",
+    "_save_config",
+    "._value(",
+    "_apply_overrides_to_config",
+    "get_mode",
+)
 
 
 @pytest.mark.parametrize("path", sorted(p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")))
@@ -157,3 +164,36 @@ def test_readme_is_short_and_its_quickstart_has_two_lines():
     assert len(block.strip().splitlines()) == 2
     assert block.strip().splitlines()[1].endswith(".venv/bin/python -m pytest")
     assert block.strip().splitlines()[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_only_the_mode_groups_set_hydra_mode():
+    """Hydra's mode probe is skipped unless a command may set ``hydra.mode`` (``sets_mode``):
+    composed by Hydra, lab1's config sets it only through a choice of ``MODE_GROUPS``."""
+    from hydra import compose, initialize_config_module
+
+    from lab1.config import CONFIG_PACKAGE, VERSION_BASE, config_groups, group_choices
+    from lab1.config.schema import MODE_GROUPS, sets_mode
+
+    setting = set()
+    with initialize_config_module(config_module=CONFIG_PACKAGE, version_base=VERSION_BASE):
+        plain = compose("config", return_hydra_config=True).hydra
+        assert plain.mode is None
+        for group in config_groups():
+            add = "" if group in plain.runtime.choices else "+"  # a group not in the defaults list
+            for choice in group_choices(group):
+                if compose("config", [f"{add}{group}={choice}"], return_hydra_config=True).hydra.mode:
+                    setting.add(group)
+    assert setting == set(MODE_GROUPS)
+    assert all(sets_mode(args) for args in (["hydra.mode=RUN"], ["+sweep=lr"], ["-cd", "elsewhere"]))
+    assert not sets_mode(["-m", "optim=sgd,adam", "launcher=vectorized", "hydra.sweep.dir=s"])
+
+
+def test_fence_skip_mode_probe_writes_what_hydras_probe_does(tmp_path):
+    """A run whose mode Hydra probed (``hydra.mode=RUN`` given) and one it did not (lab1 skips the
+    probe) save the same ``.hydra`` files but for their directories."""
+    common = ["epochs=1", "print_every=0", "plots.per_job=false"]
+    for name, extra in (("probed", ["hydra.mode=RUN"]), ("skipped", [])):
+        assert run_cli([*common, f"hydra.run.dir={name}", *extra], tmp_path).returncode == 0
+    for file in ("config.yaml", "overrides.yaml", "hydra.yaml"):
+        probed, skipped = ((tmp_path / d / ".hydra" / file).read_text() for d in ("probed", "skipped"))
+        assert skipped.replace("skipped", "probed") == probed, file

@@ -20,6 +20,8 @@ from lab1.config import (  # also registers the schemas
 )
 from lab1.config.effects import check_effect, override_pairs
 from lab1.config.extras import check_extras
+from lab1.config.schema import sets_mode
+from lab1.internals import skip_mode_probe
 from lab1.job.artifacts import SNAPSHOT
 from lab1.job.console import protect_stdout
 from lab1.job.loggers import session
@@ -75,6 +77,8 @@ def cli() -> None:
         refuse_saved_run(sys.argv[1:])
         sys.argv[1:] = precheck_overrides(sys.argv[1:])  # epochs=1e4 is read as epochs=10000
         check_extras(override_pairs(a for a in sys.argv[1:] if not a.startswith("-")))
+        if not sets_mode(sys.argv[1:]):
+            skip_mode_probe()  # Hydra would compose the config once more only to find no mode set
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
         sys.exit(2)

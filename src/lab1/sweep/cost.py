@@ -17,7 +17,7 @@ from lab1.data import shape
 from lab1.nn.conv import out_size
 
 
-def _sizes(cfg: DictConfig) -> tuple[int, tuple[int, ...], int, int]:
+def sizes(cfg: DictConfig) -> tuple[int, tuple[int, ...], int, int]:
     """(samples, dense widths from their input to the output, convolution outputs per sample,
     weights of one filter per channel) of a job's network; 0, 0 without a convolution."""
     n, n_in, image = shape(cfg.dataset)
@@ -45,7 +45,7 @@ def member_ns(cfg: DictConfig) -> float:
     """Rough nanoseconds one member adds to an epoch: about 10 per sample and unit (the
     activation's exp and elementwise work) and 0.6 per sample and weight (the three matrix
     products), the convolution's patches counted as three products of its kernel."""
-    n, widths, conv_units, kernel_area = _sizes(cfg)
+    n, widths, conv_units, kernel_area = sizes(cfg)
     units = sum(widths[1:]) + conv_units
     dense = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))  # weights and biases
     weights = dense + 3 * conv_units * kernel_area
