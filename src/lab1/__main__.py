@@ -16,12 +16,12 @@ from lab1.config import (  # also registers the schemas
     CONFIG_PACKAGE,
     VERSION_BASE,
     ConfigError,
+    command_mode,
     precheck_overrides,
 )
 from lab1.config.effects import check_effect, override_pairs
 from lab1.config.extras import check_extras
-from lab1.config.schema import sets_mode
-from lab1.internals import skip_mode_probe
+from lab1.internals import answer_mode_probe
 from lab1.job.artifacts import SNAPSHOT
 from lab1.job.console import protect_stdout
 from lab1.job.loggers import session
@@ -77,8 +77,7 @@ def cli() -> None:
         refuse_saved_run(sys.argv[1:])
         sys.argv[1:] = precheck_overrides(sys.argv[1:])  # epochs=1e4 is read as epochs=10000
         check_extras(override_pairs(a for a in sys.argv[1:] if not a.startswith("-")))
-        if not sets_mode(sys.argv[1:]):
-            skip_mode_probe()  # Hydra would compose the config once more only to find no mode set
+        answer_mode_probe(*command_mode(sys.argv[1:]))  # Hydra would compose once more to learn it
     except ConfigError as err:
         print(f"lab1: error: {err}", file=sys.stderr)
         sys.exit(2)

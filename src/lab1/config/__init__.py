@@ -6,10 +6,11 @@ from lab1.config import help as _help  # noqa: F401  (registers the --help page)
 from lab1.config.checks import log_interval, reuse_dirs, validate
 from lab1.config.errors import ConfigError
 from lab1.config.models import MODELS, hidden_sizes, net_spec
-from lab1.config.overrides import config_groups, group_choices, precheck_overrides
+from lab1.config.overrides import command_mode, config_groups, group_choices, precheck_overrides
 from lab1.config.schema import CONFIG_PACKAGE, PRESENTATION, VERSION_BASE, presentation_overrides, settings
 
 __all__ = [
+    "command_mode",
     "CONFIG_PACKAGE",
     "VERSION_BASE",
     "PRESENTATION",

@@ -4,13 +4,15 @@ in single lines where Hydra's list its search path; a refused multirun leaves no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
-from omegaconf import ValidationError
+from omegaconf import OmegaConf, ValidationError
 
 from lab1.config import command_line
 from lab1.config.checks import CHECKS
+from lab1.config.command_line import OWN_CONFIG_FLAGS
 from lab1.config.errors import ConfigError
 from lab1.config.keys_known import (
     default_choice,
@@ -20,7 +22,7 @@ from lab1.config.keys_known import (
     optim_keys,
     unknown_key_message,
 )
-from lab1.config.schema import CONFIG_PACKAGE, PRESENTATION, sweep_files
+from lab1.config.schema import CONFIG_PACKAGE, MODE_GROUPS, PRESENTATION, sweep_files
 from lab1.internals import to_bool
 
 
@@ -39,6 +41,30 @@ def group_choices(group: str) -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name[: -len(".yaml")] for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+def command_mode(args: Sequence[str]) -> tuple[bool, str | None]:
+    """(known, mode): the ``hydra.mode`` a command line sets, known without Hydra composing a config
+    when it overrides no ``hydra.mode``, names no other config and picks at most one file of
+    ``MODE_GROUPS`` (that file's mode; lab1's config.yaml and the other groups set none)."""
+    pairs = [arg.lstrip("+").partition("=") for arg in args]
+    if any(
+        key in OWN_CONFIG_FLAGS or key.startswith(("hydra.mode", "hydra.searchpath")) for key, _, _ in pairs
+    ):
+        return False, None
+    chosen = [(key, value) for key, eq, value in pairs if eq and key in MODE_GROUPS]
+    if not chosen:
+        return True, None
+    if len(chosen) > 1:
+        return False, None
+    group, choice = chosen[0]
+    path = sweep_files().get(choice) if group == "sweep" else None
+    if group != "sweep":
+        path = resources.files(CONFIG_PACKAGE).joinpath(group).joinpath(f"{choice}.yaml")
+    if path is None or not path.is_file():
+        return False, None  # Hydra's own message for a choice that does not exist
+    mode = OmegaConf.select(OmegaConf.create(path.read_text()), "hydra.mode")
+    return True, None if mode is None else str(mode)
 
 
 def _values(override: Any) -> list[Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, make_dataclass
 from importlib import resources
 from typing import Any
@@ -34,16 +33,6 @@ def settings(cfg: Any) -> dict[str, Any]:
 
 LAUNCH_GROUPS = ("sweep", "launcher", "search")
 MODE_GROUPS = ("sweep", "search")  # the groups whose files set hydra.mode (tests/test_house.py checks)
-CONFIG_FLAGS = ("--config-dir", "-cd", "--config-name", "-cn", "--config-path", "-cp")
-
-
-def sets_mode(args: Sequence[str]) -> bool:
-    """Whether a command line may set ``hydra.mode``: an override of it or of a ``MODE_GROUPS``
-    choice, another primary config or a search path (lab1's config.yaml and other groups do not)."""
-    keys = {arg.split("=", 1)[0].lstrip("+~") for arg in args}
-    return bool(keys & {"hydra.mode", *MODE_GROUPS, *CONFIG_FLAGS}) or any(
-        k.startswith("hydra.searchpath") for k in keys
-    )
 
 
 @dataclass
