@@ -26,8 +26,7 @@ from lab1.nn.network import predict  # noqa: E402
 CLASS_COLORS = ("tab:red", "tab:blue")  # class 0, class 1, as the handout's plot
 LOSS_FLOOR, LOSS_CEILING = 1e-16, 1e30  # plotted loss range
 DPI = 200  # every saved figure (per run, per sweep, the report's): sharp in report.pdf
-# zlib level 1: half the encoding time of PNG's default 6 (about 0.1 s a figure here), files a third larger
-PNG = {"compress_level": 1}
+PNG = {"compress_level": 1}  # zlib level 1: half the encoding time of level 6, files a third larger
 PRINT_WIDTH = (210 - 2 * 20) / 25.4  # inches: A4's text width with the report's 2 cm margins
 HALF_WIDTH = PRINT_WIDTH / 2 - 0.1  # inches: a figure printed beside another
 SMALLEST_FONT = 7.0  # points: the smallest text any figure may hold
