@@ -158,8 +158,9 @@ def test_cli_names_a_malformed_override(tmp_path, monkeypatch, capfd, override, 
     assert_refused(answer, tmp_path, repr(override), words)
 
 
-def test_cli_sweep_group_and_hydra_keys_still_run(tmp_path, monkeypatch, capfd):
-    args = ["+sweep=lr", "seed=0", "lr=0.1", "epochs=5", "dataset=xor", "print_every=0", "hydra.sweep.dir=sw"]
+@pytest.mark.parametrize("sweep", ["+sweep=lr", "sweep=lr"])  # Hydra itself refuses the second
+def test_cli_sweep_group_and_hydra_keys_still_run(tmp_path, monkeypatch, capfd, sweep):
+    args = [sweep, "seed=0", "lr=0.1", "epochs=5", "dataset=xor", "print_every=0", "hydra.sweep.dir=sw"]
     code, _, err = lab1_here([*args, "plots.per_job=false"], tmp_path, monkeypatch, capfd)
     assert code == 0, err
     assert list((tmp_path / "sw").rglob("metrics.json"))

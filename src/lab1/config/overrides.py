@@ -213,7 +213,8 @@ def integral(override: Any) -> str | None:
 
 
 def precheck_overrides(args: list[str]) -> list[str]:
-    """Reject a bad override before Hydra composes; ``args`` with integer keys' floats as integers."""
+    """Reject a bad override before Hydra composes; ``args`` with integer keys' floats as integers
+    and a ``+`` before a choice of a group that is not in the defaults list (``sweep=lr``)."""
     groups = config_groups()
     split = command_line.split(args, known_keys(groups))
     if split is None:
@@ -248,4 +249,6 @@ def precheck_overrides(args: list[str]) -> list[str]:
         whole = integral(override)
         if whole is not None:
             rewritten[override.input_line] = whole
+        elif choices and default_choice(key) is None and not (override.is_add() or override.is_force_add()):
+            rewritten[override.input_line] = f"+{override.input_line}"  # sweep=lr: Hydra needs +sweep=lr
     return [rewritten.get(arg, arg) for arg in args]
