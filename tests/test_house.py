@@ -190,8 +190,11 @@ def test_command_mode_is_what_hydras_probe_finds():
             assert command_mode(line) == (True, None if mode is None else mode.name), line
     for unknown in (
         ["hydra.mode=RUN"],
+        ["hydra={mode:MULTIRUN}"],  # the whole hydra node
         ["+sweep=lr", "+search=optuna"],
-        ["-cd", "elsewhere"],
+        ["+sweep@_global_=lr"],  # a package: Hydra's probe finds MULTIRUN
+        ["+sweep=[lr]"],
+        ["-cd", "elsewhere", "+sweep=lr"],
         ["+sweep=nope"],
     ):
         assert command_mode(unknown) == (False, None), unknown

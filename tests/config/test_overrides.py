@@ -158,6 +158,13 @@ def test_cli_names_a_malformed_override(tmp_path, monkeypatch, capfd, override, 
     assert_refused(answer, tmp_path, repr(override), words)
 
 
+def test_a_group_outside_the_defaults_gets_its_plus_only_in_lab1s_own_config():
+    """sweep=lr is +sweep=lr for lab1's config; another config may list sweep in its defaults."""
+    assert precheck_overrides(["sweep=lr", "+search=optuna"]) == ["+sweep=lr", "+search=optuna"]
+    other = ["--config-dir", "mine", "--config-name", "mine", "sweep=lr"]
+    assert precheck_overrides(other) == other
+
+
 @pytest.mark.parametrize("sweep", ["+sweep=lr", "sweep=lr"])  # Hydra itself refuses the second
 def test_cli_sweep_group_and_hydra_keys_still_run(tmp_path, monkeypatch, capfd, sweep):
     args = [sweep, "seed=0", "lr=0.1", "epochs=5", "dataset=xor", "print_every=0", "hydra.sweep.dir=sw"]

@@ -12,7 +12,6 @@ from omegaconf import OmegaConf, ValidationError
 
 from lab1.config import command_line
 from lab1.config.checks import CHECKS
-from lab1.config.command_line import OWN_CONFIG_FLAGS
 from lab1.config.errors import ConfigError
 from lab1.config.keys_known import (
     default_choice,
@@ -45,19 +44,23 @@ def group_choices(group: str) -> list[str]:
 
 def command_mode(args: Sequence[str]) -> tuple[bool, str | None]:
     """(known, mode): the ``hydra.mode`` a command line sets, known without Hydra composing a config
-    when it overrides no ``hydra.mode``, names no other config and picks at most one file of
-    ``MODE_GROUPS`` (that file's mode; lab1's config.yaml and the other groups set none)."""
-    pairs = [arg.lstrip("+").partition("=") for arg in args]
-    if any(
-        key in OWN_CONFIG_FLAGS or key.startswith(("hydra.mode", "hydra.searchpath")) for key, _, _ in pairs
-    ):
+    when it uses lab1's config, sets nothing of ``hydra`` whole nor its mode or search path, and
+    picks at most one plain file of ``MODE_GROUPS`` (that file's mode; the other groups set none)."""
+    split = command_line.split(list(args), ())
+    if split is None or not split[1]:
         return False, None
-    chosen = [(key, value) for key, eq, value in pairs if eq and key in MODE_GROUPS]
+    overrides = parse_each(split[0])
+    keys = [o.key_or_group for o in overrides]
+    if any(key == "hydra" or key.startswith(("hydra.mode", "hydra.searchpath")) for key in keys):
+        return False, None
+    chosen = [o for o in overrides if o.key_or_group in MODE_GROUPS]
     if not chosen:
         return True, None
-    if len(chosen) > 1:
-        return False, None
-    group, choice = chosen[0]
+    (one, *more) = chosen
+    choice = None if one.is_delete() or one.is_sweep_override() or one.package else one.value()
+    if more or not isinstance(choice, str):
+        return False, None  # two choices, a package, a list, a deletion: Hydra probes
+    group = one.key_or_group
     path = sweep_files().get(choice) if group == "sweep" else None
     if group != "sweep":
         path = resources.files(CONFIG_PACKAGE).joinpath(group).joinpath(f"{choice}.yaml")
@@ -249,6 +252,11 @@ def precheck_overrides(args: list[str]) -> list[str]:
         whole = integral(override)
         if whole is not None:
             rewritten[override.input_line] = whole
-        elif choices and default_choice(key) is None and not (override.is_add() or override.is_force_add()):
+        elif (
+            own_config
+            and choices
+            and default_choice(key) is None
+            and not (override.is_add() or override.is_force_add())
+        ):
             rewritten[override.input_line] = f"+{override.input_line}"  # sweep=lr: Hydra needs +sweep=lr
     return [rewritten.get(arg, arg) for arg in args]
