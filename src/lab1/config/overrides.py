@@ -32,14 +32,19 @@ def config_groups() -> list[str]:
     return sorted(dirs | {"sweep"})
 
 
-def group_choices(group: str) -> list[str]:
-    """Names of the YAML files of one config group under ``conf/``."""
+def group_files(group: str) -> dict[str, Any]:
+    """The YAML files of one config group by choice name: ``conf/GROUP/``, ``sweeps/`` for ``sweep``."""
     if group == "sweep":
-        return sorted(sweep_files())
+        return sweep_files()
     root = resources.files(CONFIG_PACKAGE).joinpath(group)
     if not root.is_dir():
-        return []
-    return sorted(p.name[: -len(".yaml")] for p in root.iterdir() if p.name.endswith(".yaml"))
+        return {}
+    return {p.name[: -len(".yaml")]: p for p in root.iterdir() if p.name.endswith(".yaml")}
+
+
+def group_choices(group: str) -> list[str]:
+    """Names of the YAML files of one config group."""
+    return sorted(group_files(group))
 
 
 def command_mode(args: Sequence[str]) -> tuple[bool, str | None]:
@@ -60,11 +65,8 @@ def command_mode(args: Sequence[str]) -> tuple[bool, str | None]:
     choice = None if one.is_delete() or one.is_sweep_override() or one.package else one.value()
     if more or not isinstance(choice, str):
         return False, None  # two choices, a package, a list, a deletion: Hydra probes
-    group = one.key_or_group
-    path = sweep_files().get(choice) if group == "sweep" else None
-    if group != "sweep":
-        path = resources.files(CONFIG_PACKAGE).joinpath(group).joinpath(f"{choice}.yaml")
-    if path is None or not path.is_file():
+    path = group_files(one.key_or_group).get(choice)
+    if path is None:
         return False, None  # Hydra's own message for a choice that does not exist
     mode = OmegaConf.select(OmegaConf.create(path.read_text()), "hydra.mode")
     return True, None if mode is None else str(mode)
