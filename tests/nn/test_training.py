@@ -94,7 +94,7 @@ def test_epochs_zero_evaluates_the_initial_network():
 )
 def test_a_population_in_blocks_trains_bit_for_bit_as_the_whole(monkeypatch, data):
     """Members with their own data trained in blocks (here of 2 and 3) equal the whole
-    population, every bit (members sharing theirs, as on xor, are never split)."""
+    population, every bit."""
     base = make_cfg(*data, "epochs=100")
     cfgs = [with_keys(base, seed=s, lr=0.1 * (1 + s)) for s in range(7)]
     whole = train_configs(cfgs)
@@ -106,12 +106,31 @@ def test_a_population_in_blocks_trains_bit_for_bit_as_the_whole(monkeypatch, dat
         assert all(np.array_equal(a.history[k], b.history[k], equal_nan=True) for k in a.history)
 
 
+@pytest.mark.parametrize("hidden", ["hidden=[10,10]", "hidden=[3,5]"])
+def test_members_sharing_their_data_train_in_aligned_blocks_bit_for_bit_as_the_whole(monkeypatch, hidden):
+    """xor's members share one first-layer product; in blocks of 16, 16 and 8 they equal the whole."""
+    base = make_cfg("dataset=xor", hidden, "epochs=100")
+    cfgs = [with_keys(base, seed=s, lr=0.05 * (1 + s % 5)) for s in range(40)]
+    whole = train_configs(cfgs)
+    monkeypatch.setattr(population, "BLOCK_BYTES", 1)
+    assert [len(b) for b in population.blocks(40, 1000, shared=True)] == [16, 16, 8]
+    for a, b in zip(whole, train_configs(cfgs)):
+        assert a.loss == b.loss and a.population == b.population == 40
+        assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+        assert all(np.array_equal(a.history[k], b.history[k], equal_nan=True) for k in a.history)
+
+
 def test_blocks_are_sized_by_bytes_and_never_hold_one_member():
     mb = population.BLOCK_BYTES // 64  # 64 members fill a block
     assert [len(b) for b in population.blocks(256, mb)] == [64] * 4
     assert [len(b) for b in population.blocks(100, mb)] == [100]  # fewest blocks: one of 100, not 64 + 36
     assert [len(b) for b in population.blocks(130, mb)] == [65, 65]
     assert population.blocks(1, 10**9) == [range(1)] and population.blocks(3, 10**9) == [range(3)]
+    shared = population.BLOCK_BYTES // 256  # whole multiples of ALIGN = 16 members, the last shorter
+    assert [len(b) for b in population.blocks(1024, shared, shared=True)] == [256] * 4
+    assert [len(b) for b in population.blocks(1000, shared, shared=True)] == [336, 336, 328]
+    assert [len(b) for b in population.blocks(33, mb * 16, shared=True)] == [16, 17]  # never 16 + 16 + 1
+    assert population.blocks(100, mb, shared=True) == [range(100)]
     linear, xor = (make_cfg(f"dataset={d}") for d in ("linear", "xor"))
     assert len(population.blocks(1024, net_spec(linear, 2).member_bytes(100))) > len(
         population.blocks(1024, net_spec(xor, 2).member_bytes(21))

@@ -73,13 +73,23 @@ def train_spec(cfg: DictConfig, snapshots: bool = False) -> TrainSpec:
 # A block of a population keeps its arrays in the cache (benchmarks/bench_torch.py measures
 # member-epochs/s against K): past about this many bytes a larger block is slower, not faster.
 BLOCK_BYTES = 4 * 2**20
+# Members sharing their data (xor) share their first layer's products (lab1.nn.layers.Dense):
+# their blocks start at multiples of this many members, where BLAS's tiles of the whole
+# product start (4 or 8 rows with AVX2 kernels, 16 with AVX-512), so they round as in it.
+ALIGN = 16
 
 
-def blocks(k: int, member_bytes: int) -> list[range]:
-    """K members, each with its own data, in the fewest even blocks of about ``BLOCK_BYTES``,
-    none of a single member (a population of one runs on 2-D arrays, which round
-    differently): every member trains bit for bit as in the whole population."""
-    return even_ranges(k, max(1, min(k // 2, k * member_bytes // BLOCK_BYTES)))
+def blocks(k: int, member_bytes: int, shared: bool = False) -> list[range]:
+    """K members in the fewest blocks of about ``BLOCK_BYTES``, none of a single member (a
+    population of one runs on 2-D arrays, which round differently): even blocks, or, for
+    members that ``shared`` their data, blocks of a multiple of ``ALIGN``, the last shorter.
+    Every member trains bit for bit as in the whole population."""
+    count = max(1, min(k // 2, k * member_bytes // BLOCK_BYTES))
+    if not shared or count == 1:
+        return even_ranges(k, count)
+    size = -(-k // count // ALIGN) * ALIGN
+    starts = [*range(0, k - 1, size), k]  # a last block of one joins the one before
+    return [range(a, b) for a, b in zip(starts[:-1], starts[1:])]
 
 
 def even_ranges(n: int, count: int) -> list[range]:
@@ -102,9 +112,7 @@ def train_configs(
     own_data = first.dataset.name in SEEDED  # each member its own data, else one copy broadcast
     data = [make_dataset(c.dataset, int(c.seed)) for c in (cfgs if own_data else cfgs[:1])]
     spec = net_spec(first, data[0].X.shape[1], data[0].image)
-    # Members sharing their data stay one block: their first layer is one product over all
-    # of them (lab1.nn.layers.Dense), whose rounding depends on how many they are.
-    sizes = blocks(len(cfgs), spec.member_bytes(len(data[0].y))) if own_data else [range(len(cfgs))]
+    sizes = blocks(len(cfgs), spec.member_bytes(len(data[0].y)), shared=not own_data)
     out: list[MemberResult] = []
     for b in sizes:
         block_data = data[b.start : b.stop] if own_data else data
