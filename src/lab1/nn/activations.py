@@ -24,12 +24,13 @@ class ActivationFn:
 # 1 / e: np.reciprocal below this many elements (less call overhead), np.divide(1, e) above
 # (a SIMD loop); the same bits either way (benchmarks/bench_core.py, bench_sweep.py).
 RECIPROCAL_BELOW = 3000
+ONE = np.array(1.0)  # a 0-d array: numpy converts a Python float on every call (benchmarks/bench_core.py)
 
 
 def _sigmoid(z: Array, out: Array, slope: float, tmp: tuple[Array, Array]) -> Array:
     """a = 1 / (1 + exp(-z)) (an overflowing exp gives 0), on scratch; only the last step writes ``out``."""
     e = np.exp(np.negative(z, out=tmp[0]), out=tmp[1])
-    np.add(e, 1.0, out=e)
+    np.add(e, ONE, out=e)
     if e.size < RECIPROCAL_BELOW:
         return np.reciprocal(e, out=out)
     return np.divide(1.0, e, out=out)  # the same bits as np.reciprocal, but a SIMD loop
@@ -37,7 +38,7 @@ def _sigmoid(z: Array, out: Array, slope: float, tmp: tuple[Array, Array]) -> Ar
 
 def _sigmoid_back(z: Array, a: Array, grad: Array, out: Array, slope: float, tmp: Array) -> Array:
     """da/dz = a (1 - a)."""
-    np.subtract(1.0, a, out=tmp)
+    np.subtract(ONE, a, out=tmp)
     np.multiply(tmp, a, out=tmp)
     return np.multiply(grad, tmp, out=out)
 
@@ -50,7 +51,7 @@ def _tanh(z: Array, out: Array, slope: float, tmp: tuple[Array, Array]) -> Array
 def _tanh_back(z: Array, a: Array, grad: Array, out: Array, slope: float, tmp: Array) -> Array:
     """da/dz = 1 - a^2."""
     np.multiply(a, a, out=tmp)
-    np.subtract(1.0, tmp, out=tmp)
+    np.subtract(ONE, tmp, out=tmp)
     return np.multiply(grad, tmp, out=out)
 
 
