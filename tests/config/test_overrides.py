@@ -178,3 +178,24 @@ def test_cli_single_run_with_hydra_run_dir(tmp_path, monkeypatch, capfd):
     code, _, err = lab1_here(args, tmp_path, monkeypatch, capfd)
     assert code == 0, err
     assert (tmp_path / "r" / "metrics.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "arg, words",
+    [
+        ("hydra.mode=WALK", "hydra.mode='WALK' is not allowed: one of RUN, MULTIRUN"),
+        (
+            "hydra.job.chdir=maybe",
+            "hydra.job.chdir='maybe' is not allowed: Value 'maybe' is not a valid bool",
+        ),
+    ],
+)
+def test_cli_refuses_a_hydra_value_hydras_schema_refuses_in_one_line(
+    tmp_path, monkeypatch, capfd, arg, words
+):
+    """Hydra's own message was five lines and exit 1; lab1's is one line and exit 2, and it
+    lets through what the schema leaves open (a launcher's keys) and what it allows."""
+    assert_refused(lab1_here([arg, "epochs=5"], tmp_path, monkeypatch, capfd), tmp_path, words)
+    precheck_overrides(
+        ["hydra.mode=MULTIRUN", "hydra.job.chdir=true", "hydra.launcher.n_jobs=2", "hydra.verbose=x"]
+    )

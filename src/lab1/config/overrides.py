@@ -217,6 +217,25 @@ def integral(override: Any) -> str | None:
     return f"{lhs}={','.join(str(v) for v in ints)}"
 
 
+def check_hydra_value(override: Any) -> None:
+    """Refuse, in one line, a ``hydra.*`` value that Hydra's own schema refuses (``hydra.mode=WALK``)."""
+    key = override.key_or_group.lstrip("+~")
+    if not key.startswith("hydra.") or override.is_delete():
+        return
+    from hydra.conf import HydraConf
+
+    for value in _values(override):
+        try:  # as Hydra merges an override into its config
+            OmegaConf.update(OmegaConf.structured(HydraConf), key[len("hydra.") :], value, merge=True)
+        except ValidationError as err:
+            reason = str(err).splitlines()[0]  # "Invalid value 'WALK', expected one of [RUN, MULTIRUN]"
+            if "expected one of [" in reason:
+                reason = "one of " + reason.partition("[")[2].rstrip("]")
+            raise ConfigError(key, value, reason) from None
+        except Exception:  # noqa: BLE001 - a key the schema leaves open: Hydra checks it as before
+            return
+
+
 def precheck_overrides(args: list[str]) -> list[str]:
     """Reject a bad override before Hydra composes; ``args`` with integer keys' floats as integers
     and a ``+`` before a choice of a group that is not in the defaults list (``sweep=lr``)."""
@@ -242,6 +261,7 @@ def precheck_overrides(args: list[str]) -> list[str]:
                 f" sweep over it would train the same runs twice; give it one value"
                 + (" (both trackers at once: logger=[tensorboard,mlflow])" if key == "logger" else "")
             )
+        check_hydra_value(override)
         choices = group_choices(key) if "." not in key and "/" not in key else []
         values = _values(override)
         if choices:  # a group may take a list of choices (logger=[tensorboard,mlflow])
