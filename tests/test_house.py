@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from omegaconf import OmegaConf
@@ -46,7 +47,6 @@ def test_hydra_discovers_the_launcher_and_the_sweeper():
 PRIVATE = (
     "hydra._internal",
     "omegaconf._utils",
-    "_save_config",
     "._value(",
     "_apply_overrides_to_config",
     "get_mode",
@@ -74,11 +74,34 @@ def test_fence_apply_overrides_and_dirname():
     assert override_dirname(parsed, "=", ",", ["print_every"]) == "hidden=[4,16],lr=0.5"
 
 
-def test_fence_save_config(tmp_path):
+WORDS = ["true", "yes", "null", "~", "1", "1.0", "1e-3", ".inf", "", " lead", "a: b", "- x", "x #y", "'q'"]
+WORDS += ["multi\nline\n", "tab\tx", "ü ç 日本", "x" * 200, "word " * 40, "${lr}", "\x07", "é" * 100, "0x1F"]
+
+
+def test_fence_save_config_writes_hydras_bytes(tmp_path):
+    """Entry by entry, kept between files, the same bytes as Hydra's own snapshot writer: for the
+    three files of jobs with other groups and values, and for awkward strings and numbers,
+    nested one level down as under ``hydra:``; 1, 1.0 and True in turn are each written as such."""
+    from hydra import compose, initialize_config_module
+    from hydra.core.utils import _save_config
+
+    from lab1.config import CONFIG_PACKAGE, VERSION_BASE
     from lab1.internals import save_config
 
-    save_config(OmegaConf.create({"a": 1, "b": [2, 3]}), "x.yaml", tmp_path / "sub")
-    assert OmegaConf.load(tmp_path / "sub" / "x.yaml") == {"a": 1, "b": [2, 3]}
+    cfgs: list[Any] = []
+    for overrides in (["dataset=xor"], ["optim=adam", "lr=1"], ["model=cnn", "dataset=bars", "lr=1.0"]):
+        with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
+            cfg = compose("config", overrides, return_hydra_config=True)
+        cfgs += [OmegaConf.masked_copy(cfg, ["hydra"]), cfg.hydra.overrides.task]
+        cfgs.append(OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"]))
+    odd = {"w": WORDS, "d": {w: w for w in WORDS if w}, "n": [None, 1.5, float("inf"), True, 10**30, 1e-300]}
+    cfgs += [OmegaConf.create(odd), OmegaConf.create({"hydra": odd}), OmegaConf.create({"hydra": {"e": {}}})]
+    cfgs += [OmegaConf.create({"a": value, "b": [value]}) for value in (1, 1.0, True, "1")]
+    for i, cfg in enumerate(cfgs):
+        save_config(cfg, "ours.yaml", tmp_path / str(i))
+        _save_config(cfg, "hydras.yaml", tmp_path / str(i))
+        ours, hydras = ((tmp_path / str(i) / name).read_bytes() for name in ("ours.yaml", "hydras.yaml"))
+        assert ours == hydras, i
 
 
 def test_fence_yaml_resolvers_and_to_bool():

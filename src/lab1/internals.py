@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
 from hydra.core.override_parser.types import Override
-from hydra.core.utils import _save_config
-from omegaconf import BooleanNode, DictConfig, ListConfig
+from omegaconf import BooleanNode, DictConfig, ListConfig, OmegaConf
+from omegaconf._utils import get_omega_conf_dumper
 
 
 def basic_sweeper() -> tuple[type, type]:
@@ -42,8 +43,49 @@ def override_dirname(overrides: Sequence[Override], kv_sep: str, item_sep: str, 
 
 
 def save_config(cfg: DictConfig | ListConfig, filename: str, directory: Path) -> None:
-    """Write a ``.hydra`` snapshot file as Hydra's ``run_job`` does (``hydra.core.utils._save_config``)."""
-    _save_config(cfg, filename, directory)  # type: ignore[arg-type]  # Hydra writes lists too
+    """Write a ``.hydra`` snapshot file with the bytes of Hydra's ``run_job`` (its ``_save_config``
+    writes ``OmegaConf.to_yaml``), each entry's YAML made once (``_yaml``)."""
+    container = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / filename, "w", encoding="utf-8") as file:
+        file.write(_yaml(container))
+
+
+_ENTRIES: dict[tuple[str, str, str], str] = {}  # (wrapper, repr(key), repr(value)) -> its YAML
+
+
+def _dump(data: Any) -> str:
+    """``OmegaConf.to_yaml``'s dump of a plain container."""
+    dumper = get_omega_conf_dumper()
+    return str(yaml.dump(data, default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=dumper))
+
+
+def _yaml(data: Any) -> str:
+    """``OmegaConf.to_yaml`` of a container. Block style writes a mapping's entries one after another,
+    each alike wherever it stands at its depth, so each entry is dumped alone and kept: an entry a
+    job shares with the last (a help template, the logging setup) is not emitted again
+    (``benchmarks/bench_sweep.py --parts sweep``). A mapping of one mapping (``hydra:``) is
+    taken one level down. ``repr`` tells 1, 1.0 and True apart, which compare equal."""
+    if not isinstance(data, dict) or not data:
+        return _dump(data)
+    wrapper = ""
+    if len(data) == 1:
+        ((key, inner),) = data.items()
+        if isinstance(inner, dict) and inner:
+            wrapper, data = key, inner
+    texts = []
+    for key, value in data.items():
+        entry = (wrapper, repr(key), repr(value))
+        text = _ENTRIES.get(entry)
+        if text is None:
+            if len(_ENTRIES) > 4096:
+                _ENTRIES.clear()
+            text = _ENTRIES[entry] = _dump({wrapper: {key: value}} if wrapper else {key: value})
+        texts.append(text)
+    if not wrapper:
+        return "".join(texts)
+    header = texts[0].split("\n", 1)[0]  # "hydra:"
+    return header + "\n" + "".join(text.split("\n", 1)[1] for text in texts)
 
 
 def yaml_implicit_resolvers() -> dict[Any, Any]:
