@@ -81,8 +81,8 @@ ALIGN = 16
 
 def blocks(k: int, member_bytes: int, shared: bool = False) -> list[range]:
     """K members in the fewest blocks of about ``BLOCK_BYTES``, none of a single member (a
-    population of one runs on 2-D arrays, which round differently): even blocks, or, for
-    members that ``shared`` their data, blocks of a multiple of ``ALIGN``, the last shorter.
+    population of one runs on 2-D arrays, which round differently): even blocks, or, when the
+    members share their data (``shared``), blocks of a multiple of ``ALIGN``, the last shorter.
     Every member trains bit for bit as in the whole population."""
     count = max(1, min(k // 2, k * member_bytes // BLOCK_BYTES))
     if not shared or count == 1:
