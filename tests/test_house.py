@@ -92,6 +92,7 @@ def test_fence_save_config_writes_hydras_bytes(tmp_path):
     for overrides in (["dataset=xor"], ["optim=adam", "lr=1"], ["model=cnn", "dataset=bars", "lr=1.0"]):
         with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
             cfg = compose("config", overrides, return_hydra_config=True)
+        composed = cfg
         cfgs += [OmegaConf.masked_copy(cfg, ["hydra"]), cfg.hydra.overrides.task]
         cfgs.append(OmegaConf.masked_copy(cfg, [key for key in cfg if key != "hydra"]))
     odd = {"w": WORDS, "d": {w: w for w in WORDS if w}, "n": [None, 1.5, float("inf"), True, 10**30, 1e-300]}
@@ -102,6 +103,26 @@ def test_fence_save_config_writes_hydras_bytes(tmp_path):
         _save_config(cfg, "hydras.yaml", tmp_path / str(i))
         ours, hydras = ((tmp_path / str(i) / name).read_bytes() for name in ("ours.yaml", "hydras.yaml"))
         assert ours == hydras, i
+    save_config(composed, "node.yaml", tmp_path, only="hydra")  # the hydra node alone, copied or not
+    _save_config(OmegaConf.masked_copy(composed, ["hydra"]), "copy.yaml", tmp_path)
+    assert (tmp_path / "node.yaml").read_bytes() == (tmp_path / "copy.yaml").read_bytes()
+
+
+def test_a_vectorized_job_return_copies_the_hydra_node_when_read():
+    from hydra import compose, initialize_config_module
+
+    from hydra_plugins.lab1_launcher.vectorized_launcher import _JobReturn
+    from lab1.config import CONFIG_PACKAGE, VERSION_BASE
+
+    with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
+        cfg = compose("config", ["lr=0.5"], return_hydra_config=True)
+    ret = _JobReturn()
+    ret.job_config = cfg
+    copy = OmegaConf.masked_copy(cfg, ["hydra"])
+    assert OmegaConf.to_container(ret.hydra_cfg) == OmegaConf.to_container(copy)  # ${now:...} unresolved
+    assert ret.hydra_cfg is ret.hydra_cfg
+    ret.hydra_cfg = OmegaConf.create({"hydra": {}})
+    assert ret.hydra_cfg == {"hydra": {}}
 
 
 def test_fence_yaml_resolvers_and_to_bool():

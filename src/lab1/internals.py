@@ -42,10 +42,16 @@ def override_dirname(overrides: Sequence[Override], kv_sep: str, item_sep: str, 
     )
 
 
-def save_config(cfg: DictConfig | ListConfig, filename: str, directory: Path) -> None:
+def save_config(
+    cfg: DictConfig | ListConfig, filename: str, directory: Path, only: str | None = None
+) -> None:
     """Write a ``.hydra`` snapshot file with the bytes of Hydra's ``run_job`` (its ``_save_config``
-    writes ``OmegaConf.to_yaml``), each entry's YAML made once (``_yaml``)."""
-    container = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
+    writes ``OmegaConf.to_yaml``), each entry's YAML made once (``_yaml``); with ``only``, just
+    that node, as ``OmegaConf.masked_copy(cfg, [only])`` is written, without making the copy."""
+    node = cfg if only is None else cfg[only]  # type: ignore[index]  # only with a DictConfig
+    container = OmegaConf.to_container(node, resolve=False, enum_to_str=True)
+    if only is not None:
+        container = {only: container}
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / filename, "w", encoding="utf-8") as file:
         file.write(_yaml(container))

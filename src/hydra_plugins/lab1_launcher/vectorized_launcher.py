@@ -66,6 +66,24 @@ class Lab1Sweeper(BasicSweeper):  # type: ignore[valid-type,misc]  # runtime bas
             remember(overrides, composer.compose(overrides))
 
 
+class _JobReturn(JobReturn):
+    """Hydra's JobReturn whose ``hydra_cfg`` (the job's hydra node, copied as run_job does) is made
+    when first read: nothing in a sweep reads it, and the copy costs milliseconds a job."""
+
+    job_config: DictConfig | None = None
+
+    @property
+    def hydra_cfg(self) -> DictConfig | None:
+        """A copy of the job config's hydra node, made once."""
+        if self.__dict__.get("_hydra_cfg") is None and self.job_config is not None:
+            self.__dict__["_hydra_cfg"] = OmegaConf.masked_copy(self.job_config, ["hydra"])
+        return self.__dict__.get("_hydra_cfg")
+
+    @hydra_cfg.setter
+    def hydra_cfg(self, value: DictConfig | None) -> None:
+        self.__dict__["_hydra_cfg"] = value
+
+
 class VectorizedLauncher(Launcher):
     """Train alike jobs of a sweep at once; see ``lab1.sweep.execute``."""
 
@@ -75,7 +93,6 @@ class VectorizedLauncher(Launcher):
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
-        self._hydra_cfgs: dict[int, DictConfig] = {}  # each job's hydra node, saved and returned
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         """Keep what launch needs."""
@@ -124,21 +141,20 @@ class VectorizedLauncher(Launcher):
         return out_dir
 
     def _snapshot(self, config: DictConfig, task_cfg: DictConfig, out_dir: Path) -> None:
-        """Keep the job's hydra node; create its directory and write its .hydra snapshot as run_job does."""
-        hydra_cfg = self._hydra_cfgs[int(config.hydra.job.num)] = OmegaConf.masked_copy(config, ["hydra"])
+        """Create the job's directory and write its .hydra snapshot as run_job does."""
         out_dir.mkdir(parents=True, exist_ok=True)
         if config.hydra.output_subdir is not None:
             sub = out_dir / str(config.hydra.output_subdir)
             save_config(task_cfg, "config.yaml", sub)
-            save_config(hydra_cfg, "hydra.yaml", sub)
+            save_config(config, "hydra.yaml", sub, only="hydra")
             save_config(config.hydra.overrides.task, "overrides.yaml", sub)
         (out_dir / f"{config.hydra.job.name}.log").touch()  # Hydra's job log, as run_job leaves it
 
     def _finish(self, config: DictConfig, task_cfg: DictConfig, value: float) -> JobReturn:
         """The JobReturn Hydra's run_job would have built."""
-        ret = JobReturn()
+        ret = _JobReturn()
         ret.cfg = task_cfg
-        ret.hydra_cfg = self._hydra_cfgs.pop(int(config.hydra.job.num))
+        ret.job_config = config
         ret.overrides = list(config.hydra.overrides.task)
         ret.working_dir = os.getcwd()
         ret.task_name = str(config.hydra.job.name)
