@@ -21,6 +21,7 @@ from lab1.nn.snapshots import Snapshots
 Array = np.ndarray
 SHUFFLE_STREAM = 2  # SeedSequence spawn key of the mini-batch shuffling stream
 STOP_RULES = (None, "early_stop", "stop_accuracy")  # what stopped a member early, by TrainResult.stop_rule
+HALF = np.array(0.5)  # the class threshold, a 0-d array: numpy converts a float on every call (bench_core)
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,12 @@ def objective(loss: str, output_activation: str) -> Callable[[Network, Array, Ar
 
 def all_correct(p: Array, y_true: Array) -> Array:
     """(K,) whether every sample is classified right (class 1 where p > 0.5)."""
-    return np.equal(p > 0.5, y_true).all(axis=(1, 2))
+    return np.equal(p > HALF, y_true).all(axis=(1, 2))
 
 
 def accuracy(p: Array, y_true: Array) -> Array:
     """(K,) fraction of samples classified right (class 1 where p > 0.5)."""
-    right = np.equal(p > 0.5, y_true)
+    right = np.equal(p > HALF, y_true)
     if right.shape[0] == 1:  # one member: a count is far cheaper than a mean over axes
         return np.array([np.count_nonzero(right) / right.size])
     return right.mean(axis=(1, 2))
@@ -161,7 +162,7 @@ class _Members:
     def check_reached(self, epoch: int, p: Array) -> None:
         """Note the first epoch at which each member classifies every sample right."""
         if self.n_pending == 1 and self.k == 1:  # one network: compare the bytes of its classes
-            if (p > 0.5).tobytes() == self.y_bytes:
+            if (p > HALF).tobytes() == self.y_bytes:
                 self.reached[0], self.pending[0], self.n_pending = epoch, False, 0
         elif self.n_pending:
             new = all_correct(p, self.y_true) & self.pending
