@@ -98,14 +98,19 @@ def test_fence_save_config_writes_hydras_bytes(tmp_path):
     odd = {"w": WORDS, "d": {w: w for w in WORDS if w}, "n": [None, 1.5, float("inf"), True, 10**30, 1e-300]}
     cfgs += [OmegaConf.create(odd), OmegaConf.create({"hydra": odd}), OmegaConf.create({"hydra": {"e": {}}})]
     cfgs += [OmegaConf.create({"a": value, "b": [value]}) for value in (1, 1.0, True, "1")]
+    # one key over a mapping (as hydra: is), a key of any kind: 1 then True, falsy, long, quoted
+    cfgs += [
+        OmegaConf.create({key: {"a": "x", "b": 2}}) for key in (1, True, 0, False, "", "k" * 130, "true")
+    ]
     for i, cfg in enumerate(cfgs):
         save_config(cfg, "ours.yaml", tmp_path / str(i))
         _save_config(cfg, "hydras.yaml", tmp_path / str(i))
         ours, hydras = ((tmp_path / str(i) / name).read_bytes() for name in ("ours.yaml", "hydras.yaml"))
         assert ours == hydras, i
-    save_config(composed, "node.yaml", tmp_path, only="hydra")  # the hydra node alone, copied or not
-    _save_config(OmegaConf.masked_copy(composed, ["hydra"]), "copy.yaml", tmp_path)
-    assert (tmp_path / "node.yaml").read_bytes() == (tmp_path / "copy.yaml").read_bytes()
+    for cfg in (composed, OmegaConf.create({"x": {"a": 1}, "hydra": "${x}"})):  # the hydra node alone
+        save_config(cfg, "node.yaml", tmp_path, only="hydra")
+        _save_config(OmegaConf.masked_copy(cfg, ["hydra"]), "copy.yaml", tmp_path)
+        assert (tmp_path / "node.yaml").read_bytes() == (tmp_path / "copy.yaml").read_bytes()
 
 
 def test_a_vectorized_job_return_copies_the_hydra_node_when_read():

@@ -48,6 +48,8 @@ def save_config(
     """Write a ``.hydra`` snapshot file with the bytes of Hydra's ``run_job`` (its ``_save_config``
     writes ``OmegaConf.to_yaml``), each entry's YAML made once (``_yaml``); with ``only``, just
     that node, as ``OmegaConf.masked_copy(cfg, [only])`` is written, without making the copy."""
+    if only is not None and OmegaConf.is_interpolation(cfg, only):  # written as the copy keeps it
+        cfg, only = OmegaConf.masked_copy(cfg, [only]), None  # type: ignore[arg-type]
     node = cfg if only is None else cfg[only]  # type: ignore[index]  # only with a DictConfig
     container = OmegaConf.to_container(node, resolve=False, enum_to_str=True)
     if only is not None:
@@ -57,7 +59,7 @@ def save_config(
         file.write(_yaml(container))
 
 
-_ENTRIES: dict[tuple[str, str, str], str] = {}  # (wrapper, repr(key), repr(value)) -> its YAML
+_ENTRIES: dict[tuple[str, str, str], str] = {}  # repr of (wrapper, key, value) -> its YAML
 
 
 def _dump(data: Any) -> str:
@@ -74,23 +76,29 @@ def _yaml(data: Any) -> str:
     taken one level down. ``repr`` tells 1, 1.0 and True apart, which compare equal."""
     if not isinstance(data, dict) or not data:
         return _dump(data)
-    wrapper = ""
+    wrapper = None
     if len(data) == 1:
         ((key, inner),) = data.items()
-        if isinstance(inner, dict) and inner:
-            wrapper, data = key, inner
+        if (
+            isinstance(key, str)
+            and key.isidentifier()
+            and len(key) < 64
+            and isinstance(inner, dict)
+            and inner
+        ):
+            wrapper, data = key, inner  # a short plain key: its header is one line, "hydra:"
     texts = []
     for key, value in data.items():
-        entry = (wrapper, repr(key), repr(value))
+        entry = (repr(wrapper), repr(key), repr(value))
         text = _ENTRIES.get(entry)
         if text is None:
             if len(_ENTRIES) > 4096:
                 _ENTRIES.clear()
-            text = _ENTRIES[entry] = _dump({wrapper: {key: value}} if wrapper else {key: value})
+            text = _ENTRIES[entry] = _dump({key: value} if wrapper is None else {wrapper: {key: value}})
         texts.append(text)
-    if not wrapper:
+    if wrapper is None:
         return "".join(texts)
-    header = texts[0].split("\n", 1)[0]  # "hydra:"
+    header = texts[0].split("\n", 1)[0]
     return header + "\n" + "".join(text.split("\n", 1)[1] for text in texts)
 
 
