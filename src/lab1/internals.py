@@ -51,15 +51,13 @@ def save_config(
     if only is not None and OmegaConf.is_interpolation(cfg, only):  # written as the copy keeps it
         cfg, only = OmegaConf.masked_copy(cfg, [only]), None  # type: ignore[arg-type]
     node = cfg if only is None else cfg[only]  # type: ignore[index]  # only with a DictConfig
-    container = OmegaConf.to_container(node, resolve=False, enum_to_str=True)
-    if only is not None:
-        container = {only: container}
+    text = _yaml(OmegaConf.to_container(node, resolve=False, enum_to_str=True), only)
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / filename, "w", encoding="utf-8") as file:
-        file.write(_yaml(container))
+        file.write(text)
 
 
-_ENTRIES: dict[tuple[str, str, str], str] = {}  # repr of (wrapper, key, value) -> its YAML
+_ENTRIES: dict[tuple[str | None, str, str], str] = {}  # (under, repr(key), repr(value)) -> its YAML
 
 
 def _dump(data: Any) -> str:
@@ -68,38 +66,26 @@ def _dump(data: Any) -> str:
     return str(yaml.dump(data, default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=dumper))
 
 
-def _yaml(data: Any) -> str:
-    """``OmegaConf.to_yaml`` of a container. Block style writes a mapping's entries one after another,
-    each alike wherever it stands at its depth, so each entry is dumped alone and kept: an entry a
-    job shares with the last (a help template, the logging setup) is not emitted again
-    (``benchmarks/bench_sweep.py --parts sweep``). A mapping of one mapping (``hydra:``) is
-    taken one level down. ``repr`` tells 1, 1.0 and True apart, which compare equal."""
+def _yaml(data: Any, under: str | None = None) -> str:
+    """``OmegaConf.to_yaml`` of ``data``, or of ``{under: data}`` (``under`` a plain key such as
+    ``hydra``). Block style writes a mapping's entries one after another, each alike wherever it
+    stands at its depth, so each entry is dumped alone, at its depth, and kept: an entry a job
+    shares with the last (a help template, the logging setup) is not emitted again
+    (``benchmarks/bench_sweep.py --parts sweep``). ``repr`` tells 1, 1.0 and True apart."""
     if not isinstance(data, dict) or not data:
-        return _dump(data)
-    wrapper = None
-    if len(data) == 1:
-        ((key, inner),) = data.items()
-        if (
-            isinstance(key, str)
-            and key.isidentifier()
-            and len(key) < 64
-            and isinstance(inner, dict)
-            and inner
-        ):
-            wrapper, data = key, inner  # a short plain key: its header is one line, "hydra:"
+        return _dump(data if under is None else {under: data})
     texts = []
     for key, value in data.items():
-        entry = (repr(wrapper), repr(key), repr(value))
+        entry = (under, repr(key), repr(value))
         text = _ENTRIES.get(entry)
         if text is None:
             if len(_ENTRIES) > 4096:
                 _ENTRIES.clear()
-            text = _ENTRIES[entry] = _dump({key: value} if wrapper is None else {wrapper: {key: value}})
+            text = _ENTRIES[entry] = _dump({key: value} if under is None else {under: {key: value}})
         texts.append(text)
-    if wrapper is None:
+    if under is None:
         return "".join(texts)
-    header = texts[0].split("\n", 1)[0]
-    return header + "\n" + "".join(text.split("\n", 1)[1] for text in texts)
+    return f"{under}:\n" + "".join(text.split("\n", 1)[1] for text in texts)  # each text's own header off
 
 
 def yaml_implicit_resolvers() -> dict[Any, Any]:
