@@ -186,7 +186,7 @@ def test_cli_single_run_with_hydra_run_dir(tmp_path, monkeypatch, capfd):
         ("hydra.mode=WALK", "hydra.mode='WALK' is not allowed: one of RUN, MULTIRUN"),
         (
             "hydra.job.chdir=maybe",
-            "hydra.job.chdir='maybe' is not allowed: Value 'maybe' is not a valid bool",
+            "hydra.job.chdir='maybe' is not allowed: true or false",
         ),
     ],
 )

@@ -61,7 +61,8 @@ def _reuse_ok(v: Any) -> bool:
 _POSITIVE = (lambda v: _is_num(v) and v > 0, "a finite number > 0")
 _NON_NEGATIVE = (lambda v: _is_num(v) and v >= 0, "a finite number >= 0")
 _UNIT = (lambda v: _is_num(v) and 0 <= v < 1, "a number in [0, 1)")
-_BOOL = (lambda v: isinstance(v, bool), "true or false")
+BOOLEAN = "true or false"  # what a boolean key allows, in every message that says so
+_BOOL = (lambda v: isinstance(v, bool), BOOLEAN)
 
 # key -> (check, what is allowed); a key absent from the config is skipped.
 CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {

@@ -11,7 +11,7 @@ from typing import Any
 from omegaconf import OmegaConf, ValidationError
 
 from lab1.config import command_line
-from lab1.config.checks import CHECKS
+from lab1.config.checks import BOOLEAN, CHECKS
 from lab1.config.errors import ConfigError
 from lab1.config.keys_known import (
     default_choice,
@@ -217,6 +217,14 @@ def integral(override: Any) -> str | None:
     return f"{lhs}={','.join(str(v) for v in ints)}"
 
 
+# OmegaConf's words for a value of the wrong type -> what is allowed, as lab1's own checks say it
+TYPE_WORDS = {
+    "not a valid bool": BOOLEAN,
+    "converted to Integer": "an integer",
+    "converted to Float": "a number",
+}
+
+
 def check_hydra_value(override: Any) -> None:
     """Refuse, in one line, a ``hydra.*`` value that Hydra's own schema refuses (``hydra.mode=WALK``)."""
     key = override.key_or_group.lstrip("+~")
@@ -231,6 +239,7 @@ def check_hydra_value(override: Any) -> None:
             reason = str(err).splitlines()[0]  # "Invalid value 'WALK', expected one of [RUN, MULTIRUN]"
             if "expected one of [" in reason:
                 reason = "one of " + reason.partition("[")[2].rstrip("]")
+            reason = next((allowed for words, allowed in TYPE_WORDS.items() if words in reason), reason)
             raise ConfigError(key, value, reason) from None
         except Exception:  # noqa: BLE001 - a key the schema leaves open: Hydra checks it as before
             return
