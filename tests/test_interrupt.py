@@ -128,3 +128,39 @@ def test_ctrl_c_while_waiting_for_futures_is_raised_by_the_check_not_inside_the_
     proc = _python(WAITING, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["check", "shut", "down"]
+
+
+PRINTING = """
+import signal, sys, traceback
+from lab1 import interrupt
+from lab1.job import console
+
+class Terminal:
+    def __init__(self, stream):
+        self.stream, self.pressed = stream, False
+    def write(self, text):
+        if not self.pressed:  # Ctrl-C while tqdm holds its lock over the line
+            self.pressed = True
+            signal.raise_signal(signal.SIGINT)
+        return self.stream.write(text)
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+interrupt.install()
+sys.stdout = Terminal(sys.stdout)
+try:
+    console.emit("lab1: job 1/2 a: done")
+except KeyboardInterrupt as err:
+    print(traceback.extract_tb(err.__traceback__)[-1].name)
+interrupt._State.signum = 0
+console.emit("lab1: job 2/2 b: done")  # tqdm's lock was released
+"""
+
+
+def test_ctrl_c_while_a_line_is_printed_is_raised_after_the_line(tmp_path):
+    """Ctrl-C cutting tqdm's write between taking and releasing its lock made tqdm raise an
+    error of its own, which Hydra printed as a traceback (exit 1): the launching process's
+    lines are printed whole, and Ctrl-C is raised by the check after."""
+    proc = _python(PRINTING, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["lab1: job 1/2 a: done", "check", "lab1: job 2/2 b: done"]

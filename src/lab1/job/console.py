@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from lab1 import interrupt
 from lab1.job.population import MemberResult
 
 PROGRESS_MIN_EPOCHS = 20000  # shorter runs finish too fast for a bar to help
@@ -54,9 +55,11 @@ def protect_stdout() -> None:
 
 
 def emit(line: str) -> None:
-    """Print a line above any progress bar, flushed, so a closed pipe shows at once."""
-    tqdm.write(line, file=sys.stdout)
-    sys.stdout.flush()
+    """Print a line above any progress bar, flushed, so a closed pipe shows at once; whole,
+    with Ctrl-C deferred (cut inside tqdm's lock, tqdm raises an error of its own)."""
+    with interrupt.deferred():
+        tqdm.write(line, file=sys.stdout)
+        sys.stdout.flush()
 
 
 class JobLog:
@@ -133,9 +136,14 @@ def progress_bar(total: int, enabled: bool | None) -> tuple[Callable[[int], None
     bar = tqdm(total=total, unit="epoch", dynamic_ncols=True, leave=False)
 
     def update(epoch: int) -> None:
-        bar.update(epoch - bar.n)
+        with interrupt.deferred():  # as emit
+            bar.update(epoch - bar.n)
 
-    return update, bar.close
+    def close() -> None:
+        with interrupt.deferred():  # as emit
+            bar.close()
+
+    return update, close
 
 
 class JobBar:
@@ -152,9 +160,11 @@ class JobBar:
         name = getattr(out_dir, "name", out_dir)
         emit(f"lab1: job {self.done}/{self.total} {name}: {text}")
         if self.bar is not None:
-            self.bar.update(1)
+            with interrupt.deferred():  # as emit
+                self.bar.update(1)
 
     def close(self) -> None:
         """Remove the bar."""
         if self.bar is not None:
-            self.bar.close()
+            with interrupt.deferred():  # as emit
+                self.bar.close()
