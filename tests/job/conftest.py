@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,12 +12,19 @@ import pytest
 
 @pytest.fixture(scope="module")
 def empty_store(tmp_path_factory) -> Path:
-    """An MLflow SQLite file with its tables made once: creating them takes seconds."""
+    """An MLflow SQLite file with its tables made once, in a new file as lab1 makes
+    one (write-ahead-log mode, checkpointed so that a copy of the file is the whole store):
+    creating the tables takes seconds."""
     pytest.importorskip("mlflow")
     from mlflow.tracking import MlflowClient
 
+    from lab1.job.loggers.session import new_store
+
     path = tmp_path_factory.mktemp("store") / "mlflow.db"
-    MlflowClient(f"sqlite:///{path}").search_experiments()
+    new_store(path)
+    MlflowClient(f"sqlite:///{path}").search_experiments()  # the tables, not lab1's experiment
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("pragma wal_checkpoint(truncate)").fetchone()[0] == 0  # not busy
     return path
 
 

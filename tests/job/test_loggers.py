@@ -4,10 +4,12 @@ in the test's directory); no network."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -178,6 +180,22 @@ def test_a_tracking_uri_that_cannot_be_opened_is_refused(tmp_path, multirun):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("lab1: error: logger.tracking_uri=")
     assert not list(tmp_path.rglob("history.csv")) and not (tmp_path / "sw").exists()
+
+
+def test_a_store_lab1_makes_is_in_write_ahead_log_mode_and_another_keeps_its_mode(tmp_path, store):
+    """The ``store`` fixture is made by ``new_store``, as lab1 makes a new store: WAL. A store
+    lab1 did not make (here, the same file set back to SQLite's default) keeps its mode."""
+    from lab1.job.loggers.session import open_store
+
+    def mode(path: Path) -> str:
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            return str(db.execute("pragma journal_mode").fetchone()[0])
+
+    assert mode(store) == "wal"
+    with contextlib.closing(sqlite3.connect(store)) as db:
+        assert db.execute("pragma journal_mode=delete").fetchone()[0] == "delete"
+    open_store(f"sqlite:///{store}", None)
+    assert mode(store) == "delete"
 
 
 def _children(root: Path) -> pd.DataFrame:
