@@ -172,10 +172,7 @@ def _grad_json(args: argparse.Namespace, r: Any, words: list[str]) -> dict:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    return str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
 
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {"grad": grad_command, "run": run_command}

@@ -92,9 +92,8 @@ def call(
     except KeyboardInterrupt:
         raise
     except BaseException as err:  # noqa: BLE001 - the student's error, in one line
-        raise AdapterError(
-            f"{FUNCTION} raised {type(err).__name__}: {err}{_where(err, _adapter_of(function))}"
-        ) from None
+        where = _where(err, Path(getattr(getattr(function, "__code__", None), "co_filename", ".")))
+        raise AdapterError(f"{FUNCTION} raised {type(err).__name__}: {err}{where}") from None
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise AdapterError(f"{FUNCTION} returned a {type(result).__name__}; it must return (loss, grads)")
     loss, grads = _loss(result[0]), result[1]
@@ -107,8 +106,3 @@ def call(
         got = ", ".join(map(str, grads)) or "none"
         raise AdapterError(f"grads has the keys {got}; it must have exactly {', '.join(params)}")
     return loss, {k: _gradient(k, grads[k], params[k]) for k in params}
-
-
-def _adapter_of(function: Callable[..., Any]) -> Path:
-    code = getattr(function, "__code__", None)
-    return Path(code.co_filename) if code is not None else Path(".")

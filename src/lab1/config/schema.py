@@ -24,11 +24,18 @@ VERSION_BASE = "1.3"  # the Hydra defaults lab1 is written for (hydra-core is pi
 PRESENTATION = ("print_every", "progress", "plots", "objective", "resume", "reuse", "logger")
 
 
-def settings(cfg: Any) -> dict[str, Any]:
-    """Every resolved config value that affects the numbers: all keys but ``PRESENTATION``'s."""
+def settings(cfg: Any, keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every resolved config value that affects the numbers: all keys but ``PRESENTATION``'s (or ``keep``)."""
     values = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(values, dict)
-    return {str(key): value for key, value in values.items() if key not in PRESENTATION}
+    return {str(key): value for key, value in values.items() if key not in PRESENTATION or key in keep}
+
+
+def flat(node: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested dicts by dotted key (``optim.beta1`` -> 0.9)."""
+    if not isinstance(node, dict):
+        return {prefix[:-1]: node}
+    return {k: v for key, value in node.items() for k, v in flat(value, f"{prefix}{key}.").items()}
 
 
 LAUNCH_GROUPS = ("sweep", "launcher", "search")

@@ -83,15 +83,10 @@ class Conv2D(Layer):
         self.Wb = np.empty((k, self.filters, self.channels * self.kernel**2 + self.bias))
         self.dWb = np.empty_like(self.Wb)
 
-    def _pad(self, x: Array) -> Array:
-        p = self.padding
-        if not p:
-            return x
-        return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(p, p), (p, p)])
-
     def _patches(self, x: Array) -> None:
         """Every patch of x as a row of ``self.cols`` ``(K|1, n*Ho*Wo, C*kh*kw [+ 1 for the bias])``."""
-        xp = self._pad(x)
+        p = self.padding
+        xp = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(p, p), (p, p)]) if p else x
         s, kk = self.stride, self.kernel
         patches = sliding_window_view(xp, (kk, kk), axis=(-2, -1))[:, :, :, ::s, ::s]  # (K,n,C,Ho,Wo,kh,kw)
         k, n, c, ho, wo = patches.shape[:5]

@@ -149,7 +149,8 @@ class _Members:
         why |= members
         self.active[members] = self.pending[members] = False
         self.n_active, self.n_pending = int(self.active.sum()), int(self.pending.sum())
-        _freeze(self.opt, members)
+        self.opt.lr = self.opt.lr.copy()  # finished members are updated no more (their results are recorded)
+        self.opt.lr[members] = 0.0
 
     def check_finite(self, epoch: int, net: Network, p: Array, loss: Array) -> None:
         """Retire members whose loss is no longer finite (diverged), and make them finite."""
@@ -157,7 +158,8 @@ class _Members:
             bad = ~np.isfinite(loss) & self.active
             if bad.any():
                 self.retire(epoch, bad, p, loss, self.diverged)
-                _silence(net, self.opt, bad)
+                net.theta[bad] = 0.0  # finite again, so the per-epoch loss check stays cheap
+                self.opt.reset_members(bad)
 
     def check_reached(self, epoch: int, p: Array) -> None:
         """Note the first epoch at which each member classifies every sample right."""
@@ -252,18 +254,6 @@ def _result(rec: _Recorder, m: _Members, snaps: Snapshots, seconds: float) -> Tr
         snapshots=snaps.settle(rec.theta, rec.loss, rec.acc, rec.epochs_run),
         wall_seconds=seconds,
     )
-
-
-def _freeze(opt: Optimizer, members: Array) -> None:
-    """Stop updating finished members (their results are already recorded)."""
-    opt.lr = opt.lr.copy()
-    opt.lr[members] = 0.0
-
-
-def _silence(net: Network, opt: Optimizer, members: Array) -> None:
-    """Make (already frozen) diverged members finite, so the per-epoch loss check stays cheap."""
-    net.theta[members] = 0.0
-    opt.reset_members(members)
 
 
 def _minibatch_epoch(

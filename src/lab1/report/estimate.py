@@ -25,20 +25,14 @@ def _values(key: str, text: Any) -> list[str]:
     return [f"{key}={value}" for value in override.sweep_iterator()]
 
 
-def sweep_jobs(name: str, epochs: int) -> list[list[str]]:
-    """The overrides of every job of ``+sweep=NAME`` at one seed (seeds cost alike)."""
-    common = [f"+sweep={name}", f"epochs={epochs}"]
-    cfg = compose(config_name="config", overrides=common, return_hydra_config=True)
-    params: dict[str, Any] = dict(OmegaConf.to_container(cfg.hydra.sweeper.params) or {})  # type: ignore[arg-type]
-    params["seed"] = "0"
-    axes = [_values(key, text) for key, text in params.items()]
-    return [[*common, *combo] for combo in itertools.product(*axes)]
-
-
 @cache
 def sweep_cost(name: str, epochs: int, seeds: int) -> float:
     """Estimated nanoseconds of CPU to train every job of one report sweep (one seed's, times seeds)."""
+    common = [f"+sweep={name}", f"epochs={epochs}"]
     with initialize_config_module(CONFIG_PACKAGE, version_base=VERSION_BASE):
+        cfg = compose(config_name="config", overrides=common, return_hydra_config=True)
+        params: dict[str, Any] = dict(OmegaConf.to_container(cfg.hydra.sweeper.params) or {})  # type: ignore[arg-type]
+        axes = [_values(key, text) for key, text in {**params, "seed": "0"}.items()]  # seeds cost alike
         composer = JobComposer(lambda overrides: compose("config", overrides, return_hydra_config=True))
-        jobs = [(None, task_config(composer.compose(o))) for o in sweep_jobs(name, epochs)]
+        jobs = [(None, task_config(composer.compose([*common, *c]))) for c in itertools.product(*axes)]
     return seeds * sum(chunk_cost(chunk) for chunk in plan(jobs, Sizes()))

@@ -149,8 +149,7 @@ def findings(s: Study) -> list[str]:
         else:
             verdict = f"above the {pct(chance)} of always answering the larger class but below the pass mark"
         out.append(
-            f"On {dataset} the fully linear network reached a mean accuracy of {pct(acc)} "
-            f"({int(row['reached_100'])} of {int(row['runs'])} seeds at 100%), {verdict}."
+            f"On {dataset} the fully linear network reached a mean accuracy of {_result(row)}, {verdict}."
         )
     return out + [sentence for d in _datasets(s) for sentence in _sigmoids(s, d)]
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from lab1.config import PRESENTATION
+from lab1.config import settings
+from lab1.config.schema import flat
 from lab1.job import console
 from lab1.job.artifacts import full_params
 from lab1.job.population import MemberResult, Snapshot, train_configs
@@ -41,18 +42,9 @@ class Replay:
     drift: float  # largest difference from the run's saved weights (0.0: bit for bit)
 
 
-def _flat(node: Any, prefix: str = "") -> dict[str, Any]:
-    if not isinstance(node, dict):
-        return {prefix[:-1]: node}
-    return {k: v for key, value in node.items() for k, v in _flat(value, f"{prefix}{key}.").items()}
-
-
 def _settings(cfg: DictConfig) -> dict[str, Any]:
     """Every value that changes what ``python -m lab1`` trains or prints, by dotted key."""
-    values = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(values, dict)
-    shown = {k: v for k, v in values.items() if k not in PRESENTATION or k == "print_every"}
-    return _flat(shown)
+    return flat(settings(cfg, keep=("print_every",)))
 
 
 def command(cfg: DictConfig, defaults: DictConfig) -> str:

@@ -4,12 +4,12 @@ no TeX). The PDF appears only once complete; one Typst rejects leaves none and r
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import typst as typst_compiler
 
+from lab1.job.artifacts import atomic_write
 from lab1.job.plots import PRINT_WIDTH
 from lab1.report.blocks import Block, Code, Figure, Front, Heading, Math, Para, Row, Table, Terminal
 
@@ -148,13 +148,9 @@ def compile_pdf(source: str, out: Path) -> Path:
     typ, pdf = out / "report.typ", out / "report.pdf"
     typ.write_text(source)
     pdf.unlink(missing_ok=True)  # a PDF of an earlier call must not pass for this one's
-    tmp = out / f".report.pdf.tmp{os.getpid()}"
     try:
-        typst_compiler.compile(str(typ), output=str(tmp), root=str(out))
-        os.replace(tmp, pdf)
+        atomic_write(pdf, lambda tmp: typst_compiler.compile(str(typ), output=str(tmp), root=str(out)))
     except typst_compiler.TypstError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise PdfError(f"Typst rejected {typ}: {first}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return pdf

@@ -53,11 +53,6 @@ def pack(chunk_list: list[list[Any]], limit_ns: float, cpus: int) -> list[list[l
     ]
 
 
-def job_ns(job: list[list[Any]], cpus: int) -> float:
-    """A submitted job's estimated wall nanoseconds: its start, then its chunks on ``cpus`` processes."""
-    return JOB_START_NS + makespan(job, max(1, min(cpus, len(job))))
-
-
 @dataclass
 class JobPlan:
     """The submitted jobs of a sweep: the groups, the chunks and each job's estimate."""
@@ -75,7 +70,8 @@ def plan_jobs(jobs: Sequence[tuple[Any, Any]], settings: Cluster) -> JobPlan:
     """Group, chunk and pack ``(job, cfg)`` pairs into submitted jobs."""
     chunk_list = plan(jobs, settings)
     packed = pack(chunk_list, settings.limit_ns(), settings.cpus_per_task)
-    seconds = [job_ns(job, settings.cpus_per_task) / 1e9 for job in packed]
+    cpus = settings.cpus_per_task  # each job: its start, then its chunks on its processes
+    seconds = [(JOB_START_NS + makespan(job, max(1, min(cpus, len(job))))) / 1e9 for job in packed]
     return JobPlan(chunk_list, packed, seconds)
 
 

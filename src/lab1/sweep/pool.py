@@ -66,12 +66,6 @@ def _forking() -> Iterator[None]:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _pool(n: int) -> concurrent.futures.ProcessPoolExecutor:
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    return concurrent.futures.ProcessPoolExecutor(n, mp_context=context, initializer=_worker_signals)
-
-
 def _train_with_fallback(cfgs: list[DictConfig]) -> list[MemberResult | BaseException]:
     """Train a chunk (validated by ``execute.prepare``) as one population; if that fails, each
     job alone, so one bad job fails alone."""
@@ -126,7 +120,10 @@ def train_chunks(
         return
     if any(c.plots.per_job or c.plots.animation for cfgs, _, _ in work for c in cfgs):
         from lab1.job import animation, plots  # noqa: F401 - loaded once here, inherited by every forked worker
-    pool = _pool(n)
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    )
+    pool = concurrent.futures.ProcessPoolExecutor(n, mp_context=context, initializer=_worker_signals)
     try:
         futures = {}
         with _forking():  # the pool forks its workers in submit

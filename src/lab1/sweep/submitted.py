@@ -115,7 +115,10 @@ class Follow:
             if record is not None:
                 self.prepared.record(p, "ok", record)
             elif _stamp(error) not in (None, self.before[p.idx][1]):
-                self.prepared.record(p, "failed", _error_text(error))
+                failed = artifacts.read_json(error)  # the error a failed run recorded
+                self.prepared.record(
+                    p, "failed", "failed" if failed is None else str(failed.get("error", ""))
+                )
             else:
                 left += 1
                 continue
@@ -137,12 +140,6 @@ class Follow:
                 )
                 self.prepared.record(p, "unfinished", why)
             self.open.discard(p.idx)
-
-
-def _error_text(path: Path) -> str:
-    """The error a failed run recorded."""
-    record = artifacts.read_json(path)
-    return "failed" if record is None else str(record.get("error", ""))
 
 
 def submit_and_wait(

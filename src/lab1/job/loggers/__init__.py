@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from lab1.config import settings
 from lab1.config.effects import reads
+from lab1.config.schema import flat
 
 TRACKERS = ("tensorboard", "mlflow")  # the logger group's trackers, each a key of conf/logger/*
 
@@ -30,17 +31,7 @@ def chosen(cfg: Any) -> list[str]:
 def params(cfg: Any) -> dict[str, Any]:
     """Every config value that affects the run, flattened (``optim.beta1`` -> 0.9), without
     the keys its dataset and model do not read (no ``model.filters`` on an MLP)."""
-    flat: dict[str, Any] = {}
-
-    def walk(prefix: str, node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(f"{prefix}{key}.", value)
-        elif reads(cfg, prefix[:-1]):
-            flat[prefix[:-1]] = node
-
-    walk("", settings(cfg))
-    return flat
+    return {key: value for key, value in flat(settings(cfg)).items() if reads(cfg, key)}
 
 
 def describe(err: BaseException) -> str:
