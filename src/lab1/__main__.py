@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
 from pathlib import Path
@@ -89,6 +90,9 @@ def cli() -> None:
         sys.exit(1)
     finally:
         session.end()  # stopped before the sweep's end: its MLflow parent run, if opened, is KILLED
+        # what is left is freed as Python exits, without its collections over every object:
+        # 0.2 s of each command, 1 s once MLflow is loaded (bench_loggers)
+        gc.freeze()
 
 
 if __name__ == "__main__":

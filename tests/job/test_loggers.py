@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -91,6 +92,10 @@ def test_both_loggers_at_once(tmp_path, store):
     for name in ("params.npz", "history.csv"):
         assert (run_dir / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
     _check_tensorboard(run_dir)
+    copy = tmp_path / "copy" / "outputs"  # the database file alone holds the run: its log folded in
+    copy.mkdir(parents=True)
+    shutil.copyfile(store, copy / "mlflow.db")
+    assert len(_mlflow_runs(copy.parent)) == 1
     runs = _mlflow_runs(tmp_path)
     assert len(runs) == 1
     row, record = runs.iloc[0], _metrics(run_dir)

@@ -83,6 +83,17 @@ def new_store(path: Path) -> None:
         db.execute("pragma journal_mode=wal")
 
 
+def settle(uri: str) -> None:
+    """Fold a SQLite store's write-ahead log into its file, which then holds every run alone:
+    lab1 exits without closing MLflow's connections (``lab1.__main__.cli``)."""
+    if uri.startswith(SQLITE):
+        with (
+            contextlib.suppress(sqlite3.Error),
+            contextlib.closing(sqlite3.connect(uri[len(SQLITE) :])) as db,
+        ):
+            db.execute("pragma wal_checkpoint(passive)")
+
+
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -240,4 +251,6 @@ def end(files: list[Path] | None = None, run_dirs: Iterable[Path] = ()) -> None:
     parent run (FINISHED), or, with ``files`` None (refused, stopped), mark it KILLED."""
     finished(run_dirs)
     while _OPEN:
-        _OPEN.pop().close(files or [], "FINISHED" if files is not None else "KILLED")
+        store = _OPEN.pop()
+        store.close(files or [], "FINISHED" if files is not None else "KILLED")
+        settle(store.uri)
