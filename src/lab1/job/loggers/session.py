@@ -89,9 +89,9 @@ def settle(uri: str) -> None:
     if uri.startswith(SQLITE):
         with (
             contextlib.suppress(sqlite3.Error),
-            contextlib.closing(sqlite3.connect(uri[len(SQLITE) :])) as db,
+            contextlib.closing(sqlite3.connect(uri[len(SQLITE) :], timeout=1)) as db,
         ):
-            db.execute("pragma wal_checkpoint(passive)")
+            db.execute("pragma wal_checkpoint(truncate)")  # a reader (mlflow ui) can delay it 1 s
 
 
 def _hash(text: str) -> str:
