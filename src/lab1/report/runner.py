@@ -12,6 +12,7 @@ import argparse
 import concurrent.futures
 import contextlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import runpy
 import signal
@@ -120,6 +121,27 @@ def _sweep(args: list[str], log: str) -> None:
     runpy.run_module("lab1", run_name="__main__", alter_sys=True)
 
 
+# A forkserver child's exit code arrives on one pipe, and every Process.start polls every child:
+# read by two threads at once, a finished sweep's 0 became 255. One thread at a time reads it.
+_CHILDREN = threading.Lock()
+
+
+def start(process: multiprocessing.process.BaseProcess) -> None:
+    """Start a process of the forkserver (see ``_CHILDREN``)."""
+    with _CHILDREN:
+        process.start()
+
+
+def exit_code(process: multiprocessing.process.BaseProcess, timeout: float | None = None) -> int:
+    """Its exit code (negative: the signal that ended it), once it has ended (see ``_CHILDREN``)."""
+    if not multiprocessing.connection.wait([process.sentinel], timeout):
+        raise subprocess.TimeoutExpired(process.name, timeout or 0.0)
+    with _CHILDREN:
+        process.join()
+        assert process.exitcode is not None
+        return process.exitcode
+
+
 class Sweep:
     """A sweep's process, forked from the server that has lab1 imported: Popen's ``pid`` and ``wait``."""
 
@@ -128,15 +150,12 @@ class Sweep:
 
     def __init__(self, cmd: list[str], log_path: Path) -> None:
         self.process = self.context.Process(target=_sweep, args=(cmd[3:], str(log_path)), name=cmd[3])
-        self.process.start()
+        start(self.process)
         self.pid: int = self.process.pid or 0
 
     def wait(self, timeout: float | None = None) -> int:
         """Its exit code (negative: the signal that ended it), once it has ended."""
-        self.process.join(timeout)
-        if self.process.exitcode is None:
-            raise subprocess.TimeoutExpired(self.process.name, timeout or 0.0)
-        return self.process.exitcode
+        return exit_code(self.process, timeout)
 
 
 @dataclass
