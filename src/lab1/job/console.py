@@ -127,23 +127,32 @@ def kept(src: object | None) -> str:
     return f"copied the finished run of this config from {src} (resume=false retrains)"
 
 
+class Bar(tqdm):
+    """A tqdm bar that Ctrl-C cannot cut while it redraws (as ``emit``)."""
+
+    def update(self, n: float | None = 1) -> bool | None:
+        """Move the bar on by ``n``."""
+        with interrupt.deferred():
+            return super().update(n)
+
+    def close(self) -> None:
+        """Remove the bar."""
+        with interrupt.deferred():
+            super().close()
+
+
 def progress_bar(total: int, enabled: bool | None) -> tuple[Callable[[int], None] | None, Callable]:
     """(on_progress, close) for a tqdm bar; none unless asked for or on a long terminal run."""
     if enabled is None:
         enabled = sys.stdout.isatty() and total >= PROGRESS_MIN_EPOCHS
     if not enabled:
         return None, lambda: None
-    bar = tqdm(total=total, unit="epoch", dynamic_ncols=True, leave=False)
+    bar = Bar(total=total, unit="epoch", dynamic_ncols=True, leave=False)
 
     def update(epoch: int) -> None:
-        with interrupt.deferred():  # as emit
-            bar.update(epoch - bar.n)
+        bar.update(epoch - bar.n)
 
-    def close() -> None:
-        with interrupt.deferred():  # as emit
-            bar.close()
-
-    return update, close
+    return update, bar.close
 
 
 class JobBar:
@@ -152,7 +161,7 @@ class JobBar:
     def __init__(self, total: int, enabled: bool | None) -> None:
         self.total, self.done = total, 0
         enabled = sys.stdout.isatty() if enabled is None else enabled
-        self.bar = tqdm(total=total, unit="job", dynamic_ncols=True, leave=False) if enabled else None
+        self.bar = Bar(total=total, unit="job", dynamic_ncols=True, leave=False) if enabled else None
 
     def line(self, out_dir: object, text: str) -> None:
         """One job done: ``lab1: job 3/8 NAME: TEXT``, and the bar moved on."""
@@ -160,11 +169,9 @@ class JobBar:
         name = getattr(out_dir, "name", out_dir)
         emit(f"lab1: job {self.done}/{self.total} {name}: {text}")
         if self.bar is not None:
-            with interrupt.deferred():  # as emit
-                self.bar.update(1)
+            self.bar.update(1)
 
     def close(self) -> None:
         """Remove the bar."""
         if self.bar is not None:
-            with interrupt.deferred():  # as emit
-                self.bar.close()
+            self.bar.close()
