@@ -39,12 +39,17 @@ FINAL |= {key: key for key in ("epochs_run", "epochs_to_100", "wall_seconds")}
 QUICK_FAILURE = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 
 
+def _sqlite_path(uri: str) -> Path | None:
+    """The file of a ``sqlite:///`` URI; None for any other store."""
+    return Path(uri[len(SQLITE) :]) if uri.startswith(SQLITE) else None
+
+
 def open_store(uri: str | None, experiment: str | None) -> tuple[str, Any, str]:
     """(absolute tracking URI, MlflowClient, experiment id), the experiment made if new (a
     SQLite store's artifacts beside its database, not in ./mlruns); ConfigError (one line)
     if the store does not open. A relative SQLite path is taken from where lab1 runs."""
     uri = uri or DEFAULT
-    path = Path(uri[len(SQLITE) :]) if uri.startswith(SQLITE) else None
+    path = _sqlite_path(uri)
     if path is not None:
         path = where_lab1_runs() / path
         uri = SQLITE + str(path.resolve())
@@ -86,11 +91,9 @@ def new_store(path: Path) -> None:
 def settle(uri: str) -> None:
     """Fold a SQLite store's write-ahead log into its file, which then holds every run alone:
     lab1 exits without closing MLflow's connections (``lab1.__main__.cli``)."""
-    if uri.startswith(SQLITE):
-        with (
-            contextlib.suppress(sqlite3.Error),
-            contextlib.closing(sqlite3.connect(uri[len(SQLITE) :], timeout=1)) as db,
-        ):
+    path = _sqlite_path(uri)
+    if path is not None:
+        with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(path, timeout=1)) as db:
             db.execute("pragma wal_checkpoint(truncate)")  # a reader (mlflow ui) can delay it 1 s
 
 
