@@ -90,10 +90,10 @@ def cli() -> None:
         sys.exit(1)
     finally:
         session.end()  # stopped before the sweep's end: its MLflow parent run, if opened, is KILLED
-        # what is left is freed as Python exits, without its collections over every object:
-        # 0.2 s of each command, 1 s once MLflow is loaded (bench_loggers)
-        gc.freeze()
 
 
 if __name__ == "__main__":
-    cli()
+    try:
+        cli()
+    finally:  # the process ends: what is left is freed without Python's collections over every
+        gc.freeze()  # object, 0.2 s of each command, 1 s once MLflow is loaded (bench_loggers)
