@@ -113,7 +113,7 @@ def metrics(run_dir: Path, record: dict[str, Any]) -> list[tuple[str, float, int
     """(key, value, step): loss and accuracy at up to ``POINTS`` evenly spaced rows of
     history.csv and the last (step = epoch), then metrics.json's final values."""
     with open(run_dir / "history.csv", newline="") as f:
-        header, *rows = csv.reader(f)
+        header, *rows = [*csv.reader(f)] or [["epoch", "loss", "accuracy"]]  # empty: no curve
     keep = sorted({*range(0, len(rows), max(1, -(-len(rows) // POINTS))), len(rows) - 1}) if rows else []
     epoch, columns = header.index("epoch"), {key: header.index(key) for key in ("loss", "accuracy")}
     out = [(key, float(rows[i][c]), int(rows[i][epoch])) for key, c in columns.items() for i in keep]
