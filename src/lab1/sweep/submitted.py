@@ -115,9 +115,9 @@ class Follow:
             if record is not None:
                 self.prepared.record(p, "ok", record)
             elif _stamp(error) not in (None, self.before[p.idx][1]):
-                failed = artifacts.read_json(error)  # the error a failed run recorded
+                record = artifacts.read_json(error)  # the error a failed run recorded
                 self.prepared.record(
-                    p, "failed", "failed" if failed is None else str(failed.get("error", ""))
+                    p, "failed", "failed" if record is None else str(record.get("error", ""))
                 )
             else:
                 left += 1
