@@ -1,11 +1,6 @@
-"""Experiment trackers (``logger=``): TensorBoard and MLflow.
-
-TensorBoard's event files are written by the process that trains a job, into its run
-directory (``tensorboard_logger``). MLflow runs are logged by the launching process from
-the run directories, once their files are written (``session``): a
-compute node or worker process never talks to the tracking store. A tracker that fails is
-one warning line naming the run; its files stand and a sweep goes on.
-"""
+"""Experiment trackers (``logger=``): TensorBoard's event files, written where a job trains
+(``tensorboard_logger``), and MLflow runs, logged by the launching process (``session``); see
+docs/trackers.md."""
 
 from __future__ import annotations
 
@@ -29,8 +24,7 @@ def chosen(cfg: Any) -> list[str]:
 
 
 def params(cfg: Any) -> dict[str, Any]:
-    """Every config value that affects the run, flattened (``optim.beta1`` -> 0.9), without
-    the keys its dataset and model do not read (no ``model.filters`` on an MLP)."""
+    """Every config value that affects the run and that its dataset and model read, flattened."""
     return {key: value for key, value in flat(settings(cfg)).items() if reads(cfg, key)}
 
 

@@ -1,13 +1,6 @@
-"""``logger=mlflow``: a command's MLflow session, in its launching process, logging finished
-runs from their directories with MLflow's own client (``docs/trackers.md``).
-
-A run's identity is the hash of its ``metrics.json`` (tag ``lab1.identity``): the store is
-asked once which of a sweep's runs it holds and logs only the others, so nothing is logged
-twice and what a command missed is logged by the next. A multirun's session spans Hydra's
-``on_multirun_start`` and ``on_multirun_end`` (``lab1.sweep.callbacks``): runs are logged,
-as children of the sweep's parent run, when the launching process sees them finish and at
-the latest after collect. Nowhere else (a worker, a compute node) is a session open.
-"""
+"""``logger=mlflow``: a command's MLflow session, open in its launching process only (never in a
+worker or on a compute node), logging finished runs from their directories with MLflow's own client,
+each once (``docs/trackers.md``); a multirun's spans ``on_multirun_start`` to ``on_multirun_end``."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""``logger=tensorboard``: one run's event files in its own directory, written with tensorboardX.
-
-Scalars ``loss`` and ``accuracy`` at every row of history.csv (step = epoch), the run's
-figures as images, and its settings as an HParams session whose metrics are those scalars'
-final values, so ``tensorboard --logdir SWEEP_DIR`` compares a sweep's runs.
-"""
+"""``logger=tensorboard``: one run's event files in its own directory, written with tensorboardX
+(what they hold: ``docs/trackers.md``)."""
 
 from __future__ import annotations
 
