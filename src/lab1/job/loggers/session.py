@@ -55,16 +55,12 @@ def open_store(uri: str | None, experiment: str | None) -> tuple[str, Any, str]:
             os.environ.setdefault(key, value)
         if path is not None and not path.exists():
             new_store(path)
-        client = MlflowClient(tracking_uri=uri)
-        found = client.get_experiment_by_name(experiment or EXPERIMENT)
+        client, name = MlflowClient(tracking_uri=uri), experiment or EXPERIMENT
+        found = client.get_experiment_by_name(name)
         if found is not None:
             return uri, client, str(found.experiment_id)
         location = (path.parent / "mlartifacts").resolve().as_uri() if path is not None else None
-        return (
-            uri,
-            client,
-            str(client.create_experiment(experiment or EXPERIMENT, artifact_location=location)),
-        )
+        return uri, client, str(client.create_experiment(name, artifact_location=location))
     except ImportError as err:
         raise ConfigError.plain(
             f"logger=mlflow cannot use {uri} ({err}): pip install -e '.[mlflow]' in a checkout"

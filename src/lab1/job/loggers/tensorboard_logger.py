@@ -11,13 +11,6 @@ from typing import Any
 EVENTS = "events.out.tfevents.*"
 
 
-def _png_summary(tag: str, data: bytes, summary: Any) -> Any:
-    """An image summary of a PNG file's bytes as they are (no decoding)."""
-    width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
-    image = summary.Image(height=height, width=width, colorspace=4, encoded_image_string=data)
-    return summary(value=[summary.Value(tag=tag, image=image)])
-
-
 def log_job(out_dir: Path, history: dict[str, Any], params: dict[str, Any]) -> None:
     """Write the run's event file (an earlier training's files in ``out_dir`` are replaced):
     ``history`` is history.csv's columns, ``params`` the run's settings (lists and null as text).
@@ -38,14 +31,15 @@ def log_job(out_dir: Path, history: dict[str, Any], params: dict[str, Any]) -> N
                 point = Summary(value=[Summary.Value(tag=key, simple_value=float(value))])
                 writer.write_event(Event(wall_time=now, step=epoch, summary=point))
         last = epochs[-1] if epochs else 0
-        for png in sorted(out_dir.glob("*.png")):
-            writer.write_event(
-                Event(wall_time=now, step=last, summary=_png_summary(png.stem, png.read_bytes(), Summary))
-            )
+        for png in sorted(out_dir.glob("*.png")):  # each PNG's bytes as they are (no decoding)
+            data = png.read_bytes()
+            width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
+            image = Summary.Image(height=height, width=width, colorspace=4, encoded_image_string=data)
+            picture = Summary(value=[Summary.Value(tag=png.stem, image=image)])
+            writer.write_event(Event(wall_time=now, step=last, summary=picture))
         final = {key: float(history[key][-1]) for key in ("loss", "accuracy") if len(history[key])}
-        _, start, end = hparams(
-            {k: v if isinstance(v, (bool, int, float, str)) else str(v) for k, v in params.items()}, final
-        )
+        values = {k: v if isinstance(v, (bool, int, float, str)) else str(v) for k, v in params.items()}
+        _, start, end = hparams(values, final)
         for summary in (start, end):
             writer.write_event(Event(wall_time=now, step=0, summary=summary))
     finally:
