@@ -160,15 +160,8 @@ def decision_boundary(r: MemberResult, title: str, resolution: int = 160) -> plt
         if np.nanmin(prob) < 0.5 < np.nanmax(prob):
             ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1.2)
     else:
-        note(
-            ax,
-            "output is not finite anywhere:\nno boundary to draw",
-            0.5,
-            0.5,
-            ha="center",
-            va="center",
-            fontsize=10,
-        )
+        text = "output is not finite anywhere:\nno boundary to draw"
+        note(ax, text, 0.5, 0.5, ha="center", va="center", fontsize=10)
     _scatter_classes(ax, X, y)
     _square(ax, grid, margin=0.0)  # the grid already has its margin
     fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)

@@ -124,7 +124,7 @@ def _not_drawn(sweep: Sweep) -> str:
 
 def sweep_figures(sweep: Sweep, name: str, summary: pd.DataFrame, out: Path) -> list[Block]:
     """A sweep's learning curves and its outcome per setting (bars; a heatmap for two swept keys)."""
-    outcome = (
+    file, outcome, per = (
         (f"{name}_heatmap.png", heatmap_figure(summary, sweep.axes), "per pair of settings")
         if len(sweep.axes) == 2
         else (f"{name}_bars.png", bars_figure(summary, sweep.axes), "per setting")
@@ -137,10 +137,7 @@ def sweep_figures(sweep: Sweep, name: str, summary: pd.DataFrame, out: Path) -> 
             f"{CURVES}, `{name}` sweep.{_not_drawn(sweep)}",
         ),
         figures.drawn(
-            out,
-            outcome[0],
-            outcome[1],
-            f"Final accuracy and epochs to 100% accuracy {outcome[2]}, `{name}` sweep.",
+            out, file, outcome, f"Final accuracy and epochs to 100% accuracy {per}, `{name}` sweep."
         ),
     ]
 
