@@ -31,9 +31,7 @@ def _factor(result: Result) -> float | None:
     if not np.any(lab1):
         return None
     r = float(mine @ lab1 / (lab1 @ lab1))
-    if abs(r - 1.0) < AGREE or rel_error(mine, r * lab1) >= AGREE:
-        return None
-    return r
+    return None if abs(r - 1.0) < AGREE or rel_error(mine, r * lab1) >= AGREE else r
 
 
 def _named(r: float, n: int, table: dict[float, str]) -> str:

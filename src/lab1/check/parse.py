@@ -38,9 +38,7 @@ def number(raw: str) -> float | None:
         text = text[:-1]
     text = text.removeprefix("array(").removesuffix(")").strip("[] ")
     tokens = text.replace(",", " ").split()
-    if len(tokens) != 1 or not NUMBER.match(tokens[0]):
-        return None
-    return float(tokens[0])
+    return float(tokens[0]) if len(tokens) == 1 and NUMBER.match(tokens[0]) else None
 
 
 def fields(line: str) -> dict[str, float]:

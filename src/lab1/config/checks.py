@@ -253,6 +253,4 @@ def validate(config: DictConfig) -> None:
 
 def log_interval(cfg: DictConfig) -> int:
     """History interval: ``log_every``, or one that keeps about 1000 rows."""
-    if cfg.log_every is not None:
-        return int(cfg.log_every)
-    return max(1, -(-int(cfg.epochs) // 1000))
+    return int(cfg.log_every) if cfg.log_every is not None else max(1, -(-int(cfg.epochs) // 1000))

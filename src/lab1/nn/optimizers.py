@@ -38,9 +38,7 @@ class Optimizer:
 
     def _decayed(self, theta: Array, grad: Array) -> Array:
         """g + weight_decay * theta (L2 penalty, as torch adds it to the gradient)."""
-        if not self.decay:
-            return grad
-        return grad + self.weight_decay * theta
+        return grad + self.weight_decay * theta if self.decay else grad
 
     def step(self, theta: Array, grad: Array) -> None:
         """One update of ``theta`` in place."""

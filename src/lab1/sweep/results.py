@@ -221,6 +221,4 @@ def label(row: pd.Series | dict[str, Any], axes: list[str]) -> str:
 
 def fmt(value: Any) -> str:
     """A compact text for a config value (``0.0001`` as ``1e-04``)."""
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
