@@ -22,7 +22,7 @@ from lab1.config.keys_known import (
     optim_keys,
     unknown_key_message,
 )
-from lab1.config.schema import CONFIG_PACKAGE, MODE_GROUPS, PRESENTATION, sweep_files
+from lab1.config.schema import CONFIG_PACKAGE, MODE_GROUPS, PRESENTATION, group_files
 from lab1.internals import to_bool
 
 
@@ -31,16 +31,6 @@ def config_groups() -> list[str]:
     root = resources.files(CONFIG_PACKAGE)
     dirs = {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("_")}
     return sorted(dirs | {"sweep"})
-
-
-def group_files(group: str) -> dict[str, Any]:
-    """The YAML files of one config group by choice name: ``conf/GROUP/``, ``sweeps/`` for ``sweep``."""
-    if group == "sweep":
-        return sweep_files()
-    root = resources.files(CONFIG_PACKAGE).joinpath(group)
-    if not root.is_dir():
-        return {}
-    return {p.name[: -len(".yaml")]: p for p in root.iterdir() if p.name.endswith(".yaml")}
 
 
 def group_choices(group: str) -> list[str]:

@@ -172,16 +172,18 @@ def register_configs() -> None:
         cs.store(group="optim", name=name, node=node)
 
 
-def sweep_files() -> dict[str, Any]:
-    """The report's sweep files by name (``sweeps/NAME.yaml``)."""
-    root = resources.files(SWEEPS_PACKAGE)
+def group_files(group: str) -> dict[str, Any]:
+    """The YAML files of one config group by choice name: ``conf/GROUP/``, ``sweeps/`` for ``sweep``."""
+    root = resources.files(SWEEPS_PACKAGE) if group == "sweep" else resources.files(CONFIG_PACKAGE) / group
+    if not root.is_dir():
+        return {}
     return {p.name[: -len(".yaml")]: p for p in root.iterdir() if p.name.endswith(".yaml")}
 
 
 def register_sweeps() -> None:
     """Store every sweep file as ``sweep/NAME`` in the package its ``# @package`` line names."""
     cs = ConfigStore.instance()
-    for name, path in sorted(sweep_files().items()):
+    for name, path in sorted(group_files("sweep").items()):
         text = path.read_text()
         package = next(
             (line.split("@package", 1)[1].strip() for line in text.splitlines() if "# @package" in line), None
