@@ -93,13 +93,8 @@ def optim_keys(choice: str) -> list[str] | None:
 
 
 @cache
-def _default_choices() -> dict[str, str]:
-    """Each group's choice in ``conf/config.yaml``'s defaults list, read once."""
+def default_choices() -> dict[str, str]:
+    """Each group's choice in ``conf/config.yaml``'s defaults list (``optim: sgd``), read once."""
     node = OmegaConf.create(resources.files(CONFIG_PACKAGE).joinpath("config.yaml").read_text())
     entries = node.get("defaults", []) if isinstance(node, DictConfig) else []
     return {str(k): str(v) for entry in entries if isinstance(entry, DictConfig) for k, v in entry.items()}
-
-
-def default_choice(group: str) -> str | None:
-    """The choice of ``group`` in ``conf/config.yaml``'s defaults list (``optim: sgd``)."""
-    return _default_choices().get(group)

@@ -15,7 +15,7 @@ from lab1.config import command_line
 from lab1.config.checks import BOOLEAN, CHECKS
 from lab1.config.errors import ConfigError
 from lab1.config.keys_known import (
-    default_choice,
+    default_choices,
     integer_keys,
     is_hydra_key,
     known_keys,
@@ -166,7 +166,7 @@ def _optim_choices(overrides: list[Any]) -> list[str] | None:
         if key == "optim":
             chosen = [v for v in _values(o) if isinstance(v, str)] or None
     if chosen is None:
-        default = default_choice("optim")
+        default = default_choices().get("optim")
         return [default] if default else None
     return chosen
 
@@ -282,7 +282,7 @@ def precheck_overrides(args: list[str]) -> list[str]:
         elif (
             own_config
             and choices
-            and default_choice(key) is None
+            and key not in default_choices()
             and not (override.is_add() or override.is_force_add())
         ):
             rewritten[override.input_line] = f"+{override.input_line}"  # sweep=lr: Hydra needs +sweep=lr
