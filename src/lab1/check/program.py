@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,8 @@ from typing import Any
 from lab1.check import hook
 
 KEPT_ENV = ("PATH", "HOME", "LANG")  # of the caller's environment, nothing else
-NEEDED_ENV = {
-    "nt": ("SYSTEMROOT", "TEMP", "TMP", "PATHEXT", "COMSPEC", "USERPROFILE")
-}  # what Python needs there
+# what Python needs there, by os.name
+NEEDED_ENV = {"nt": ("SYSTEMROOT", "TEMP", "TMP", "PATHEXT", "COMSPEC", "USERPROFILE")}
 CHILD_ENV = {
     "MPLBACKEND": "Agg",  # figures are drawn to files, no window waits for a click
     "PYTHONUNBUFFERED": "1",  # every line reaches the file as printed, also before a hang is killed
@@ -123,23 +122,19 @@ def _limiter(limits: Limits) -> Callable[[], None] | None:
         if limits.memory_mb is not None:
             wanted.append((resource.RLIMIT_AS, limits.memory_mb))
         for kind, mb in wanted:
-            try:
+            with suppress(ValueError, OSError):  # a hard limit below it, or not enforced here (macOS)
                 resource.setrlimit(kind, (mb * 2**20, mb * 2**20))
-            except (ValueError, OSError):  # a hard limit below it, or not enforced here (macOS)
-                pass
 
     return apply
 
 
 def _kill_all(proc: subprocess.Popen) -> None:
     """End the program and every process it started (its whole session on POSIX)."""
-    try:
+    with suppress(ProcessLookupError, PermissionError):
         if os.name == "posix":
             os.killpg(proc.pid, signal.SIGKILL)
         else:
             proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _read(path: Path, limit_mb: int) -> str:

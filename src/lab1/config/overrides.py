@@ -4,6 +4,7 @@ in single lines where Hydra's list its search path; a refused multirun leaves no
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Sequence
 from importlib import resources
@@ -85,10 +86,8 @@ def _conversions(text: str) -> list[Any]:
     """What OmegaConf could make of this string for an int, float or bool key."""
     out: list[Any] = []
     for convert in (int, float, to_bool):
-        try:
+        with contextlib.suppress(ValueError, ValidationError):
             out.append(convert(text))
-        except (ValueError, ValidationError):
-            pass
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -101,13 +102,11 @@ def discard_refused_sweep(root: Path) -> None:
 def record_failure(out_dir: Path, err: BaseException) -> str:
     """Write error.json (the job's error, for results.csv) unless the job finished; return its text."""
     text = f"{type(err).__name__}: {err}"
-    try:
+    with contextlib.suppress(OSError):  # nowhere to record it: the console line is all there is
         if not (out_dir / artifacts.METRICS).exists():
             payload = json.dumps({"error": text}) + "\n"
             out_dir.mkdir(parents=True, exist_ok=True)
             artifacts.atomic_write(out_dir / artifacts.ERROR, lambda p: p.write_text(payload))
-    except OSError:
-        pass  # nowhere to record it: the console line is all there is
     return text
 
 
