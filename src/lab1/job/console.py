@@ -104,10 +104,8 @@ def listing(r: MemberResult, cfg: Any) -> list[str]:
 
 def result_text(record: dict[str, Any], cfg: Any) -> str:
     """A finished job in one line: ``loss=0.0123 accuracy=100.00%[; early stop at ...]``."""
-    loss = record["loss"]
-    text = (
-        f"loss={f'{loss:.6g}' if loss is not None else 'diverged'} accuracy={100 * record['accuracy']:.2f}%"
-    )
+    loss = f"{record['loss']:.6g}" if record["loss"] is not None else "diverged"
+    text = f"loss={loss} accuracy={100 * record['accuracy']:.2f}%"
     stopped_by = record.get("stopped_by")
     if stopped_by is not None:
         text += f"; {stop_text(stopped_by, record['epochs_run'], cfg[stopped_by])}"

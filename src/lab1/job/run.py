@@ -121,10 +121,8 @@ def run(
     if job is None:
         session.start(cfg, None)  # a tracking store that cannot be opened is refused before training
     if (found := earlier_run(cfg, out_dir)) is not None:
-        record = found[0]
-        out.lines([f"lab1: {out_dir}: {console.kept(found[1])}"])
-        if verbose and job is not None:
-            console.emit(f"lab1: job {job}: {console.kept(found[1])}")
+        record, outcome = found[0], console.kept(found[1])
+        out.lines([f"lab1: {out_dir}: {outcome}"])
     else:
         on_progress, close = console.progress_bar(int(cfg.epochs), cfg.progress if out.echo else False)
         try:
@@ -132,8 +130,9 @@ def run(
         finally:
             close()
         record = save(out_dir, cfg, result, out)
-        if verbose and job is not None:
-            console.emit(f"lab1: job {job}: {console.result_text(record, cfg)}")
+        outcome = console.result_text(record, cfg)
+    if verbose and job is not None:
+        console.emit(f"lab1: job {job}: {outcome}")
     # in the launching process (a single run, basic launcher)
     session.finished([out_dir], cfg, trained=found is None)
     if job is None:
