@@ -94,24 +94,18 @@ def explain(result: Result) -> list[str]:
                 "your gradients are the derivatives of your own loss: the forward pass or the loss differs"
             )
         return lines
-    agreed: list[str] = []
-    for row in result.rows:
-        if not row.agrees:
-            said = (
-                ", ".join(agreed[:-1]) + (" and " if len(agreed) > 1 else "") + (agreed[-1] if agreed else "")
-            )
-            verb = " agree, " if len(agreed) > 1 else " agrees, "
-            head = f"your loss agrees, {said + verb if agreed else ''}{row.name} differs"
-            lines = [f"{head}: {_layer_step(result, row.name, agreed)}"]
-            if row.consistent:
-                lines.append(
-                    f"{row.name} is the derivative of your own loss: your forward pass differs from lab1's there"
-                )
-            else:
-                lines.append(f"{row.name} is not the derivative of your own loss either (finite differences)")
-            return lines
-        agreed.append(row.name)
-    return ["every gradient agrees"]  # not reached: result.agrees would hold
+    first = next((i for i, row in enumerate(result.rows) if not row.agrees), None)
+    if first is None:  # every row agrees, the loss neither agrees nor differs (NaN: lab1's is not finite)
+        return ["every gradient agrees"]
+    row, agreed = result.rows[first], [r.name for r in result.rows[:first]]
+    said = ", ".join(agreed[:-1]) + (" and " if len(agreed) > 1 else "") + (agreed[-1] if agreed else "")
+    verb = " agree, " if len(agreed) > 1 else " agrees, "
+    head = f"your loss agrees, {said + verb if agreed else ''}{row.name} differs"
+    if row.consistent:
+        why = f"{row.name} is the derivative of your own loss: your forward pass differs from lab1's there"
+    else:
+        why = f"{row.name} is not the derivative of your own loss either (finite differences)"
+    return [f"{head}: {_layer_step(result, row.name, agreed)}", why]
 
 
 def table(result: Result) -> str:
