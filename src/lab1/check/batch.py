@@ -36,10 +36,8 @@ def check_one(archive: Path, entry: str | None, limits: program.Limits, out: Pat
 
 
 def _failed(archive: Path, note: str) -> Record:
-    record = Record(source=str(archive), notes=[note])
     who = examine.submission.read_name(archive.name)
-    record.student_id, record.name = who.student_id, who.name
-    return record
+    return Record(source=str(archive), student_id=who.student_id, name=who.name, notes=[note])
 
 
 class Interrupted(Exception):

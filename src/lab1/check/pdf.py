@@ -55,11 +55,8 @@ def headings(body: str, part: Part) -> list[int]:
 
 def missing(body: str) -> list[dict]:
     """The sections and parts not found, each as ``{section, title, weight}``, in the handout's order."""
-    starts = {}
-    for section, _ in SECTIONS:
-        places = headings(body, section)
-        if places:
-            starts[section.number] = places[0]
+    found = {section.number: headings(body, section) for section, _ in SECTIONS}
+    starts = {number: places[0] for number, places in found.items() if places}
     out = []
     for section, parts in SECTIONS:
         if section.number not in starts:

@@ -256,10 +256,8 @@ def run_sweeps(base: Path, names: list[str], args: argparse.Namespace) -> float:
 
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures: list[concurrent.futures.Future] = []
         try:
-            for name in order(names, base, args, runner.stop.is_set):
-                futures.append(pool.submit(one, name))
+            futures = [pool.submit(one, name) for name in order(names, base, args, runner.stop.is_set)]
             for _ in interrupt.as_completed(futures):
                 pass
         except KeyboardInterrupt:
