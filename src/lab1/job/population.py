@@ -6,7 +6,6 @@ A single run is a population of one. What members of one population may differ i
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,8 +55,8 @@ class MemberResult:
     snapshots: list[Snapshot] = field(default_factory=list)  # plots.animation: up to epochs_run
 
 
-def train_spec(cfg: DictConfig, snapshots: bool = False) -> TrainSpec:
-    """The loop settings a config asks for (with the animation's snapshot epochs if ``snapshots``)."""
+def train_spec(cfg: DictConfig, snapshot_epochs: tuple[int, ...]) -> TrainSpec:
+    """The loop settings a config asks for, every member's parameters kept at ``snapshot_epochs``."""
     return TrainSpec(
         loss=cfg.loss,
         output_activation=cfg.output_activation,
@@ -66,7 +65,7 @@ def train_spec(cfg: DictConfig, snapshots: bool = False) -> TrainSpec:
         early_stop=None if cfg.early_stop is False else cfg.early_stop,
         stop_accuracy=cfg.stop_accuracy,
         log_every=log_interval(cfg),
-        snapshot_epochs=animation_epochs(int(cfg.epochs)) if snapshots else (),
+        snapshot_epochs=snapshot_epochs,
     )
 
 
@@ -152,9 +151,8 @@ def _train_block(
     opt = make_optimizer(first.optim.name, scalars, flags, net.theta.shape)
 
     print_every = int(first.print_every) if k == 1 else 0
-    loop = train_spec(first, snapshots=any(bool(c.plots.animation) for c in cfgs))
-    if snapshot_epochs is not None:
-        loop = dataclasses.replace(loop, snapshot_epochs=snapshot_epochs)
+    animated = animation_epochs(int(first.epochs)) if any(bool(c.plots.animation) for c in cfgs) else ()
+    loop = train_spec(first, animated if snapshot_epochs is None else snapshot_epochs)
     result = train(net, opt, X, y, loop, seeds, on_print, print_every, on_progress)
     out = [_member(result, i, net, theta_init, datasets[i % len(datasets)], spec) for i in range(k)]
     for i, c in enumerate(cfgs):
