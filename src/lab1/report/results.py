@@ -30,13 +30,8 @@ TASK = (
 
 def first_runs(sweep: Sweep) -> dict[str, pd.Series]:
     """The lowest-seed finished run of each dataset."""
-    t = sweep.table
-    out = {}
-    for dataset in sorted(t["dataset"].unique()):
-        rows = t[(t["dataset"] == dataset) & (t["status"] != "failed")].sort_values("seed")
-        if not rows.empty:
-            out[dataset] = rows.iloc[0]
-    return out
+    finished = sweep.table[sweep.table["status"] != "failed"]
+    return {dataset: rows.sort_values("seed").iloc[0] for dataset, rows in finished.groupby("dataset")}
 
 
 def job_config(sweep: Sweep, job: pd.Series) -> Any:
