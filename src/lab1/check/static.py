@@ -16,6 +16,7 @@ from lab1.check.handout import ALLOWED_PACKAGES, GENERATORS
 
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 INTACT, MODIFIED, MISSING = "intact", "modified", "missing"
+BODIES = ("body", "orelse", "finalbody")  # the fields of a statement that hold statements
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,8 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                out[alias.asname or alias.name.split(".")[0]] = (
-                    alias.name if alias.asname else alias.name.split(".")[0]
-                )
+                top = alias.name.split(".")[0]
+                out[alias.asname or top] = alias.name if alias.asname else top
     return out
 
 
@@ -122,7 +122,7 @@ def _drop_unread(fn: ast.FunctionDef) -> None:
 def _drop_from(node: ast.AST, read: set[str]) -> bool:
     """Drop the unread assignments from every body under ``node``; whether any was dropped."""
     dropped = False
-    for name in ("body", "orelse", "finalbody"):
+    for name in BODIES:
         body = getattr(node, name, None)
         if not isinstance(body, list):
             continue
@@ -152,7 +152,7 @@ def _strip(body: list[ast.stmt]) -> list[ast.stmt]:
     for stmt in body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             continue
-        for name in ("body", "orelse", "finalbody"):
+        for name in BODIES:
             if isinstance(getattr(stmt, name, None), list):
                 setattr(stmt, name, _strip(getattr(stmt, name)) or [ast.Pass()])
         out.append(stmt)
@@ -171,9 +171,6 @@ def normalised(fn: ast.FunctionDef, modules: dict[str, str]) -> ast.FunctionDef:
     ]
     _drop_unread(fn)
     return _Normalise(modules, _stored(fn)).visit(fn)
-
-
-BODIES = ("body", "orelse", "finalbody")
 
 
 def _dumped(value: object) -> object:
