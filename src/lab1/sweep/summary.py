@@ -63,8 +63,7 @@ def summarise(sweep: Sweep) -> pd.DataFrame:
         return pd.DataFrame()
     keys = [k for k in ("dataset", *sweep.axes) if k in table.columns]
     rows = []
-    for values, g in table.groupby(keys, sort=False, dropna=False):
-        values = values if isinstance(values, tuple) else (values,)
+    for values, g in table.groupby(keys, sort=False, dropna=False):  # a list of keys: tuples (pandas 2)
         rows.append({**dict(zip(keys, values)), **_group_stats(g)})
     out = pd.DataFrame(rows)
     order = sorted(range(len(out)), key=lambda i: tuple(sort_key(out[k].iloc[i]) for k in keys))
