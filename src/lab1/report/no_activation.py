@@ -84,10 +84,7 @@ def study(sweeps: dict[str, Sweep]) -> Study:
     histories |= {f"{LR_SWEEP}/{j}": h for j, h in own.histories.items()}
     combined = Sweep(base.root, pd.concat([others, mine], ignore_index=True), [AXIS], histories)
     at_lab = Sweep(base.root, _named(base.table[linear], SWEEP), [AXIS])
-    chance = {
-        d: _chance(own, own.table.loc[own.table["dataset"] == d, "job"])
-        for d in own.table["dataset"].unique()
-    }
+    chance = {str(d): _chance(own, rows["job"]) for d, rows in own.table.groupby("dataset", sort=False)}
     lab_lr = float(base.table["lr"].iloc[0]) if not base.table.empty else float("nan")
     return Study(combined, summarise(combined), lr, summarise(at_lab), lab_lr, rates, chance)
 
