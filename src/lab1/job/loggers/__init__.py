@@ -36,8 +36,5 @@ def describe(err: BaseException) -> str:
 
 def warn(name: str, where: Path | str, err: BaseException, then: str = "its files are written") -> None:
     """One line on stderr: the tracker that failed, the run, why, and what ``then`` holds."""
-    print(
-        f"lab1: warning: logger={name} could not log the run {where} ({describe(err)}); {then}",
-        file=sys.stderr,
-        flush=True,
-    )
+    text = f"lab1: warning: logger={name} could not log the run {where} ({describe(err)}); {then}"
+    print(text, file=sys.stderr, flush=True)
