@@ -18,10 +18,10 @@ def empty_store(tmp_path_factory) -> Path:
     pytest.importorskip("mlflow")
     from mlflow.tracking import MlflowClient
 
-    from lab1.job.loggers.session import new_store
+    from lab1.job.loggers.session import check_store
 
     path = tmp_path_factory.mktemp("store") / "mlflow.db"
-    new_store(path)
+    check_store(f"sqlite:///{path}")
     MlflowClient(f"sqlite:///{path}").search_experiments()  # the tables, not lab1's experiment
     with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("pragma wal_checkpoint(truncate)").fetchone()[0] == 0  # not busy

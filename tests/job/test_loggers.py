@@ -187,8 +187,44 @@ def test_a_tracking_uri_that_cannot_be_opened_is_refused(tmp_path, multirun):
     assert not list(tmp_path.rglob("history.csv")) and not (tmp_path / "sw").exists()
 
 
+def test_a_store_is_checked_before_training_and_one_mlflow_cannot_open_is_one_warning(tmp_path, capsys):
+    """What lab1 checks without MLflow (a SQLite file that is not a database) is refused at
+    once; a store MLflow refuses once it is opened in the background (made by a newer MLflow)
+    is one warning line when the first run is logged, as a store that stops answering."""
+    from omegaconf import OmegaConf
+
+    from lab1.config import ConfigError
+    from lab1.job.loggers import session
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database, " * 100)
+    with pytest.raises(
+        ConfigError, match=r"notes.txt cannot be opened: DatabaseError: file is not a database"
+    ):
+        session.check_store(f"sqlite:///{notes}")
+    newer = tmp_path / "newer.db"
+    with contextlib.closing(sqlite3.connect(newer)) as db:
+        db.execute("create table alembic_version (version_num varchar(32) not null)")
+        db.execute("insert into alembic_version values ('ffffffffffff')")
+        db.commit()
+    logger = {"mlflow": True, "tensorboard": False, "tracking_uri": f"sqlite:///{newer}", "experiment": None}
+    cfg = OmegaConf.create({"logger": logger})
+    run = tmp_path / "sw" / "0"
+    run.mkdir(parents=True)
+    (run / "metrics.json").write_text("{}")
+    session.start(cfg, run.parent)
+    session.prefetch()  # as the vectorized launcher does once its workers are forked
+    session.finished([run], cfg, trained=True)
+    session.end([])
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"lab1: warning: logger=mlflow could not log the run {run} "
+    )
+    assert "Can't locate revision" in lines[0] and "logged by the next logger=mlflow command" in lines[0]
+
+
 def test_a_store_lab1_makes_is_in_write_ahead_log_mode_and_another_keeps_its_mode(tmp_path, store):
-    """The ``store`` fixture is made by ``new_store``, as lab1 makes a new store: WAL. A store
+    """The ``store`` fixture is made by ``check_store``, as lab1 makes a new store: WAL. A store
     lab1 did not make (here, the same file set back to SQLite's default) keeps its mode."""
     from lab1.job.loggers.session import open_store
 

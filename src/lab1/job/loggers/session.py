@@ -10,8 +10,10 @@ import hashlib
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +39,36 @@ def _sqlite_path(uri: str) -> Path | None:
     return Path(uri[len(SQLITE) :]) if uri.startswith(SQLITE) else None
 
 
+def _unopened(uri: str, err: BaseException) -> ConfigError:
+    return ConfigError.plain(f"logger.tracking_uri={uri} cannot be opened: {describe(err)}")
+
+
+def check_store(uri: str | None) -> str:
+    """The absolute tracking URI, checked without MLflow: a SQLite store's file made (in
+    write-ahead-log mode: a commit costs 0.3 ms, not 1.2, about six a run, ``bench_loggers.py
+    --calls``; a store lab1 did not make keeps its mode) or read as a database; ConfigError (one
+    line) if it cannot be. A relative SQLite path is taken from where lab1 runs."""
+    uri = uri or DEFAULT
+    path = _sqlite_path(uri)
+    if path is None:
+        return uri
+    path = (where_lab1_runs() / path).resolve()
+    try:
+        new = not path.exists()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(path)) as db:  # a file that is not a database fails here
+            db.execute("pragma journal_mode=wal" if new else "pragma schema_version")
+    except Exception as err:  # noqa: BLE001 - whatever the file system raises, one line and exit 2
+        raise _unopened(f"{SQLITE}{path}", err) from None
+    return f"{SQLITE}{path}"
+
+
 def open_store(uri: str | None, experiment: str | None) -> tuple[str, Any, str]:
     """(absolute tracking URI, MlflowClient, experiment id), the experiment made if new (a
     SQLite store's artifacts beside its database, not in ./mlruns); ConfigError (one line)
-    if the store does not open. A relative SQLite path is taken from where lab1 runs."""
-    uri = uri or DEFAULT
+    if the store does not open."""
+    uri = check_store(uri)
     path = _sqlite_path(uri)
-    if path is not None:
-        path = where_lab1_runs() / path
-        uri = SQLITE + str(path.resolve())
     try:
         from mlflow.tracking import MlflowClient
 
@@ -53,28 +76,18 @@ def open_store(uri: str | None, experiment: str | None) -> tuple[str, Any, str]:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         for key, value in QUICK_FAILURE.items():  # a server that does not answer fails at once
             os.environ.setdefault(key, value)
-        if path is not None and not path.exists():
-            new_store(path)
         client, name = MlflowClient(tracking_uri=uri), experiment or EXPERIMENT
         found = client.get_experiment_by_name(name)
         if found is not None:
             return uri, client, str(found.experiment_id)
-        location = (path.parent / "mlartifacts").resolve().as_uri() if path is not None else None
+        location = (path.parent / "mlartifacts").as_uri() if path is not None else None
         return uri, client, str(client.create_experiment(name, artifact_location=location))
     except ImportError as err:
         raise ConfigError.plain(
             f"logger=mlflow cannot use {uri} ({err}): pip install -e '.[mlflow]' in a checkout"
         ) from None
     except Exception as err:  # noqa: BLE001 - whatever the store raises, one line and exit 2
-        raise ConfigError.plain(f"logger.tracking_uri={uri} cannot be opened: {describe(err)}") from None
-
-
-def new_store(path: Path) -> None:
-    """An empty SQLite file in write-ahead-log mode for MLflow's tables: a commit costs 0.3 ms,
-    not 1.2, about six a run (``bench_loggers.py --calls``); other stores keep their mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        db.execute("pragma journal_mode=wal")
+        raise _unopened(uri, err) from None
 
 
 def settle(uri: str) -> None:
@@ -112,16 +125,40 @@ def metrics(run_dir: Path, record: dict[str, Any]) -> list[tuple[str, float, int
 
 
 class Store:
-    """One command's store, opened before anything trains (ConfigError if it cannot be); the
-    runs it holds, found once; a sweep's parent run. A failure to log is one warning line:
-    this command logs nothing more, and the next ``logger=mlflow`` command logs what it lacks."""
+    """One command's store, checked before anything trains (ConfigError if it cannot be opened)
+    and opened by MLflow in a thread while the workers train (``prefetch``) or at its first use;
+    the runs it holds, found once; a sweep's parent run. A failure to open or to log is one
+    warning line: this command logs nothing more, and the next ``logger=mlflow`` command logs
+    what it lacks."""
 
     def __init__(self, cfg: Any, sweep_dir: Path | None) -> None:
-        self.uri, self.client, self.experiment = open_store(cfg.logger.tracking_uri, cfg.logger.experiment)
+        self.uri, self.experiment_name = check_store(cfg.logger.tracking_uri), cfg.logger.experiment
+        self.opening: Future[tuple[str, Any, str]] | None = None
         self.sweep = (str(sweep_dir.resolve()), _hash(str(sweep_dir.resolve()))) if sweep_dir else None
         self.parent: str | None = None
         self.held: set[str] | None = None  # identities of the sweep's runs the store holds, once asked
         self.failed = False
+        if _sqlite_path(self.uri) is None:  # a server is asked now: one that does not answer is refused
+            self._wait()
+
+    def prefetch(self) -> None:
+        """Import MLflow and open the store in a daemon thread (never in the way of Ctrl-C): about
+        2 s of a command's fixed cost, hidden while the workers train (``bench_loggers.py``)."""
+        if self.opening is None:
+            self.opening = Future()
+            threading.Thread(target=self._open, args=(self.opening,), daemon=True).start()
+
+    def _open(self, opening: Future[tuple[str, Any, str]]) -> None:
+        try:
+            opening.set_result(open_store(self.uri, self.experiment_name))
+        except BaseException as err:  # noqa: BLE001 - raised where the store is used (_wait)
+            opening.set_exception(err)
+
+    def _wait(self) -> None:
+        """MLflow's client and the experiment's id, once the store is open (here, if not begun)."""
+        self.prefetch()
+        assert self.opening is not None
+        _, self.client, self.experiment = self.opening.result()
 
     def _identities(self, query: str) -> set[str]:
         """The identities of the finished runs the store holds that match ``query`` (every page)."""
@@ -141,6 +178,7 @@ class Store:
             return
         try:
             if self.held is None:
+                self._wait()
                 self.held = (
                     self._identities(f"tags.`lab1.sweep_id` = '{self.sweep[1]}'") if self.sweep else set()
                 )
@@ -204,6 +242,7 @@ class Store:
         if self.sweep is None or self.failed or (self.parent is None and status != "FINISHED"):
             return
         try:
+            self._wait()
             parent = self._parent()
             for path in files:
                 if path.is_file():
@@ -223,10 +262,17 @@ def saved_params(run_dir: Path) -> dict[str, Any]:
 
 
 def start(cfg: Any, sweep_dir: Path | None) -> None:
-    """Before any job trains: open the store (ConfigError if it cannot be opened)."""
+    """Before any job trains: check the store (ConfigError if it cannot be opened)."""
     end()
     if "mlflow" in chosen(cfg):
         _OPEN.append(Store(cfg, sweep_dir))
+
+
+def prefetch() -> None:
+    """Start opening the store while the workers train. Call once every worker process is
+    forked: a process forked while a thread imports can deadlock on that import's lock."""
+    for store in _OPEN:
+        store.prefetch()
 
 
 def finished(run_dirs: Iterable[Path], cfg: Any = None, trained: bool = False) -> None:
