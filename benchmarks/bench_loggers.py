@@ -73,12 +73,13 @@ def calls(repeats: int) -> None:
         for i in range(repeats):
             spent.clear()
             logger = {"mlflow": True, "tensorboard": False, "tracking_uri": f"sqlite:///{tmp}/{i}.db"}
-            session.start(OmegaConf.create({"logger": {**logger, "experiment": None}}), sweep)
+            store = session.Store(OmegaConf.create({"logger": {**logger, "experiment": None}}), sweep)
+            store.wait()  # MLflow imported and the store open: the fixed cost, not timed here
             start = time.perf_counter()
             for run in runs:  # as the launching process logs each run it sees finish
-                session.finished([run], configs[run], trained=True)
+                store.log(run, configs[run], trained=True)
             total = time.perf_counter() - start
-            session.end([])
+            store.close([], "FINISHED")
             if total < best.get("all", float("inf")):
                 best = {"all": total, **spent, "lab1's own": total - sum(spent.values())}
     print(f"logging {len(runs)} runs to a new MLflow store, best of {repeats}: ms per run")

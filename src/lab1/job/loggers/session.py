@@ -139,7 +139,7 @@ class Store:
         self.held: set[str] | None = None  # identities of the sweep's runs the store holds, once asked
         self.failed = False
         if _sqlite_path(self.uri) is None:  # a server is asked now: one that does not answer is refused
-            self._wait()
+            self.wait()
 
     def prefetch(self) -> None:
         """Import MLflow and open the store in a daemon thread (never in the way of Ctrl-C): about
@@ -151,10 +151,10 @@ class Store:
     def _open(self, opening: Future[tuple[str, Any, str]]) -> None:
         try:
             opening.set_result(open_store(self.uri, self.experiment_name))
-        except BaseException as err:  # noqa: BLE001 - raised where the store is used (_wait)
+        except BaseException as err:  # noqa: BLE001 - raised where the store is used (wait)
             opening.set_exception(err)
 
-    def _wait(self) -> None:
+    def wait(self) -> None:
         """MLflow's client and the experiment's id, once the store is open (here, if not begun)."""
         self.prefetch()
         assert self.opening is not None
@@ -178,7 +178,7 @@ class Store:
             return
         try:
             if self.held is None:
-                self._wait()
+                self.wait()
                 self.held = (
                     self._identities(f"tags.`lab1.sweep_id` = '{self.sweep[1]}'") if self.sweep else set()
                 )
@@ -242,7 +242,7 @@ class Store:
         if self.sweep is None or self.failed or (self.parent is None and status != "FINISHED"):
             return
         try:
-            self._wait()
+            self.wait()
             parent = self._parent()
             for path in files:
                 if path.is_file():
