@@ -20,6 +20,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from lab1.config import ConfigError
+from lab1.config.extras import check_extras
 from lab1.job import artifacts
 from lab1.job.loggers import chosen, describe, params, warn
 from lab1.job.places import OUTPUTS, where_lab1_runs
@@ -44,10 +45,11 @@ def _unopened(uri: str, err: BaseException) -> ConfigError:
 
 
 def check_store(uri: str | None) -> str:
-    """The absolute tracking URI, checked without MLflow: a SQLite store's file made (in
-    write-ahead-log mode: a commit costs 0.3 ms, not 1.2, about six a run, ``bench_loggers.py
-    --calls``; a store lab1 did not make keeps its mode) or read as a database; ConfigError (one
-    line) if it cannot be. A relative SQLite path is taken from where lab1 runs."""
+    """The absolute tracking URI, checked without MLflow: the extra installed; a SQLite store's
+    file made (in write-ahead-log mode: a commit costs 0.3 ms, not 1.2, about six a run,
+    ``bench_loggers.py --calls``; a store lab1 did not make keeps its mode) or read as a
+    database. ConfigError (one line) if not. A relative SQLite path is from where lab1 runs."""
+    check_extras([("logger", "mlflow")])  # what pip installs it, in one line
     uri = uri or DEFAULT
     path = _sqlite_path(uri)
     if path is None:
@@ -82,10 +84,6 @@ def open_store(uri: str | None, experiment: str | None) -> tuple[str, Any, str]:
             return uri, client, str(found.experiment_id)
         location = (path.parent / "mlartifacts").as_uri() if path is not None else None
         return uri, client, str(client.create_experiment(name, artifact_location=location))
-    except ImportError as err:
-        raise ConfigError.plain(
-            f"logger=mlflow cannot use {uri} ({err}): pip install -e '.[mlflow]' in a checkout"
-        ) from None
     except Exception as err:  # noqa: BLE001 - whatever the store raises, one line and exit 2
         raise _unopened(uri, err) from None
 
