@@ -226,7 +226,7 @@ def test_a_store_is_checked_before_training_and_one_mlflow_cannot_open_is_one_wa
 def test_a_store_lab1_makes_is_in_write_ahead_log_mode_and_another_keeps_its_mode(tmp_path, store):
     """The ``store`` fixture is made by ``check_store``, as lab1 makes a new store: WAL. A store
     lab1 did not make (here, the same file set back to SQLite's default) keeps its mode."""
-    from lab1.job.loggers.session import open_store
+    from lab1.job.loggers.session import check_store, open_store
 
     def mode(path: Path) -> str:
         with contextlib.closing(sqlite3.connect(path)) as db:
@@ -235,7 +235,7 @@ def test_a_store_lab1_makes_is_in_write_ahead_log_mode_and_another_keeps_its_mod
     assert mode(store) == "wal"
     with contextlib.closing(sqlite3.connect(store)) as db:
         assert db.execute("pragma journal_mode=delete").fetchone()[0] == "delete"
-    open_store(f"sqlite:///{store}", None)
+    open_store(check_store(f"sqlite:///{store}"), None)  # as a command opens it
     assert mode(store) == "delete"
 
 

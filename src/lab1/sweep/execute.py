@@ -111,7 +111,7 @@ def train(
     send = plain if n > 1 else (lambda cfg: cfg)  # a worker process gets plain configs
     work = [([send(p.cfg) for p in m], [p.out_dir for p in m], logs(m)) for m in members]
 
-    def before(i: int) -> None:  # every chunk is handed out, and every worker forked, by now
+    def before(i: int) -> None:  # train_chunks calls it once any worker processes are forked
         session.prefetch()
         for p in members[i]:
             snapshot(p.config, p.cfg, p.out_dir)

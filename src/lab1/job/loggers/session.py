@@ -65,11 +65,10 @@ def check_store(uri: str | None) -> str:
     return f"{SQLITE}{path}"
 
 
-def open_store(uri: str | None, experiment: str | None) -> tuple[str, Any, str]:
-    """(absolute tracking URI, MlflowClient, experiment id), the experiment made if new (a
-    SQLite store's artifacts beside its database, not in ./mlruns); ConfigError (one line)
-    if the store does not open."""
-    uri = check_store(uri)
+def open_store(uri: str, experiment: str | None) -> tuple[Any, str]:
+    """(MlflowClient, experiment id) of a store ``check_store`` passed, the experiment made if
+    new (a SQLite store's artifacts beside its database, not in ./mlruns); ConfigError (one
+    line) if the store does not open."""
     path = _sqlite_path(uri)
     try:
         from mlflow.tracking import MlflowClient
@@ -81,9 +80,9 @@ def open_store(uri: str | None, experiment: str | None) -> tuple[str, Any, str]:
         client, name = MlflowClient(tracking_uri=uri), experiment or EXPERIMENT
         found = client.get_experiment_by_name(name)
         if found is not None:
-            return uri, client, str(found.experiment_id)
+            return client, str(found.experiment_id)
         location = (path.parent / "mlartifacts").as_uri() if path is not None else None
-        return uri, client, str(client.create_experiment(name, artifact_location=location))
+        return client, str(client.create_experiment(name, artifact_location=location))
     except Exception as err:  # noqa: BLE001 - whatever the store raises, one line and exit 2
         raise _unopened(uri, err) from None
 
@@ -131,7 +130,7 @@ class Store:
 
     def __init__(self, cfg: Any, sweep_dir: Path | None) -> None:
         self.uri, self.experiment_name = check_store(cfg.logger.tracking_uri), cfg.logger.experiment
-        self.opening: Future[tuple[str, Any, str]] | None = None
+        self.opening: Future[tuple[Any, str]] | None = None
         self.sweep = (str(sweep_dir.resolve()), _hash(str(sweep_dir.resolve()))) if sweep_dir else None
         self.parent: str | None = None
         self.held: set[str] | None = None  # identities of the sweep's runs the store holds, once asked
@@ -141,12 +140,12 @@ class Store:
 
     def prefetch(self) -> None:
         """Import MLflow and open the store in a daemon thread (never in the way of Ctrl-C): about
-        2 s of a command's fixed cost, hidden while the workers train (``bench_loggers.py``)."""
+        2.5 s of a command's fixed cost, hidden while the workers train (``bench_loggers.py``)."""
         if self.opening is None:
             self.opening = Future()
             threading.Thread(target=self._open, args=(self.opening,), daemon=True).start()
 
-    def _open(self, opening: Future[tuple[str, Any, str]]) -> None:
+    def _open(self, opening: Future[tuple[Any, str]]) -> None:
         try:
             opening.set_result(open_store(self.uri, self.experiment_name))
         except BaseException as err:  # noqa: BLE001 - raised where the store is used (wait)
@@ -156,7 +155,7 @@ class Store:
         """MLflow's client and the experiment's id, once the store is open (here, if not begun)."""
         self.prefetch()
         assert self.opening is not None
-        _, self.client, self.experiment = self.opening.result()
+        self.client, self.experiment = self.opening.result()
 
     def _identities(self, query: str) -> set[str]:
         """The identities of the finished runs the store holds that match ``query`` (every page)."""
