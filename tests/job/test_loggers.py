@@ -223,20 +223,35 @@ def test_a_store_is_checked_before_training_and_one_mlflow_cannot_open_is_one_wa
     assert "Can't locate revision" in lines[0] and "logged by the next logger=mlflow command" in lines[0]
 
 
-def test_a_store_lab1_makes_is_in_write_ahead_log_mode_and_another_keeps_its_mode(tmp_path, store):
-    """The ``store`` fixture is made by ``check_store``, as lab1 makes a new store: WAL. A store
-    lab1 did not make (here, the same file set back to SQLite's default) keeps its mode."""
+def test_a_store_lab1_makes_is_in_write_ahead_log_mode_and_another_keeps_its_mode(
+    tmp_path, store, empty_store
+):
+    """The ``store`` fixture is made by ``check_store``, as lab1 makes a new store: WAL, and once
+    MLflow is open, SQLAlchemy's connections to it commit unsynced (synchronous=NORMAL, 1). A store
+    lab1 did not make (here, the same file set back to SQLite's default) keeps its mode and FULL (2)."""
+    import sqlalchemy
+
     from lab1.job.loggers.session import check_store, open_store
 
     def mode(path: Path) -> str:
         with contextlib.closing(sqlite3.connect(path)) as db:
             return str(db.execute("pragma journal_mode").fetchone()[0])
 
+    def synchronous(path: Path) -> int:  # as MLflow's engine connects
+        engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+        with engine.connect() as db:
+            found = int(db.exec_driver_sql("pragma synchronous").scalar_one())
+        engine.dispose()
+        return found
+
     assert mode(store) == "wal"
     with contextlib.closing(sqlite3.connect(store)) as db:
         assert db.execute("pragma journal_mode=delete").fetchone()[0] == "delete"
-    open_store(check_store(f"sqlite:///{store}"), None)  # as a command opens it
-    assert mode(store) == "delete"
+    new = Path(shutil.copyfile(empty_store, tmp_path / "new.db"))  # as lab1 made it
+    for path in (store, new):
+        open_store(check_store(f"sqlite:///{path}"), None)  # as a command opens it
+    assert (mode(new), synchronous(new)) == ("wal", 1)
+    assert (mode(store), synchronous(store)) == ("delete", 2)
 
 
 def _children(root: Path) -> pd.DataFrame:

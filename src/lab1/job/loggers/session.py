@@ -1,6 +1,5 @@
-"""``logger=mlflow``: a command's MLflow session, open in its launching process only (never in a
-worker or on a compute node), logging finished runs from their directories with MLflow's own client,
-each once (``docs/trackers.md``); a multirun's spans ``on_multirun_start`` to ``on_multirun_end``."""
+"""``logger=mlflow``: a command's MLflow session, in its launching process only, logging each
+finished run once from its directory with MLflow's own client (``docs/trackers.md``)."""
 
 from __future__ import annotations
 
@@ -45,10 +44,8 @@ def _unopened(uri: str, err: BaseException) -> ConfigError:
 
 
 def check_store(uri: str | None) -> str:
-    """The absolute tracking URI, checked without MLflow: the extra installed; a SQLite store's
-    file made (in write-ahead-log mode: a commit costs 0.3 ms, not 1.2, about six a run,
-    ``bench_loggers.py --calls``; a store lab1 did not make keeps its mode) or read as a
-    database. ConfigError (one line) if not. A relative SQLite path is from where lab1 runs."""
+    """The absolute URI, checked without MLflow (ConfigError, one line): a new SQLite store made in
+    write-ahead-log mode (a commit 0.3 ms, not 1.2: ``bench_loggers.py --calls``), an old one read."""
     check_extras([("logger", "mlflow")])  # what pip installs it, in one line
     uri = uri or DEFAULT
     path = _sqlite_path(uri)
@@ -66,13 +63,16 @@ def check_store(uri: str | None) -> str:
 
 
 def open_store(uri: str, experiment: str | None) -> tuple[Any, str]:
-    """(MlflowClient, experiment id) of a store ``check_store`` passed, the experiment made if
-    new (a SQLite store's artifacts beside its database, not in ./mlruns); ConfigError (one
-    line) if the store does not open."""
+    """(MlflowClient, experiment id) of a checked store, the experiment made if new (artifacts
+    beside a SQLite store); ConfigError (one line) if the store does not open."""
     path = _sqlite_path(uri)
     try:
         from mlflow.tracking import MlflowClient
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
 
+        if not event.contains(Engine, "connect", _relaxed):
+            event.listen(Engine, "connect", _relaxed)
         for name in ("mlflow", "alembic"):  # lab1 says what failed, in one line
             logging.getLogger(name).setLevel(logging.CRITICAL)
         for key, value in QUICK_FAILURE.items():  # a server that does not answer fails at once
@@ -87,9 +87,16 @@ def open_store(uri: str, experiment: str | None) -> tuple[Any, str]:
         raise _unopened(uri, err) from None
 
 
+def _relaxed(connection: Any, _: Any) -> None:
+    """A write-ahead-log SQLite store commits unsynced: a power cut loses only the last runs, which
+    the next command logs; 1 ms of 24 a run (``bench_loggers.py --calls``)."""
+    wal = isinstance(connection, sqlite3.Connection) and connection.execute("pragma journal_mode").fetchone()
+    if wal and wal[0] == "wal":
+        connection.execute("pragma synchronous=normal")
+
+
 def settle(uri: str) -> None:
-    """Fold a SQLite store's write-ahead log into its file, which then holds every run alone:
-    lab1 exits without closing MLflow's connections (``lab1.__main__.cli``)."""
+    """Fold a SQLite store's write-ahead log into its file (lab1 exits without closing MLflow)."""
     path = _sqlite_path(uri)
     if path is not None:
         with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(path, timeout=1)) as db:
@@ -122,28 +129,26 @@ def metrics(run_dir: Path, record: dict[str, Any]) -> list[tuple[str, float, int
 
 
 class Store:
-    """One command's store, checked before anything trains (ConfigError if it cannot be opened)
-    and opened by MLflow in a thread while the workers train (``prefetch``) or at its first use;
-    the runs it holds, found once; a sweep's parent run. A failure to open or to log is one
-    warning line: this command logs nothing more, and the next ``logger=mlflow`` command logs
-    what it lacks."""
+    """One command's store: checked at once, opened while the workers train or at first use; the
+    runs it holds, asked once; the sweep's parent run. A failure is one warning, then nothing."""
 
     def __init__(self, cfg: Any, sweep_dir: Path | None) -> None:
         self.uri, self.experiment_name = check_store(cfg.logger.tracking_uri), cfg.logger.experiment
         self.opening: Future[tuple[Any, str]] | None = None
         self.sweep = (str(sweep_dir.resolve()), _hash(str(sweep_dir.resolve()))) if sweep_dir else None
+        self.client: Any = None
         self.parent: str | None = None
-        self.held: set[str] | None = None  # identities of the sweep's runs the store holds, once asked
+        self.held: set[str] = set()  # identities of the runs the store holds (the sweep's asked once)
         self.failed = False
         if _sqlite_path(self.uri) is None:  # a server is asked now: one that does not answer is refused
             self.wait()
 
-    def prefetch(self) -> None:
-        """Import MLflow and open the store in a daemon thread (never in the way of Ctrl-C): about
-        2.5 s of a command's fixed cost, hidden while the workers train (``bench_loggers.py``)."""
+    def prefetch(self) -> Future[tuple[Any, str]]:
+        """Open the store in a daemon thread: 2.5 s hidden behind training (``bench_loggers.py``)."""
         if self.opening is None:
             self.opening = Future()
             threading.Thread(target=self._open, args=(self.opening,), daemon=True).start()
+        return self.opening
 
     def _open(self, opening: Future[tuple[Any, str]]) -> None:
         try:
@@ -152,10 +157,11 @@ class Store:
             opening.set_exception(err)
 
     def wait(self) -> None:
-        """MLflow's client and the experiment's id, once the store is open (here, if not begun)."""
-        self.prefetch()
-        assert self.opening is not None
-        self.client, self.experiment = self.opening.result()
+        """MLflow's client, the experiment's id and the sweep's runs the store holds, once open."""
+        if self.client is None:
+            self.client, self.experiment = self.prefetch().result()
+            if self.sweep:
+                self.held = self._identities(f"tags.`lab1.sweep_id` = '{self.sweep[1]}'")
 
     def _identities(self, query: str) -> set[str]:
         """The identities of the finished runs the store holds that match ``query`` (every page)."""
@@ -168,21 +174,18 @@ class Store:
                 return found
 
     def log(self, run_dir: Path, cfg: Any = None, trained: bool = False) -> None:
-        """Log a finished run (params from ``cfg``, else its saved config) unless the store holds
-        it: in this sweep, or elsewhere (a ``reuse=`` copy; a run this command ``trained`` is new)."""
+        """Log a finished run (params from ``cfg`` or its snapshot) unless the store holds it."""
         key = identity(run_dir)
         if self.failed or key is None:
             return
         try:
-            if self.held is None:
-                self.wait()
-                self.held = (
-                    self._identities(f"tags.`lab1.sweep_id` = '{self.sweep[1]}'") if self.sweep else set()
-                )
+            self.wait()
             if key not in self.held and not trained:
                 self.held |= self._identities(f"tags.`lab1.identity` = '{key}'")
             if key not in self.held:
-                self._log(run_dir.resolve(), params(cfg) if cfg is not None else saved_params(run_dir), key)
+                snapshot = run_dir / artifacts.SNAPSHOT / "config.yaml"  # the run's saved config
+                cfg = OmegaConf.load(snapshot) if cfg is None and snapshot.is_file() else cfg
+                self._log(run_dir.resolve(), params(cfg) if cfg is not None else {}, key)
                 self.held.add(key)
         except Exception as err:  # noqa: BLE001 - a tracker's failure is a warning, never the run's
             self.failed = True
@@ -252,12 +255,6 @@ class Store:
 _OPEN: list[Store] = []  # this process's session, while its command runs
 
 
-def saved_params(run_dir: Path) -> dict[str, Any]:
-    """The params of a run from its saved config (``.hydra/config.yaml``); {} if it has none."""
-    path = run_dir / artifacts.SNAPSHOT / "config.yaml"
-    return params(OmegaConf.load(path)) if path.is_file() else {}
-
-
 def start(cfg: Any, sweep_dir: Path | None) -> None:
     """Before any job trains: check the store (ConfigError if it cannot be opened)."""
     end()
@@ -266,24 +263,20 @@ def start(cfg: Any, sweep_dir: Path | None) -> None:
 
 
 def prefetch() -> None:
-    """Start opening the store while the workers train. Call once every worker process is
-    forked: a process forked while a thread imports can deadlock on that import's lock."""
+    """Open the store while the workers train; only once they are forked (a fork mid-import hangs)."""
     for store in _OPEN:
         store.prefetch()
 
 
 def finished(run_dirs: Iterable[Path], cfg: Any = None, trained: bool = False) -> None:
-    """Runs the launching process has seen finish (params from ``cfg``, else each run's
-    snapshot; ``trained`` by this command: new to the store): logged now. Without a session
-    in this process, nothing."""
+    """Log runs the launching process saw finish (``trained`` by this command: new to the store)."""
     for store in _OPEN:
         for run_dir in run_dirs:
             store.log(run_dir, cfg, trained)
 
 
 def end(files: list[Path] | None = None, run_dirs: Iterable[Path] = ()) -> None:
-    """The command is over: log ``run_dirs`` not logged yet and ``files`` to the sweep's
-    parent run (FINISHED), or, with ``files`` None (refused, stopped), mark it KILLED."""
+    """Log ``run_dirs`` and ``files`` to the parent run (FINISHED), or with ``files`` None, KILLED."""
     finished(run_dirs)
     while _OPEN:
         store = _OPEN.pop()
