@@ -8,8 +8,10 @@ Two sweeps, each typed as a user would in a new directory: the mission sweep
 (its store already there, as on every use after the first, and on first use, when MLflow
 makes the store's tables), in turn; the best of ``--repeats`` rounds of each. From the
 extra seconds over no logger at 8 and 64 runs, a straight line gives the fixed cost per
-command and the cost per run. Targets: fixed at most 2.0 s, at most 25 ms per run. Needs
-the ``tensorboard`` and ``mlflow`` extras.
+command and the cost per run. Targets: fixed at most 2.0 s, at most 25 ms per run. A second
+of noise in the 64-run sweep moves that line's slope by 18 ms, so each logger's row also says
+whether both measured points lie within the targets' line (2.0 s + 25 ms a run). Needs the
+``tensorboard`` and ``mlflow`` extras.
 
 ``--calls`` instead logs the 64 runs of one such sweep to a new MLflow store in this process,
 best of ``--repeats``, and prints the milliseconds per run spent in each of MLflow's calls and
@@ -31,6 +33,7 @@ from bench_report import timed
 
 MISSION = [sys.executable, "-m", "lab1", "-m", "optim=sgd,adam", "lr=1e-4,1e-2", "print_every=0"]
 SIZES = {8: [], 64: ["seed=range(8)"]}  # runs: the overrides that make them
+FIXED, PER_RUN = 2.0, 0.025  # the targets (issue 24): seconds per command, seconds per run
 CASES = {  # name: (extra overrides, start from an existing store)
     "none": ([], False),
     "tensorboard": (["logger=tensorboard"], False),
@@ -109,15 +112,19 @@ def main() -> None:
                     took = timed(MISSION + SIZES[runs] + extra, Path(tmp))
                     best[name, runs] = min(seconds, took)
     small, large = SIZES
-    print(f"{'logger':22s} {small:>3d} runs  {large:>3d} runs   fixed per command   per run")
+    print(f"{'logger':22s} {small:>3d} runs  {large:>3d} runs   fixed per command   per run   within")
     for name in CASES:
         extra = {runs: best[name, runs] - best["none", runs] for runs in SIZES}
         per_run = (extra[large] - extra[small]) / (large - small)
         fixed = extra[small] - small * per_run
         times = "  ".join(f"{best[name, runs]:7.2f} s" for runs in SIZES)
-        cost = "" if name == "none" else f"   {fixed:+8.2f} s       {1000 * per_run:+6.1f} ms"
-        print(f"{name:22s} {times}{cost}")
-    print("targets: fixed at most 2.0 s, at most 25 ms per run")
+        within = all(extra[runs] <= FIXED + PER_RUN * runs for runs in SIZES)
+        cost = f"   {fixed:+8.2f} s       {1000 * per_run:+6.1f} ms   {'yes' if within else 'no'}"
+        print(f"{name:22s} {times}{cost if name != 'none' else ''}")
+    print(f"targets: fixed at most {FIXED} s, at most {1000 * PER_RUN:.0f} ms per run; 'within': the extra")
+    print(
+        f"seconds at {small} and at {large} runs are both at most {FIXED} s + {1000 * PER_RUN:.0f} ms a run"
+    )
 
 
 if __name__ == "__main__":
