@@ -130,7 +130,7 @@ def metrics(run_dir: Path, record: dict[str, Any]) -> list[tuple[str, float, int
 
 class Store:
     """One command's store: checked at once, opened while the workers train or at first use; the
-    runs it holds, asked once; the sweep's parent run. A failure is one warning, then nothing."""
+    runs it holds, asked once; the sweep's parent run. A failure to log is one warning, then nothing."""
 
     def __init__(self, cfg: Any, sweep_dir: Path | None) -> None:
         self.uri, self.experiment_name = check_store(cfg.logger.tracking_uri), cfg.logger.experiment
@@ -141,7 +141,7 @@ class Store:
         self.held: set[str] = set()  # identities of the runs the store holds (the sweep's asked once)
         self.failed = False
         if _sqlite_path(self.uri) is None:  # a server is asked now: one that does not answer is refused
-            self.wait()
+            self.prefetch().result()
 
     def prefetch(self) -> Future[tuple[Any, str]]:
         """Open the store in a daemon thread: 2.5 s hidden behind training (``bench_loggers.py``)."""
