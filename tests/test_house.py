@@ -80,8 +80,8 @@ WORDS += ["multi\nline\n", "tab\tx", "ü ç 日本", "x" * 200, "word " * 40, "$
 
 def test_fence_save_config_writes_hydras_bytes(tmp_path):
     """Entry by entry, kept between files, the same bytes as Hydra's own snapshot writer: for the
-    three files of jobs with other groups and values, and for awkward strings and numbers,
-    nested one level down as under ``hydra:``; 1, 1.0 and True in turn are each written as such."""
+    three files of jobs with other groups and values, and for awkward strings, numbers and keys,
+    nested up to three levels down; 1, 1.0 and True in turn are each written as such."""
     from hydra import compose, initialize_config_module
     from hydra.core.utils import _save_config
 
@@ -99,9 +99,11 @@ def test_fence_save_config_writes_hydras_bytes(tmp_path):
     cfgs += [OmegaConf.create(odd), OmegaConf.create({"hydra": odd}), OmegaConf.create({"hydra": {"e": {}}})]
     cfgs += [OmegaConf.create({"a": value, "b": [value]}) for value in (1, 1.0, True, "1")]
     # one key over a mapping (as hydra: is), a key of any kind: 1 then True, falsy, long, quoted
-    cfgs += [
-        OmegaConf.create({key: {"a": "x", "b": 2}}) for key in (1, True, 0, False, "", "k" * 130, "true")
-    ]
+    keys = (1, True, 0, False, "", "k" * 130, "true", "a: b", "- x", "ü")
+    cfgs += [OmegaConf.create({key: {"a": "x", "b": 2}}) for key in keys]
+    # and deeper, as hydra.job is: mappings in mappings in mappings, lists of mappings
+    cfgs += [OmegaConf.create({"hydra": {"job": odd, "e": {}}}), OmegaConf.create({"x": {"y": odd}})]
+    cfgs += [OmegaConf.create({"x": {"y": {key: {"a": "x", "b": [1, {"c": "d"}]}}}}) for key in keys]
     for i, cfg in enumerate(cfgs):
         save_config(cfg, "ours.yaml", tmp_path / str(i))
         _save_config(cfg, "hydras.yaml", tmp_path / str(i))

@@ -57,7 +57,7 @@ def save_config(
         file.write(text)
 
 
-_ENTRIES: dict[tuple[str | None, str, str], str] = {}  # (under, repr(key), repr(value)) -> its YAML
+_ENTRIES: dict[tuple[tuple[str, ...], str, str], str] = {}  # (path, repr(key), repr(value)) -> its YAML
 
 
 def _dump(data: Any) -> str:
@@ -66,26 +66,52 @@ def _dump(data: Any) -> str:
     return str(yaml.dump(data, default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=dumper))
 
 
-def _yaml(data: Any, under: str | None = None) -> str:
-    """``OmegaConf.to_yaml`` of ``data``, or of ``{under: data}`` (``under`` a plain key such as
-    ``hydra``). Block style writes a mapping's entries one after another, each alike wherever it
-    stands at its depth, so each entry is dumped alone, at its depth, and kept: an entry a job
-    shares with the last (a help template, the logging setup) is not emitted again
-    (``benchmarks/bench_sweep.py --parts sweep``). ``repr`` tells 1, 1.0 and True apart."""
-    if not isinstance(data, dict) or not data:
-        return _dump(data if under is None else {under: data})
+def _header(key: Any, depth: int) -> str | None:
+    """The line a block-style dump opens a mapping under ``key`` with, at ``depth``; None for a
+    key that is not written as one plain line of its own (then its entry is dumped whole)."""
+    if not isinstance(key, str):
+        return None
+    text = _dump({key: 0})
+    if text.count("\n") != 1 or not text.endswith(": 0\n"):
+        return None
+    return "  " * depth + text[: -len(" 0\n")] + "\n"
+
+
+def _entries(data: dict[Any, Any], path: tuple[str, ...]) -> str:
+    """The YAML of a mapping's entries as they stand under ``path``. Block style writes a mapping's
+    entries one after another, each alike wherever it stands at its depth, so each entry is dumped
+    alone, at its depth, and kept: an entry a job shares with the last (a help template, the
+    logging setup, a job's name) is not emitted again (``benchmarks/bench_sweep.py --parts sweep``);
+    a mapping whose key opens it on one plain line is written entry by entry in turn.
+    ``repr`` tells 1, 1.0 and True apart."""
     texts = []
     for key, value in data.items():
-        entry = (under, repr(key), repr(value))
+        entry = (path, repr(key), repr(value))
         text = _ENTRIES.get(entry)
         if text is None:
             if len(_ENTRIES) > 4096:
                 _ENTRIES.clear()
-            text = _ENTRIES[entry] = _dump({key: value} if under is None else {under: {key: value}})
+            header = _header(key, len(path)) if isinstance(value, dict) and value else None
+            if header is not None:
+                text = header + _entries(value, (*path, key))
+            else:
+                nested: Any = {key: value}
+                for name in reversed(path):
+                    nested = {name: nested}
+                text = _dump(nested).split("\n", len(path))[-1]  # each enclosing key's line off
+            _ENTRIES[entry] = text
         texts.append(text)
+    return "".join(texts)
+
+
+def _yaml(data: Any, under: str | None = None) -> str:
+    """``OmegaConf.to_yaml`` of ``data``, or of ``{under: data}`` (``under`` a plain key such as
+    ``hydra``), written entry by entry (``_entries``)."""
+    if not isinstance(data, dict) or not data:
+        return _dump(data if under is None else {under: data})
     if under is None:
-        return "".join(texts)
-    return f"{under}:\n" + "".join(text.split("\n", 1)[1] for text in texts)  # each text's own header off
+        return _entries(data, ())
+    return f"{under}:\n" + _entries(data, (under,))
 
 
 def yaml_implicit_resolvers() -> dict[Any, Any]:

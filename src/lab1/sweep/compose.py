@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Sequence
-from typing import Any, cast
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
@@ -75,11 +74,6 @@ def remember(overrides: Sequence[str], config: DictConfig) -> None:
 def recall(overrides: Sequence[str]) -> DictConfig | None:
     """A config the sweeper composed for these overrides (handed over once), if any."""
     return _COMPOSED.pop(tuple(overrides), None)
-
-
-def plain(cfg: DictConfig) -> DictConfig:
-    """A resolved copy without parents or interpolations, cheap to send to a worker process."""
-    return OmegaConf.create(cast(dict[str, Any], OmegaConf.to_container(cfg, resolve=True)))
 
 
 def task_config(config: DictConfig) -> DictConfig:

@@ -20,7 +20,7 @@ from lab1.config import ConfigError, validate
 from lab1.config.effects import check_effect
 from lab1.job import console, reuse, run
 from lab1.job.loggers import session
-from lab1.sweep.compose import JobComposer, plain, recall, task_config
+from lab1.sweep.compose import JobComposer, recall, task_config
 from lab1.sweep.plan import plan, spread, workers
 from lab1.sweep.pool import Pending, logs, train_chunks
 from lab1.sweep.settings import Sizes
@@ -108,13 +108,17 @@ def train(
     chunk_list = plan([(p, p.cfg) for p in prepared.pending], sizes)
     n = workers(n_jobs, chunk_list)
     members = [[p for p, _ in chunk] for chunk in (spread(chunk_list, n) if n > 1 else chunk_list)]
-    send = plain if n > 1 else (lambda cfg: cfg)  # a worker process gets plain configs
-    work = [([send(p.cfg) for p in m], [p.out_dir for p in m], logs(m)) for m in members]
+    work = [([p.cfg for p in m], [p.out_dir for p in m], logs(m)) for m in members]
 
     def before(i: int) -> None:  # train_chunks calls it once any worker processes are forked
         session.prefetch()
         for p in members[i]:
             snapshot(p.config, p.cfg, p.out_dir)
+        if n > 1 and i == len(members) - 1:  # what collecting needs, loaded while the workers train
+            import lab1.sweep.collect  # noqa: F401  (bench_sweep.py --parts sweep)
+
+            if prepared.cfgs[0].plots.sweep:
+                import lab1.sweep.figures  # noqa: F401
 
     def record(i: int, results: list[tuple[str, Any]]) -> None:
         for p, (status, value) in zip(members[i], results):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from lab1 import interrupt
 from lab1.job.population import MemberResult, train_configs
@@ -101,6 +101,12 @@ def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path], logs: list[Path
     return out
 
 
+def _train_sent(cfgs: list[Any], out_dirs: list[Path], logs: list[Path]) -> list[tuple[str, Any]]:
+    """``train_and_save`` in a worker, from the resolved containers it was sent: each worker
+    builds its own configs, in parallel, instead of the launching process (bench_sweep.py --parts sweep)."""
+    return train_and_save([OmegaConf.create(c) for c in cfgs], out_dirs, logs)
+
+
 Work = tuple[list[DictConfig], list[Path], list[Path]]  # a chunk's configs, directories, logs
 Record = Callable[[int, list[tuple[str, Any]]], None]  # chunk i's results, as it finishes
 
@@ -109,8 +115,8 @@ def train_chunks(
     n: int, work: list[Work], record: Record, before: Callable[[int], None] = lambda i: None
 ) -> None:
     """Train each chunk of ``work`` (``train_and_save``'s arguments) and ``record(i, results)``
-    as chunk i finishes: here one by one, each after ``before(i)``, or (``n`` > 1, plain
-    configs) in ``n`` worker processes, ``before(i)`` for every chunk once they are handed out.
+    as chunk i finishes: here one by one, each after ``before(i)``, or (``n`` > 1, configs
+    sent resolved) in ``n`` worker processes, ``before(i)`` for every chunk once they are handed out.
     Ctrl-C, or an exit (a submitit job requeued), stops the workers at once."""
     if n <= 1:
         for i, args in enumerate(work):
@@ -130,7 +136,8 @@ def train_chunks(
             for i, (cfgs, out_dirs, job_logs) in enumerate(work):
                 for out_dir in out_dirs:
                     out_dir.mkdir(parents=True, exist_ok=True)
-                futures[pool.submit(train_and_save, cfgs, out_dirs, job_logs)] = i
+                sent = [OmegaConf.to_container(c, resolve=True) for c in cfgs]
+                futures[pool.submit(_train_sent, sent, out_dirs, job_logs)] = i
         for i in range(len(work)):
             before(i)
         for future in interrupt.as_completed(futures):
