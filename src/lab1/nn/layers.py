@@ -91,6 +91,7 @@ class Dense(Layer):
         self.fan_in, self.fan_out, self.bias = fan_in, fan_out, bias
         self._plans: dict[tuple[int, ...], _Plan] = {}
         self._copied: Array | None = None  # a read-only input already in the buffer
+        self._ready: Array | None = None  # the last input, when it needs no copy: its plan is ``plan``
 
     def param_shapes(self) -> list[tuple[str, tuple[int, ...]]]:
         """W then b (absent without bias): contiguous, so together they are [W; b]."""
@@ -111,6 +112,7 @@ class Dense(Layer):
         # dx of a one-unit layer is an outer product: a broadcast multiply beats a matmul
         self.outer = self.fan_out == 1 and not squeeze
         self._plans.clear()
+        self._ready = None
 
     def _plan(self, shape: tuple[int, ...]) -> _Plan:
         """Buffers for inputs of this shape."""
@@ -138,12 +140,15 @@ class Dense(Layer):
 
     def forward(self, x: Array) -> Array:
         """z = [W; b]^T [x; 1]."""
-        plan = self._plan(x.shape)
-        if x is not plan.view and x is not self._copied:
-            plan.view[...] = x
-            # the training data is read-only: it cannot change, so it is copied once
-            self._copied = x if _immutable(x) else None
-        self.plan = plan
+        if x is not self._ready:  # the same input as last time is where it was: no lookup (bench_core)
+            plan = self._plan(x.shape)
+            if x is not plan.view and x is not self._copied:
+                plan.view[...] = x
+                # the training data is read-only: it cannot change, so it is copied once
+                self._copied = x if _immutable(x) else None
+            self.plan = plan
+            self._ready = x if x is plan.view or x is self._copied else None
+        plan = self.plan
         xa = plan.xa
         if self.squeeze or xa.shape[0] == self.k:
             return self.mm(self.WbT, xa, plan.z)  # out positional: np.dot's keyword path is slower
@@ -175,6 +180,7 @@ class Activation(Layer):
         self.name, self.fn, self.slope = name, get_activation(name), slope
         self.sink: Callable[[tuple[int, ...]], Array] | None = None
         self._bufs: dict[tuple[int, ...], tuple[Array, tuple[Array, Array]]] = {}
+        self.z: Array = np.empty(0)  # the last input (none yet: a placeholder no input is)
 
     def _buffers(self, shape: tuple[int, ...]) -> tuple[Array, tuple[Array, Array]]:
         """(output, two scratch arrays) for inputs of this shape."""
@@ -186,9 +192,10 @@ class Activation(Layer):
 
     def forward(self, x: Array) -> Array:
         """a = f(z)."""
-        self.z = x
-        out, self.tmp = self._buffers(x.shape)
-        self.a = self.fn.forward(x, out, self.slope, self.tmp)
+        if x is not self.z:  # a new input: its buffers (the same input keeps them, bench_core)
+            self.z = x
+            self.out, self.tmp = self._buffers(x.shape)
+        self.a = self.fn.forward(x, self.out, self.slope, self.tmp)
         return self.a
 
     def backward(self, dy: Array, need_dx: bool = True) -> Array | None:

@@ -92,11 +92,17 @@ class Network:
                 self.slots.append((f"{pname}{index}", offset, offset + size, shape))
                 offset += size
             spans.append((start, offset))
-        self.first_trainable = next(i for i, (a, b) in enumerate(spans) if b > a)
+        first = next(i for i, (a, b) in enumerate(spans) if b > a)  # no gradient is needed below it
+        # the backward pass, top down, from dL/d(output) and from dL/d(logits): (step, need_dx)
+        self._backward = tuple(
+            tuple((layer.backward, i > first) for i, layer in reversed(list(enumerate(layers))) if i >= first)
+            for layers in (self.layers, self.layers[:-1])
+        )
         self.theta = np.zeros((k, offset))
         self.grad = np.zeros((k, offset))
         self.squeeze = k == 1  # a population of one runs on 2-D views (see lab1.layers)
         self._input: tuple[Array | None, Array | None] = (None, None)  # (input, its 2-D view)
+        self._views: tuple[Array, Array, Array, Array] | None = None  # output, logits, and their views
         rows = 0 if self.squeeze else slice(None)
         for layer, (a, b) in zip(self.layers, spans):
             layer.bind(self.theta[rows, a:b], self.grad[rows, a:b], self.squeeze)
@@ -113,22 +119,19 @@ class Network:
         for layer in self.layers:
             x = layer.forward(x)
         z = cast(Activation, self.layers[-1]).z  # every spec ends in an output activation
-        if self.squeeze:
-            x, z = x[None], z[None]
-        self.logits = z.swapaxes(-1, -2)
-        return x.swapaxes(-1, -2)
+        views = self._views
+        if views is None or x is not views[0] or z is not views[1]:  # new buffers: new views (bench_core)
+            a, b = (x[None], z[None]) if self.squeeze else (x, z)
+            views = self._views = (x, z, a.swapaxes(-1, -2), b.swapaxes(-1, -2))
+        self.logits = views[3]
+        return views[2]
 
     def backward(self, dout: Array, from_logits: bool = False) -> None:
         """Fill ``grad`` from dL/d(output), or from dL/d(logits) when ``from_logits``."""
-        layers = self.layers[:-1] if from_logits else self.layers
-        dout = dout.swapaxes(-1, -2)
-        if self.squeeze:
-            dout = dout[0]
-        first = self.first_trainable  # no gradient is needed below it
-        grad: Array | None = dout
-        for i in range(len(layers) - 1, first - 1, -1):
-            assert grad is not None  # every layer above ``first`` returned dL/dx
-            grad = layers[i].backward(grad, need_dx=i > first)
+        grad: Array | None = dout.swapaxes(-1, -2)[0] if self.squeeze else dout.swapaxes(-1, -2)
+        for backward, need_dx in self._backward[from_logits]:
+            assert grad is not None  # every layer above the first trainable one returned dL/dx
+            grad = backward(grad, need_dx)
 
     def unpack(self, row: Array) -> dict[str, Array]:
         """One member's flat parameter row by name (``W1, b1, ...``), W as ``(fan_in, fan_out)``."""
