@@ -116,6 +116,18 @@ def test_report_has_every_section_and_figure(report):
     assert text.count("**Findings.**") == 7
 
 
+def test_the_sweeps_draw_no_figure_the_report_leaves_out(report):
+    """The report draws every figure it shows itself: its sweeps' runs draw none (no per-run
+    figure, no animation, no sweep figure), and every picture in its folder is in report.md."""
+    root, _ = report
+    out = root / "rep"
+    drawn = [p for p in (out / "sweeps").rglob("*") if p.suffix in (".png", ".gif", ".svg")]
+    assert drawn == []
+    shown = set(re.findall(r"!\[[^]]*\]\(([^)]+)\)", (out / "report.md").read_text()))
+    pictures = {str(p.relative_to(out)) for p in out.rglob("*") if p.suffix in (".png", ".gif", ".svg")}
+    assert pictures and pictures <= shown
+
+
 def test_pdf_names_the_student_on_the_title_page_and_in_its_metadata(pdf):
     reader, pages = pdf
     assert pages[0].splitlines()[:3] == ["Lab 1: back-propagation", NAME, f"Student ID: {ID}"]

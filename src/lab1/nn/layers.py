@@ -81,7 +81,7 @@ class _Plan:
     view: Array  # its x rows: where the activation before this layer writes
     z: Array  # (K, fan_out, n)
     dx: Array  # (K, fan_in, n)
-    shared_grad: Array | None  # [x; 1] dz^T of all members at once, when they share x
+    shared_grad: Array | None  # [x; 1] dz^T of all members at once when they share x; None: each its own
 
 
 class Dense(Layer):
@@ -150,7 +150,7 @@ class Dense(Layer):
             self._ready = x if x is plan.view or x is self._copied else None
         plan = self.plan
         xa = plan.xa
-        if self.squeeze or xa.shape[0] == self.k:
+        if plan.shared_grad is None:  # each member its own input
             return self.mm(self.WbT, xa, plan.z)  # out positional: np.dot's keyword path is slower
         # shared input: every member's [W; b]^T stacked, times [x; 1], in one product
         stacked = self.WbT.reshape(-1, xa.shape[1])  # (K * fan_out, fan_in + 1), a copy
@@ -160,7 +160,7 @@ class Dense(Layer):
     def backward(self, dy: Array, need_dx: bool = True) -> Array | None:
         """d[W; b] = [x; 1] dy^T;  dx = W dy."""
         xa = self.plan.xa
-        if self.squeeze or xa.shape[0] == self.k:
+        if self.plan.shared_grad is None:
             self.mm(xa, dy.swapaxes(-1, -2), self.dWb)
         else:  # shared input: one product for all members, then into each member's slot
             n = xa.shape[2]
