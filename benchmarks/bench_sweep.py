@@ -7,10 +7,10 @@
    directory, launchers alternating for ``--rounds`` rounds; prints wall seconds, the best
    of the rounds, and the vectorized launcher's speed-up over each.
 2. report: ``python -m lab1.report`` with its defaults (vectorized launcher), from scratch;
-   its CPU time, shared out over training, figures, PDF, Hydra composition, collect and
-   start-up by sampling every process's stack (``breakdown/sitecustomize.py``); and a lower
-   bound from its work: np.exp / np.tanh over every sigmoid and tanh element the runs
-   compute, plus the MLPs' multiply-adds at the best BLAS rate.
+   its CPU time, shared out over training, writing runs, figures, PDF, Hydra composition,
+   collect and start-up by sampling every process's stack (``breakdown/sitecustomize.py``);
+   and a lower bound from its work: np.exp / np.tanh over every sigmoid and tanh element
+   the runs compute, plus the MLPs' multiply-adds at the best BLAS rate.
 3. population: member-epochs per second of the core at K = 1, 8, 64, 256 on xor and
    linear, in one process, beside a hand-tuned numpy population of the same network
    (``reference_population.py``: K-first stacked arrays, batched matmul, preallocated

@@ -30,11 +30,14 @@ WAITING = (
     "popen_f",
     "_base.py",
 )
-# the innermost frame that matches names the part; an import anywhere in the stack is start-up
+# the innermost frame that matches names the part; an import anywhere in the stack is start-up.
+# A forked worker's stack holds its parent's frames from the fork (Hydra's), so a worker's
+# own work must match before them: its runs' files are "writing runs", not composition.
 PARTS = (
     ("PDF", ("typst",)),
     ("figures", ("matplotlib", "/PIL/", "/plots.py", "/animation.py", "/figures.py")),
     ("training", ("/lab1/nn/",)),
+    ("writing runs", ("/job/artifacts.py", "/job/run.py", "/job/reuse.py")),
     ("collect", ("/collect.py", "/sweep/results.py", "/summary.py", "/pandas/")),
     ("Hydra composition", ("/hydra/", "/omegaconf/", "/yaml/", "/antlr4/", "/compose.py", "/internals.py")),
 )
