@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -266,6 +268,22 @@ def test_worker_processes_train_and_write_the_same_jobs(mixed, tmp_path):
             job / ".hydra/config.yaml"
         ).read_text()
     assert proc.stdout.count("lab1: job ") == 4
+
+
+def test_a_module_collecting_cannot_load_loses_no_run(tmp_path):
+    """pandas broken: the workers write every run; only collecting fails. The launching process
+    loads collect's modules while the workers train, and a failure there must not stop them."""
+    broken = tmp_path / "broken" / "pandas"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text('raise ImportError("pandas is broken here")\n')
+    args = ["-m", "dataset=xor", "lr=0.1,0.2", "seed=0,1", "epochs=100", "print_every=0"]
+    args += ["plots.per_job=false", "launcher=vectorized", "hydra.launcher.n_jobs=2", "hydra.sweep.dir=sw"]
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "broken")}
+    cmd = [sys.executable, "-m", "lab1", *args]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=240, env=env)
+    assert len(list((tmp_path / "sw").rglob("metrics.json"))) == 4, proc.stderr[-3000:]
+    assert proc.stdout.count("lab1: job ") == 4
+    assert "pandas is broken here" in proc.stderr
 
 
 def assert_as_trained_alone(vec) -> None:

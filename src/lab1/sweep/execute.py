@@ -114,14 +114,22 @@ def train(
         session.prefetch()
         for p in members[i]:
             snapshot(p.config, p.cfg, p.out_dir)
-        if n > 1 and i == len(members) - 1:  # what collecting needs, loaded while the workers train
-            import lab1.sweep.collect  # noqa: F401  (bench_sweep.py --parts sweep)
-
-            if prepared.cfgs[0].plots.sweep:
-                import lab1.sweep.figures  # noqa: F401
+        if n > 1 and i == len(members) - 1:
+            _preload(bool(prepared.cfgs[0].plots.sweep))
 
     def record(i: int, results: list[tuple[str, Any]]) -> None:
         for p, (status, value) in zip(members[i], results):
             prepared.record(p, status, value)
 
     train_chunks(n, work, record, before)
+
+
+def _preload(figures: bool) -> None:
+    """Load what collecting needs (pandas; matplotlib if it draws) while the workers train
+    (``benchmarks/bench_sweep.py --parts sweep``). A module that fails to load fails again,
+    with its message, where collecting imports it, after every run is written."""
+    with contextlib.suppress(Exception):
+        import lab1.sweep.collect  # noqa: F401
+
+        if figures:
+            import lab1.sweep.figures  # noqa: F401
