@@ -31,23 +31,24 @@ WAITING = (
     "_base.py",
 )
 # the innermost frame that matches names the part; an import anywhere in the stack is start-up.
-# A forked worker's stack holds its parent's frames from the fork (Hydra's), so a worker's
-# own work must match before them: its runs' files are "writing runs", not composition.
+# A forked child's stack still holds its parent's frames from the fork (Hydra's, in a sweep's
+# worker): they are not looked at (``_forked_at``), so its own unmatched work is "other".
 PARTS = (
     ("PDF", ("typst",)),
     ("figures", ("matplotlib", "/PIL/", "/plots.py", "/animation.py", "/figures.py")),
-    ("training", ("/lab1/nn/",)),
+    ("training", ("/lab1/nn/", "/job/population.py", "/lab1/data.py")),
     ("writing runs", ("/job/artifacts.py", "/job/run.py", "/job/reuse.py")),
     ("collect", ("/collect.py", "/sweep/results.py", "/summary.py", "/pandas/")),
     ("Hydra composition", ("/hydra/", "/omegaconf/", "/yaml/", "/antlr4/", "/compose.py", "/internals.py")),
 )
 _counts: dict[str, int] = {}
+_forked_at: FrameType | None = None  # in a forked child: the frame that forked it, and its callers
 
 
 def _part(frame: FrameType | None) -> str | None:
     """The part a stack is in, None if it waits."""
     files: list[str] = []
-    while frame is not None:
+    while frame is not None and frame is not _forked_at:
         files.append(frame.f_code.co_filename)
         frame = frame.f_back
     if not files or files[0].endswith(WAITING):
@@ -87,6 +88,8 @@ def _dump() -> None:
 
 def _in_child() -> None:
     """A forked child: sample afresh, and write before ``os._exit`` (how forked children end)."""
+    global _forked_at
+    _forked_at = sys._getframe(1)  # the caller of os.fork
     _start()
     real_exit = os._exit
 

@@ -270,6 +270,16 @@ def test_worker_processes_train_and_write_the_same_jobs(mixed, tmp_path):
     assert proc.stdout.count("lab1: job ") == 4
 
 
+def test_a_config_sent_to_a_worker_is_resolved_or_fails_there_alone():
+    """Resolved in the launching process; a value resolved once already (an escaped ``\\${x}``
+    in a submitted job) cannot be again, and is sent as it is, to fail in its worker alone."""
+    from lab1.sweep.pool import sendable
+
+    assert sendable(OmegaConf.create({"a": 1, "b": "${a}"})) == {"a": 1, "b": 1}
+    once = OmegaConf.create(OmegaConf.to_container(OmegaConf.create({"p": "\\${x}"}), resolve=True))
+    assert sendable(once) == {"p": "${x}"}
+
+
 def test_a_module_collecting_cannot_load_loses_no_run(tmp_path):
     """pandas broken: the workers write every run; only collecting fails. The launching process
     loads collect's modules while the workers train, and a failure there must not stop them."""

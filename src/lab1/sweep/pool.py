@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from lab1 import interrupt
 from lab1.job.population import MemberResult, train_configs
@@ -101,6 +102,16 @@ def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path], logs: list[Path
     return out
 
 
+def sendable(cfg: DictConfig) -> Any:
+    """A job's config as plain values, resolved here; one that cannot be resolved (a value a
+    submitted job got resolved once already, ``\\${x}``) is sent as it is, to fail in its
+    worker alone, as a single run of it would."""
+    try:
+        return OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException:
+        return OmegaConf.to_container(cfg, resolve=False)
+
+
 def _train_sent(cfgs: list[Any], out_dirs: list[Path], logs: list[Path]) -> list[tuple[str, Any]]:
     """``train_and_save`` in a worker, from the resolved containers it was sent: each worker
     builds its own configs, in parallel, instead of the launching process (bench_sweep.py --parts sweep)."""
@@ -136,7 +147,7 @@ def train_chunks(
             for i, (cfgs, out_dirs, job_logs) in enumerate(work):
                 for out_dir in out_dirs:
                     out_dir.mkdir(parents=True, exist_ok=True)
-                sent = [OmegaConf.to_container(c, resolve=True) for c in cfgs]
+                sent = [sendable(c) for c in cfgs]
                 futures[pool.submit(_train_sent, sent, out_dirs, job_logs)] = i
         for i in range(len(work)):
             before(i)
