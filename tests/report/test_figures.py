@@ -93,6 +93,20 @@ def _pair_summary() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _many_summary() -> pd.DataFrame:
+    """The summary of bench_sweep's sweep: 16 learning rates on xor, four-digit labels."""
+    lrs = [float(f"{0.05 * 1.25**i:.4g}") for i in range(16)]
+    return pd.DataFrame(
+        {
+            "dataset": "xor",
+            "lr": lrs,
+            "accuracy_mean": np.linspace(0.6, 1.0, 16),
+            "accuracy_std": 0.05,
+            "epochs_to_100_median": [np.nan] * 10 + [1800.0 - 200 * i for i in range(6)],
+        }
+    )
+
+
 FIGURES: dict[str, Callable[[Path], Figure]] = {
     "comparison": lambda tmp: plots.comparison(_run("dataset=linear"), "linear, seed 0"),
     "learning curve": lambda tmp: plots.learning_curve(_run(stretch=EPOCHS // 200), "xor, seed 0"),
@@ -103,6 +117,7 @@ FIGURES: dict[str, Callable[[Path], Figure]] = {
     "sweep learning curves": lambda tmp: sweep_figures.learning_curves_figure(_sweep(tmp)),
     "sweep learning curves, one dataset": lambda tmp: sweep_figures.learning_curves_figure(_one(_sweep(tmp))),
     "sweep bars": lambda tmp: sweep_figures.bars_figure(summarise(_sweep(tmp)), ["lr"]),
+    "sweep bars, 16 settings": lambda tmp: sweep_figures.bars_figure(_many_summary(), ["lr"]),
     "sweep heatmap": lambda tmp: sweep_figures.heatmap_figure(
         _pair_summary(), ["activation", "output_activation"]
     ),

@@ -183,8 +183,10 @@ def bars_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
     ax_ep.set_ylabel("median epochs\nto 100% accuracy")
     ax_ep.yaxis.set_major_formatter(EPOCH_TICKS)
     tilt = sum(len(n) + 3 for n in names) > 32  # side by side, more would run together
+    # tilted, more than ten labels in a panel's width overlap their neighbours: upright then
+    rotation = 90 if len(names) > 10 else 35 if tilt else 0
     for ax in (ax_acc, ax_ep):
-        ax.set_xticks(x, names, rotation=35 if tilt else 0, ha="right" if tilt else "center", fontsize=8)
+        ax.set_xticks(x, names, rotation=rotation, ha="right" if rotation == 35 else "center", fontsize=8)
         ax.set_xlabel(_title_axes(axes))
         ax.grid(axis="y", alpha=0.3)
     if not reached:
