@@ -1,6 +1,10 @@
-"""The suite's order: its longest files first, so that the workers end together."""
+"""The suite's order: its longest files first, so that the workers end together; and every
+test's pyplot figures closed after it."""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -23,3 +27,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Longest files first; every other file and every test within a file keep their order."""
     rank = {path: i for i, path in enumerate(LONGEST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(LONGEST)))
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    """A test's pyplot figures are closed after it: a worker runs other files' tests next, and
+    matplotlib warns (an error in this suite) once more than 20 are open."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")

@@ -31,16 +31,6 @@ from tests.helpers import make_cfg  # noqa: E402
 EPOCHS = 20000  # the report's: five-digit epoch ticks are the widest
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    """Each test's figures are closed after it: the same worker runs other files' tests next,
-    and matplotlib warns (an error here) once more than 20 are open."""
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-
-
 def _run(*overrides: str, snapshots: tuple[int, ...] | None = None, stretch: int = 1):
     """A short run; ``stretch`` multiplies its history's epochs (a 200-epoch run drawn as
     one of 200 * stretch epochs: the figures read only its history)."""
