@@ -107,6 +107,19 @@ def _many_summary() -> pd.DataFrame:
     )
 
 
+def _grid_summary(lrs: int, widths: int) -> pd.DataFrame:
+    """A learning rate x hidden sweep's summary on two datasets, "never" in most cells."""
+    rows = []
+    for dataset, i, h in itertools.product(("linear", "xor"), range(lrs), [2, 5, 10, 20, 50, 100][:widths]):
+        lr = float(f"{0.05 * 1.25**i:.4g}")
+        acc = min(1.0, 0.5 + lr * h / 20)
+        median = 1000 / lr if acc == 1 else np.nan
+        rows.append(
+            {"dataset": dataset, "lr": lr, "hidden": h, "accuracy_mean": acc, "epochs_to_100_median": median}
+        )
+    return pd.DataFrame(rows)
+
+
 FIGURES: dict[str, Callable[[Path], Figure]] = {
     "comparison": lambda tmp: plots.comparison(_run("dataset=linear"), "linear, seed 0"),
     "learning curve": lambda tmp: plots.learning_curve(_run(stretch=EPOCHS // 200), "xor, seed 0"),
@@ -118,6 +131,8 @@ FIGURES: dict[str, Callable[[Path], Figure]] = {
     "sweep learning curves, one dataset": lambda tmp: sweep_figures.learning_curves_figure(_one(_sweep(tmp))),
     "sweep bars": lambda tmp: sweep_figures.bars_figure(summarise(_sweep(tmp)), ["lr"]),
     "sweep bars, 16 settings": lambda tmp: sweep_figures.bars_figure(_many_summary(), ["lr"]),
+    "sweep heatmap, 8 x 6": lambda tmp: sweep_figures.heatmap_figure(_grid_summary(8, 6), ["lr", "hidden"]),
+    "sweep heatmap, 4 x 16": lambda tmp: sweep_figures.heatmap_figure(_grid_summary(16, 4), ["hidden", "lr"]),
     "sweep heatmap": lambda tmp: sweep_figures.heatmap_figure(
         _pair_summary(), ["activation", "output_activation"]
     ),
@@ -163,7 +178,8 @@ def _labels(fig: Figure) -> list[Text]:
 
 def check_print(fig: Figure) -> None:
     """The report's rules for a figure printed at its own size: no wider than the text, no
-    text under 7 pt or cut by the figure's edge, no two labels or tick labels overlapping."""
+    text under 7 pt or cut by the figure's edge, no two labels, tick labels or texts in a
+    panel overlapping."""
     fig.canvas.draw()
     width = fig.get_size_inches()[0]
     assert width <= PRINT_WIDTH + 1e-6, f"{width:.2f} in is wider than the text"
@@ -179,6 +195,16 @@ def check_print(fig: Figure) -> None:
     labels = [(t.get_text(), t.get_window_extent(renderer)) for t in _labels(fig)]
     for (a, box_a), (b, box_b) in itertools.combinations(labels, 2):
         assert not box_a.overlaps(box_b), f"{a!r} and {b!r} overlap"
+    for ax in fig.axes:  # the texts written in a panel (a heatmap's cells, "never" over a bar)
+        written = [(t.get_text(), _drawn_box(t, renderer)) for t in ax.texts if t.get_visible()]
+        for (a, box_a), (b, box_b) in itertools.combinations(written, 2):
+            assert not box_a.overlaps(box_b), f"{a!r} and {b!r} overlap in a panel"
+
+
+def _drawn_box(text: Text, renderer):
+    """What a text covers: its box when it has one (a heatmap cell's), else its glyphs."""
+    patch = text.get_bbox_patch()
+    return patch.get_window_extent(renderer) if patch is not None else text.get_window_extent(renderer)
 
 
 def _inside(box, page) -> bool:

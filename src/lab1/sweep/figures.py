@@ -225,10 +225,15 @@ def heatmap_figure(summary: pd.DataFrame, axes: list[str]) -> Figure:
     datasets = sorted(summary["dataset"].unique(), key=sort_key)
     rows_v = sorted(summary[a].unique(), key=sort_key)
     cols_v = sorted(summary[b].unique(), key=sort_key)
-    height = (0.4 * len(rows_v) + 1.25) * len(datasets) + 0.3
-    fig, grid = plt.subplots(
-        len(datasets), 2, figsize=(PRINT_WIDTH, height), squeeze=False, layout="constrained"
-    )
+    if len(cols_v) > len(rows_v):  # the longer axis down the page, where a row adds height, not squeeze
+        a, b, rows_v, cols_v = b, a, cols_v, rows_v
+    # side by side, a panel's cells hold four values each ("never", "100.0"); more columns
+    # get the text's whole width, the two panels one above the other
+    stacked = len(cols_v) > 4
+    height = (0.4 * len(rows_v) + 1.25) * len(datasets) * (2 if stacked else 1) + 0.3
+    shape = (2 * len(datasets), 1) if stacked else (len(datasets), 2)
+    fig, panels = plt.subplots(*shape, figsize=(PRINT_WIDTH, height), squeeze=False, layout="constrained")
+    grid = panels.reshape(len(datasets), 2)
     for row, dataset in zip(grid, datasets):
         sub = summary[summary["dataset"] == dataset]
         for ax, (col, title, scale, cmap, limits, bar_label) in zip(row, HEAT_METRICS):
