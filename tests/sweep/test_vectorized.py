@@ -270,14 +270,16 @@ def test_worker_processes_train_and_write_the_same_jobs(mixed, tmp_path):
     assert proc.stdout.count("lab1: job ") == 4
 
 
-def test_a_config_sent_to_a_worker_is_resolved_or_fails_there_alone():
-    """Resolved in the launching process; a value resolved once already (an escaped ``\\${x}``
-    in a submitted job) cannot be again, and is sent as it is, to fail in its worker alone."""
-    from lab1.sweep.pool import sendable
+def test_a_config_sent_to_a_worker_or_a_cluster_job_is_resolved_and_its_literals_stay_text():
+    """Resolved in the launching process; a literal ``${`` (an escaped ``\\${x}``) stays text when
+    the values are made a config again, and again: a cluster job's config, sent to its workers."""
+    from lab1.sweep.pool import plain
 
-    assert sendable(OmegaConf.create({"a": 1, "b": "${a}"})) == {"a": 1, "b": 1}
-    once = OmegaConf.create(OmegaConf.to_container(OmegaConf.create({"p": "\\${x}"}), resolve=True))
-    assert sendable(once) == {"p": "${x}"}
+    assert OmegaConf.create(plain(OmegaConf.create({"a": 1, "b": "${a}"}))) == {"a": 1, "b": 1}
+    cfg = OmegaConf.create({"p": "\\${x}", "d": {"l": ["a \\${y}", 2]}})
+    for _ in range(2):  # the cluster job's config, then its worker's
+        cfg = OmegaConf.create(plain(cfg))
+        assert OmegaConf.to_container(cfg, resolve=True) == {"p": "${x}", "d": {"l": ["a ${y}", 2]}}
 
 
 def test_a_module_collecting_cannot_load_loses_no_run(tmp_path):

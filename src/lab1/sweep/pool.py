@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from lab1 import interrupt
 from lab1.job.population import MemberResult, train_configs
@@ -102,19 +101,27 @@ def train_and_save(cfgs: list[DictConfig], out_dirs: list[Path], logs: list[Path
     return out
 
 
-def sendable(cfg: DictConfig) -> Any:
-    """A job's config as plain values, resolved here; one that cannot be resolved (a value a
-    submitted job got resolved once already, ``\\${x}``) is sent as it is, to fail in its
-    worker alone, as a single run of it would."""
-    try:
-        return OmegaConf.to_container(cfg, resolve=True)
-    except OmegaConfBaseException:
-        return OmegaConf.to_container(cfg, resolve=False)
+def plain(cfg: DictConfig) -> Any:
+    """A job's config as plain values, resolved here, as a worker process or a cluster job is
+    sent it; ``OmegaConf.create`` of them is the same config again, resolved or not: a literal
+    ``${`` (an escaped one, resolved) is escaped again, so it stays text."""
+    return _escaped(OmegaConf.to_container(cfg, resolve=True))
+
+
+def _escaped(value: Any) -> Any:
+    """``value`` with every ``${`` in its strings written ``\\${``."""
+    if isinstance(value, str):
+        return value.replace("${", "\\${")
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
 
 
 def _train_sent(cfgs: list[Any], out_dirs: list[Path], logs: list[Path]) -> list[tuple[str, Any]]:
-    """``train_and_save`` in a worker, from the resolved containers it was sent: each worker
-    builds its own configs, in parallel, instead of the launching process (bench_sweep.py --parts sweep)."""
+    """``train_and_save`` in a worker, from the ``plain`` values it was sent: each worker builds
+    its own configs, in parallel, instead of the launching process (bench_sweep.py --parts sweep)."""
     return train_and_save([OmegaConf.create(c) for c in cfgs], out_dirs, logs)
 
 
@@ -147,7 +154,7 @@ def train_chunks(
             for i, (cfgs, out_dirs, job_logs) in enumerate(work):
                 for out_dir in out_dirs:
                     out_dir.mkdir(parents=True, exist_ok=True)
-                sent = [sendable(c) for c in cfgs]
+                sent = [plain(c) for c in cfgs]
                 futures[pool.submit(_train_sent, sent, out_dirs, job_logs)] = i
         for i in range(len(work)):
             before(i)

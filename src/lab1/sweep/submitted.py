@@ -17,7 +17,7 @@ from lab1 import interrupt
 from lab1.job import artifacts, run
 from lab1.sweep.cluster import JobPlan
 from lab1.sweep.execute import Prepared
-from lab1.sweep.pool import Pending, Work, logs, train_chunks
+from lab1.sweep.pool import Pending, Work, logs, plain, train_chunks
 from lab1.sweep.settings import Cluster
 
 Chunk = tuple[list[dict[str, Any]], list[str], list[str]]  # plain configs, directories, log files
@@ -78,7 +78,7 @@ def executor(cluster: str, folder: str, settings: Cluster) -> Any:
 
 def _chunk(members: list[Pending]) -> Chunk:
     """A chunk as a job receives it: plain values and paths."""
-    values = [cast(dict[str, Any], OmegaConf.to_container(p.cfg, resolve=True)) for p in members]
+    values = [cast(dict[str, Any], plain(p.cfg)) for p in members]
     return values, [str(p.out_dir) for p in members], [str(path) for path in logs(members)]
 
 
