@@ -6,6 +6,7 @@ of lab1 imports ``hydra._internal``, ``omegaconf._utils`` or a ``_`` name of eit
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,6 +67,7 @@ def _dump(data: Any) -> str:
     return str(yaml.dump(data, default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=dumper))
 
 
+@functools.cache  # a mapping's key opens every job's copy of it: dumped once
 def _header(key: Any, depth: int) -> str | None:
     """The line a block-style dump opens a mapping under ``key`` with, at ``depth``; None for a
     key that is not written as one plain line of its own (then its entry is dumped whole)."""

@@ -219,8 +219,7 @@ def train(
                 rec.log(epoch, m.active if m.n_active < k else None, loss, accuracy(p, y_true))
             if print_every and epoch % print_every == 0 and on_print is not None:
                 on_print(epoch, loss)
-            if m.stops:
-                m.check_early(epoch, p, loss)
+            m.check_early(epoch, p, loss)
             if epoch == spec.epochs or not m.n_active:
                 if m.n_active:
                     rec.finish(epoch, m.active, p, loss, accuracy(p, y_true))
